@@ -1,0 +1,70 @@
+"""The embedded OPA backend: a thin layer over `opa_bindings` (OPA's Go `rego` package via ctypes).
+
+We subclass `OpaEngine` for one protocol decision the package's own dispatcher
+cannot express: a Python builtin answering *undefined*. The Go bridge treats a
+callback response without a `result` key as undefined, so `_dispatch` omits it
+when a builtin returns `UNDEFINED`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+from typing import Any
+
+from konflux.engine.errors import BackendMissingError
+
+INSTALL_HINT = "pip install --ignore-requires-python opa-golib-python-bindings==0.4.4"
+
+try:
+    from opa_bindings import OpaEngine, OpaError
+except ImportError as exc:  # pragma: no cover - exercised only on a broken install
+    raise BackendMissingError(
+        f"the embedded OPA backend (opa-golib-python-bindings) is not installed: run `{INSTALL_HINT}`"
+    ) from exc
+
+
+class _Undefined:
+    """Sentinel a Python builtin returns to make its call undefined in Rego."""
+
+    _instance: _Undefined | None = None
+
+    def __new__(cls) -> _Undefined:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+UNDEFINED = _Undefined()
+
+
+class BridgeEngine(OpaEngine):
+    """`OpaEngine` whose Python builtins may return `UNDEFINED`."""
+
+    def _dispatch(self, handle: int, name: bytes, args_json: bytes) -> int | None:
+        try:
+            fn, arity = self._functions[name.decode()]
+            args = json.loads(args_json)
+            if arity == -1:
+                args = args[0]
+            value = fn(*args)
+            response: dict[str, Any] = {} if value is UNDEFINED else {"result": value}
+        except Exception as exc:  # an exception must never cross into Go
+            response = {"error": f"{type(exc).__name__}: {exc}"}
+        try:
+            raw = json.dumps(response, ensure_ascii=False).encode("utf-8")
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raw = json.dumps({"error": f"unserializable builtin result: {exc}"}).encode()
+        # Ownership passes to Go, which frees with libc free(): allocate with libc malloc.
+        buf = self._libc.malloc(len(raw) + 1)
+        if not buf:
+            return None
+        ctypes.memmove(buf, raw, len(raw))
+        ctypes.memset(buf + len(raw), 0, 1)
+        return buf
+
+
+__all__ = ["INSTALL_HINT", "UNDEFINED", "BridgeEngine", "OpaError"]

@@ -1,0 +1,3 @@
+from konflux.cli.main import main
+
+main()
