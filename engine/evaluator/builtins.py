@@ -15,9 +15,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from packageurl import PackageURL
-
 from konflux.engine.evaluator._bridge import UNDEFINED
+from packageurl import PackageURL
 
 log = logging.getLogger(__name__)
 

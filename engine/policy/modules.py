@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
-
 from konflux.engine.documents import load_yaml
 from konflux.engine.errors import RegoError
 

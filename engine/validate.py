@@ -1,0 +1,93 @@
+"""`validate input`: evaluate input documents against a policy and build the report."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from konflux.engine.documents import parse_text, read_document
+from konflux.engine.errors import InputError
+from konflux.engine.evaluation import PolicyEvaluator, Settings
+from konflux.engine.policy.spec import Policy
+from konflux.engine.report import Report, TargetReport
+
+from konflux import __version__
+
+
+@dataclass(frozen=True)
+class InputDocument:
+    name: str
+    value: Any
+
+
+def read_inputs(args: list[str]) -> list[InputDocument]:
+    """Files (a directory expands to its files) or inline JSON/YAML, deduplicated in order."""
+    docs: list[InputDocument] = []
+    seen: set[str] = set()
+    for arg in args:
+        if not arg.strip() or arg in seen:
+            continue
+        seen.add(arg)
+        path = Path(arg)
+        if path.is_dir():
+            files = sorted(p for p in path.iterdir() if p.is_file())
+            if not files:
+                raise InputError(f"{arg}: the directory contains no files")
+            docs += [InputDocument(str(p), read_document(p)) for p in files]
+        elif path.exists():
+            docs.append(InputDocument(arg, read_document(path)))
+        elif arg.lstrip().startswith(("{", "[")) or "\n" in arg:
+            docs.append(InputDocument(arg, parse_text(arg, "inline input")))
+        else:
+            raise InputError(f"{arg}: no such file (and not inline JSON/YAML)")
+    if not docs:
+        raise InputError("at least one input file must be given")
+    return docs
+
+
+def validate_inputs(
+    policy: Policy,
+    inputs: list[InputDocument],
+    settings: Settings,
+    *,
+    workers: int = 1,
+    info: bool = False,
+    show_successes: bool = False,
+    show_warnings: bool = True,
+    progress: Callable[[], None] | None = None,
+) -> Report:
+    """Evaluate every input; each worker owns its evaluators (one engine per worker)."""
+    workers = max(1, min(workers, len(inputs)))
+    chunks = [inputs[i::workers] for i in range(workers)]
+
+    def run(chunk: list[InputDocument]) -> list[TargetReport]:
+        evaluator = PolicyEvaluator(policy, settings)
+        try:
+            out = []
+            for doc in chunk:
+                out.append(TargetReport(doc.name, evaluator.evaluate(doc.value)))
+                if progress:
+                    progress()
+            return out
+        finally:
+            evaluator.close()
+
+    if workers == 1:
+        targets = run(inputs)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            targets = [t for part in pool.map(run, chunks) for t in part]
+    return Report(
+        targets=targets,
+        policy=policy.spec,
+        effective_time=settings.effective_time,
+        created=datetime.now(UTC),
+        version=f"v{__version__}",
+        show_successes=show_successes,
+        show_warnings=show_warnings,
+        info=info,
+    )
