@@ -34,6 +34,7 @@ from konflux.engine.policy.files import load_paths
 from konflux.engine.policy.sources import fetch
 from konflux.engine.rules import rules_of
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress
 
 from konflux import __version__
@@ -47,7 +48,7 @@ class Failed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        stderr.print(f"[bold red]Error:[/] {self.message}", highlight=False, markup=True)
+        stderr.print(f"[bold red]Error:[/] {self.message}", highlight=False, soft_wrap=True)
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,7 +56,7 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except KonfluxError as exc:
-            raise Failed(click.utils.escape(str(exc)) if hasattr(click.utils, "escape") else str(exc)) from None
+            raise Failed(escape(str(exc))) from None
 
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__

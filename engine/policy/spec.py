@@ -141,10 +141,10 @@ def load_policy(ref: str, workdir: Path | None = None) -> Policy:
         if path.is_dir():
             return _policy_in_dir(path, ref)
         return policy_from_document(read_document(path, PolicyLoadError), str(path))
-    if "\n" not in ref and is_remote(ref):
-        return _policy_in_dir(fetch(ref, workdir), ref)
     if ref.startswith(("{", "[")) or "\n" in ref or ": " in ref:
         return policy_from_document(parse_text(ref, "inline policy", PolicyLoadError), "inline policy")
+    if is_remote(ref):
+        return _policy_in_dir(fetch(ref, workdir), ref)
     raise PolicyLoadError(
         f"{ref}: no such file, and not inline JSON/YAML or a git URL (git::URL//DIR?ref=REV)"
     )
