@@ -29,7 +29,10 @@ def _markdown(rule: Rule) -> str:
 
 def render_inspection(by_source: dict[str, list[Rule]], fmt: str) -> str:
     if fmt == "json":
-        return json.dumps({src: [r.as_dict() for r in rules] for src, rules in by_source.items()}) + "\n"
+        return (
+            json.dumps({src: [r.as_dict() for r in rules] for src, rules in by_source.items()})
+            + "\n"
+        )
     if fmt in ("names", "short-names"):
         return "".join(f"{r.code}\n" for rules in by_source.values() for r in rules)
     render = _markdown if fmt == "markdown" else _text

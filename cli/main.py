@@ -29,6 +29,7 @@ from konflux.engine import (
     run_tests,
     validate_inputs,
 )
+from konflux.engine.evaluation import FILTER_TYPES
 from konflux.engine.output.formats import WRITERS, error_document
 from konflux.engine.policy.files import load_paths
 from konflux.engine.policy.sources import fetch
@@ -105,19 +106,43 @@ def validate() -> None:
 @validate.command("input")
 @click.argument("files", nargs=-1)
 @click.option("--file", "-f", "extra_files", multiple=True, hidden=True)
-@click.option("--policy", "-p", "policy_ref", required=True, help="Policy: file, inline JSON/YAML or git URL.")
-@click.option("--output", "-o", "outputs", multiple=True, metavar="FORMAT[=PATH]",
-              help=f"Report format, repeatable: {', '.join(WRITERS)}. Default text.")
-@click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Exit 1 when any input has a violation.")
-@click.option("--effective-time", default="now", show_default=True,
-              help="now, RFC3339 or YYYY-MM-DD.")
+@click.option(
+    "--policy", "-p", "policy_ref", required=True, help="Policy: file, inline JSON/YAML or git URL."
+)
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[=PATH]",
+    help=f"Report format, repeatable: {', '.join(WRITERS)}. Default text.",
+)
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Exit 1 when any input has a violation.",
+)
+@click.option(
+    "--effective-time", default="now", show_default=True, help="now, RFC3339 or YYYY-MM-DD."
+)
 @click.option("--info", is_flag=True, help="Include all rule metadata in the report.")
 @click.option("--show-successes", is_flag=True)
 @click.option("--show-warnings/--no-show-warnings", default=True, show_default=True)
 @click.option("--workers", default=5, show_default=True, type=click.IntRange(1, 64))
-@click.option("--extra-rule-data", multiple=True, metavar="KEY=VALUE",
-              help="Merged into every source's ruleData.")
+@click.option(
+    "--extra-rule-data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Merged into every source's ruleData.",
+)
+@click.option(
+    "--filter-type",
+    type=click.Choice(FILTER_TYPES),
+    default=FILTER_TYPES[0],
+    show_default=True,
+    help="ec-policy also filters rules by ruleData pipeline_intention.",
+)
 @_guard
 def validate_input(
     files: tuple[str, ...],
@@ -131,6 +156,7 @@ def validate_input(
     show_warnings: bool,
     workers: int,
     extra_rule_data: tuple[str, ...],
+    filter_type: str,
 ) -> None:
     """Validate input files (JSON/YAML) against a policy."""
     targets = [_parse_target(o, list(WRITERS)) for o in outputs] or [("text", None)]
@@ -141,21 +167,31 @@ def validate_input(
         when = parse_effective_time(effective_time)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--effective-time") from None
-    settings = Settings(effective_time=when, extra_rule_data=_rule_data(extra_rule_data))
+    settings = Settings(
+        effective_time=when, extra_rule_data=_rule_data(extra_rule_data), filter_type=filter_type
+    )
     try:
         policy = load_policy(policy_ref)
         inputs = read_inputs(args)
         with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
             task = bar.add_task("Evaluating", total=len(inputs))
             report = validate_inputs(
-                policy, inputs, settings, workers=workers, info=info,
-                show_successes=show_successes, show_warnings=show_warnings,
+                policy,
+                inputs,
+                settings,
+                workers=workers,
+                info=info,
+                show_successes=show_successes,
+                show_warnings=show_warnings,
                 progress=lambda: bar.advance(task),
             )
     except KonfluxError as exc:
         for fmt, path in targets:
             if fmt in ("appstudio", "hacbs"):
-                _emit(json.dumps(error_document("validating input", exc, datetime.now(UTC))) + "\n", path)
+                _emit(
+                    json.dumps(error_document("validating input", exc, datetime.now(UTC))) + "\n",
+                    path,
+                )
         raise
     color = _use_color()
     for fmt, path in targets:
@@ -171,7 +207,11 @@ def _rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
         if not sep or not key:
             raise click.BadParameter(f"incorrect syntax for --extra-rule-data {i}: use key=value")
         path = Path(value)
-        out[key] = path.read_text() if path.suffix in {".json", ".yaml", ".yml"} and path.is_file() else value
+        out[key] = (
+            path.read_text()
+            if path.suffix in {".json", ".yaml", ".yml"} and path.is_file()
+            else value
+        )
     return out
 
 
@@ -181,7 +221,9 @@ def _rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
 def validate_policy(policy_ref: str) -> None:
     """Check a policy against the EnterpriseContractPolicy schema."""
     policy = load_policy(policy_ref)
-    click.echo(f"{policy.origin}: valid EnterpriseContractPolicy spec ({len(policy.sources)} sources)")
+    click.echo(
+        f"{policy.origin}: valid EnterpriseContractPolicy spec ({len(policy.sources)} sources)"
+    )
 
 
 @cli.group()
@@ -199,8 +241,13 @@ def policy() -> None:
 @click.option("--verbose", "-v", is_flag=True, help="List every test, not only failures.")
 @_guard
 def policy_test(
-    paths: tuple[str, ...], run_filter: str | None, data: tuple[str, ...], coverage: bool,
-    threshold: float, fmt: str, verbose: bool,
+    paths: tuple[str, ...],
+    run_filter: str | None,
+    data: tuple[str, ...],
+    coverage: bool,
+    threshold: float,
+    fmt: str,
+    verbose: bool,
 ) -> None:
     """Run Rego tests (`test_*` rules) with `opa test` semantics."""
     if run_filter:
@@ -211,17 +258,24 @@ def policy_test(
     with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
         task = bar.add_task("Testing", total=None)
         report = run_tests(
-            list(paths or ["."]), list(data), run=run_filter, coverage=coverage or threshold > 0,
+            list(paths or ["."]),
+            list(data),
+            run=run_filter,
+            coverage=coverage or threshold > 0,
             progress=lambda n: bar.advance(task, n),
         )
     from konflux.cli.test_output import render_json, render_text
 
-    click.echo(render_json(report) if fmt == "json" else render_text(report, verbose=verbose), nl=False)
+    click.echo(
+        render_json(report) if fmt == "json" else render_text(report, verbose=verbose), nl=False
+    )
     total = len(report.results)
     if total == 0:
         raise Failed("no tests found")
     if not report.success:
-        raise Failed(f"{report.count('FAIL')} failed, {report.count('ERROR')} errored of {total} tests")
+        raise Failed(
+            f"{report.count('FAIL')} failed, {report.count('ERROR')} errored of {total} tests"
+        )
     if report.coverage is not None and report.coverage["coverage"] < threshold:
         raise Failed(f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%")
 
@@ -229,15 +283,24 @@ def policy_test(
 @policy.command("inspect")
 @click.option("--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable).")
 @click.option("--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy.")
-@click.option("--output", "-o", "fmt", default="text",
-              type=click.Choice(["text", "json", "names", "short-names", "markdown"]))
+@click.option(
+    "--output",
+    "-o",
+    "fmt",
+    default="text",
+    type=click.Choice(["text", "json", "names", "short-names", "markdown"]),
+)
 @click.option("--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name).")
 @click.option("--package", "package_filter", help="Only this package.")
 @click.option("--collection", "collection_filter", help="Only rules in this collection.")
 @_guard
 def policy_inspect(
-    sources: tuple[str, ...], policy_ref: str | None, fmt: str, rule_filter: str | None,
-    package_filter: str | None, collection_filter: str | None,
+    sources: tuple[str, ...],
+    policy_ref: str | None,
+    fmt: str,
+    rule_filter: str | None,
+    package_filter: str | None,
+    collection_filter: str | None,
 ) -> None:
     """List the rules of policy sources and their annotations."""
     if bool(sources) == bool(policy_ref):
@@ -251,7 +314,8 @@ def policy_inspect(
         files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
         rules = rules_of(files.modules).values()
         by_source[url] = [
-            r for r in sorted(rules, key=lambda r: r.code)
+            r
+            for r in sorted(rules, key=lambda r: r.code)
             if _rule_matches(r, rule_filter, package_filter, collection_filter)
         ]
     click.echo(render_inspection(by_source, fmt), nl=False)

@@ -10,6 +10,7 @@ trimming, and the exclusion hint on failures.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from konflux.engine.errors import EvaluationError, NoResultsError
+from konflux.engine.evaluator.capabilities import check_allowed
 from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles, load_paths
 from konflux.engine.policy.sources import fetch
@@ -52,7 +54,9 @@ def parse_effective_time(value: str | None) -> datetime:
             return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"invalid effective time {value!r}: use now, RFC3339 or YYYY-MM-DD") from None
+        raise ValueError(
+            f"invalid effective time {value!r}: use now, RFC3339 or YYYY-MM-DD"
+        ) from None
     if parsed.tzinfo is None:
         raise ValueError(f"invalid effective time {value!r}: RFC3339 needs a time zone")
     return parsed.astimezone(UTC)
@@ -97,12 +101,16 @@ class SourceEvaluator:
         self.policy, self.source, self.settings = policy, source, settings
         workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
         files = PolicyFiles()
-        for url in source.policy:
-            files.extend(load_paths([fetch(url, workdir)]))
+        try:
+            for url in source.policy:
+                files.extend(load_paths([fetch(url, workdir)]))
+            for url in source.data:
+                files.extend(load_paths([fetch(url, workdir)], data_at_root=True))
+        finally:
+            if settings.workdir is None:  # everything fetched is in memory now
+                shutil.rmtree(workdir, ignore_errors=True)
         # Tests are for `policy test`; `ec` does not load them for evaluation either.
         files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
-        for url in source.data:
-            files.extend(load_paths([fetch(url, workdir)], data_at_root=True))
         self.files = files
         self.rules = rules_of(files.modules)
         self.intentions = self._target_intentions()
@@ -112,6 +120,7 @@ class SourceEvaluator:
         )
         self.evaluator = OpaEvaluator()
         for module in files.modules:
+            check_allowed(module.path, module.source)
             self.evaluator.add_module(module.path, module.source)
         for doc in files.data:
             self.evaluator.add_data(doc.value, doc.mount)
@@ -161,15 +170,15 @@ class SourceEvaluator:
             },
         }
 
-    def _raw_results(self, input: Any) -> tuple[list[tuple[str, str, Any]], list[Result]]:
+    def _raw_results(self, input: Any) -> tuple[list[tuple[str, str, Any]], dict[str, Result]]:
         """All (package, kind, result) triples; a package whose query errors yields a failure."""
         try:
             value = self.evaluator.evaluate(f"{AGGREGATE_PACKAGE}.results", input).value
-            return [tuple(v) for v in value or []], []
+            return [tuple(v) for v in value or []], {}
         except EvaluationError:
             pass  # find the package(s) at fault, evaluate the rest alone
         triples: list[tuple[str, str, Any]] = []
-        errors: list[Result] = []
+        errors: dict[str, Result] = {}
         for pkg in self.packages:
             try:
                 value = self.evaluator.evaluate(
@@ -177,7 +186,7 @@ class SourceEvaluator:
                 ).value
                 triples += [tuple(v) for v in value or []]
             except EvaluationError as exc:
-                errors.append(self._error_result(pkg, exc))
+                errors[pkg] = self._error_result(pkg, exc)
         return triples, errors
 
     def _error_result(self, pkg: str, exc: EvaluationError) -> Result:
@@ -190,13 +199,17 @@ class SourceEvaluator:
             {"code": code, "severity": "failure"},
         )
 
-    def evaluate(self, input: Any, *, image_ref: str = "", component: str = "") -> tuple[Outcome, set[str]]:
+    def evaluate(
+        self, input: Any, *, image_ref: str = "", component: str = ""
+    ) -> tuple[Outcome, set[str]]:
         """Outcome for one target, and the include criteria no result matched."""
         self.evaluator.registry.new_run()
         at = self.settings.effective_time
         triples, errors = self._raw_results(input)
         missing = set(self.selector.include.get(image_ref, component))
-        outcome = Outcome(violations=list(errors))
+        outcome = Outcome(violations=list(errors.values()))
+        for error in errors.values():
+            missing -= set(matchers(error.metadata))
         by_pkg: dict[str, list[tuple[str, Result]]] = {p: [] for p in self.packages}
         for pkg, kind, raw in triples:
             by_pkg.setdefault(pkg, []).append((kind, _to_result(raw)))
@@ -216,6 +229,8 @@ class SourceEvaluator:
                 missing -= set(matchers(result.metadata))
             for kind, result in kept:
                 _categorize(kind, result, at, outcome)
+            if pkg in errors:
+                continue  # its rules were not evaluated: none of them passed
             seen = {r.code for _, r in found}
             outcome.successes += self._successes(pkg, seen, image_ref, component, missing)
         return outcome, missing
@@ -310,10 +325,7 @@ def _trim(outcome: Outcome) -> None:
     reported = {r.code for r in outcome.violations + outcome.warnings if r.code}
 
     def independent(results: list[Result]) -> list[Result]:
-        return [
-            r for r in results
-            if not (set(r.metadata.get("depends_on") or []) & reported)
-        ]
+        return [r for r in results if not (set(r.metadata.get("depends_on") or []) & reported)]
 
     outcome.violations = independent(outcome.violations)
     outcome.warnings = independent(outcome.warnings)
@@ -352,7 +364,9 @@ class PolicyEvaluator:
                     Result(f"Include criterion '{criterion}' doesn't match any policy rule")
                 )
         counted = len(outcome.violations) + len(outcome.warnings) + len(outcome.successes)
-        unmatched = sum(1 for r in outcome.warnings if not r.code and "Include criterion" in r.message)
+        unmatched = sum(
+            1 for r in outcome.warnings if not r.code and "Include criterion" in r.message
+        )
         if counted - unmatched == 0:
             raise NoResultsError("no successes, warnings, or failures, check input")
         _trim(outcome)

@@ -22,12 +22,14 @@ class Result:
         return code if isinstance(code, str) else ""
 
     def to_dict(self, *, info: bool = True) -> dict[str, Any]:
-        meta = self.metadata if info else {
-            k: v for k, v in self.metadata.items() if k in BRIEF_METADATA
-        }
+        meta = (
+            self.metadata
+            if info
+            else {k: v for k, v in self.metadata.items() if k in BRIEF_METADATA}
+        )
         out: dict[str, Any] = {"msg": self.message}
         if meta:
-            out["metadata"] = meta
+            out["metadata"] = dict(sorted(meta.items()))  # a Go map: `ec` emits sorted keys
         if self.outputs:
             out["outputs"] = self.outputs
         return out

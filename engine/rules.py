@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,23 @@ from konflux.engine.errors import RegoError
 from konflux.engine.policy.modules import RegoModule
 
 RESULT_RULES = ("deny", "warn")
+
+# Conforma's annotations use AsciiDoc cross references; reports show plain text
+# (descriptions keep the label) and links (solutions point at the rendered docs).
+_XREF = re.compile(r"xref:(?:([^:]+):ROOT:(.+?)\.adoc(#[^\[]+)?|[\w.$#/]+)\[([\w\s/.]+)\]")
+_XREF_FULL = re.compile(r"xref:([^:\[]+):ROOT:([^\[]+?)\.adoc(#[^\[]+)?\[[^\]]*\]")
+
+
+def strip_xrefs(text: str) -> str:
+    return _XREF.sub(lambda m: m.group(4), text)
+
+
+def link_xrefs(text: str) -> str:
+    linked = _XREF_FULL.sub(
+        lambda m: f"https://conforma.dev/docs/{m.group(1)}/{m.group(2)}.html{m.group(3) or ''}",
+        text,
+    )
+    return strip_xrefs(linked)
 
 
 def _strings(value: Any) -> list[str]:
@@ -77,8 +95,8 @@ def rules_of(modules: list[RegoModule]) -> dict[str, Rule]:
                 short_name=str(short_name),
                 kind=head.name,
                 title=str(a.fields.get("title") or ""),
-                description=str(a.fields.get("description") or ""),
-                solution=str(custom.get("solution") or ""),
+                description=strip_xrefs(str(a.fields.get("description") or "")),
+                solution=link_xrefs(str(custom.get("solution") or "")),
                 failure_msg=str(custom.get("failure_msg") or ""),
                 collections=tuple(_strings(custom.get("collections"))),
                 effective_on=str(custom.get("effective_on") or ""),
@@ -91,7 +109,8 @@ def rules_of(modules: list[RegoModule]) -> dict[str, Rule]:
             if code in rules and (rules[code].file, rules[code].line) != (rule.file, rule.line):
                 other = rules[code]
                 raise RegoError(
-                    f"duplicate rule code {code!r}: {other.file}:{other.line} and {rule.file}:{rule.line}"
+                    f"duplicate rule code {code!r}: "
+                    f"{other.file}:{other.line} and {rule.file}:{rule.line}"
                 )
             rules[code] = rule
     return rules

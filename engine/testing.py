@@ -129,6 +129,8 @@ class PolicyTester:
         return report
 
     def _evaluate(self, select: set[str], cover: CoverageMerger | None) -> dict[str, Any]:
+        # An erroring run reports no prints (never those of the previous run).
+        self._last_prints: list[tuple[str, str]] = []
         result = self.evaluator.evaluate(
             f"{AGGREGATE_PACKAGE}.results", select=select, coverage=cover is not None
         )
@@ -162,7 +164,10 @@ class PolicyTester:
             values = self._evaluate({case.key}, cover)
         except EvaluationError as exc:
             return TestResult(
-                case, "ERROR", error=str(exc), prints=self._last_prints,
+                case,
+                "ERROR",
+                error=str(exc),
+                prints=self._last_prints,
                 duration_ns=time.monotonic_ns() - t0,
             )
         status = "PASS" if values.get(case.key) is True else "FAIL"

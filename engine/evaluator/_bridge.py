@@ -20,7 +20,8 @@ try:
     from opa_bindings import OpaEngine, OpaError
 except ImportError as exc:  # pragma: no cover - exercised only on a broken install
     raise BackendMissingError(
-        f"the embedded OPA backend (opa-golib-python-bindings) is not installed: run `{INSTALL_HINT}`"
+        "the embedded OPA backend (opa-golib-python-bindings) is not installed: "
+        f"run `{INSTALL_HINT}`"
     ) from exc
 
 

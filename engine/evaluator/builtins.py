@@ -44,7 +44,7 @@ class BuiltinRegistry:
         self.builtins[builtin.name] = builtin
 
     def replace(self, name: str, fn: BuiltinFn) -> None:
-        """Swap the implementation behind a registered name (e.g. a registry-backed `ec.oci.blob`)."""
+        """Swap the implementation behind a registered name (a registry-backed `ec.oci.blob`)."""
         old = self.builtins[name]
         self.builtins[name] = Builtin(name, old.arity, fn, old.memoize)
         self.new_run()

@@ -195,6 +195,15 @@ def rewrite(source: str) -> str:
     return _TOKEN.sub(replace, source)
 
 
+def calls(source: str) -> list[tuple[str, int]]:
+    """Every dotted name called in a module (outside strings and comments), with its line."""
+    found = []
+    for m in _TOKEN.finditer(source):
+        if m.group("name"):
+            found.append((m.group("name"), source.count("\n", 0, m.start()) + 1))
+    return found
+
+
 class BuiltinValidity:
     """Answers whether a builtin call would error, by evaluating it on a helper engine."""
 

@@ -1,4 +1,7 @@
-"""Output formats: pluggable writers over the one report model (adding a format touches only here)."""
+"""Output formats: pluggable writers over the one report model.
+
+Adding a format touches only this module.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,15 @@ from konflux.engine.report import Report, Result
 
 WRAP = 128  # `ec` wraps at 130 columns less the 2-space indent
 COLORS = {"Violation": 31, "Warning": 33, "Success": 32}
-INDICATORS = {"Violation": "✕", "Warning": "›", "Success": "✓"}
+INDICATORS = {"Violation": "✕", "Warning": "\u203a", "Success": "✓"}  # ✕ › ✓ as ec prints
 
 
 def _rfc3339(t: datetime) -> str:
-    return t.strftime("%Y-%m-%dT%H:%M:%S") + (f".{t.microsecond:06d}".rstrip("0") if t.microsecond else "") + "Z"
+    return (
+        t.strftime("%Y-%m-%dT%H:%M:%S")
+        + (f".{t.microsecond:06d}".rstrip("0") if t.microsecond else "")
+        + "Z"
+    )
 
 
 def report_document(report: Report) -> dict[str, Any]:
@@ -30,9 +37,11 @@ def report_document(report: Report) -> dict[str, Any]:
                 "filepath": t.name,
                 "violations": [r.to_dict(info=report.info) for r in t.outcome.violations],
                 "warnings": [r.to_dict(info=report.info) for r in t.outcome.warnings]
-                if report.show_warnings else None,
+                if report.show_warnings
+                else None,
                 "successes": [r.to_dict(info=report.info) for r in t.outcome.successes]
-                if report.show_successes else None,
+                if report.show_successes
+                else None,
                 "success": t.success,
                 "success-count": len(t.outcome.successes),
             }

@@ -42,7 +42,9 @@ def _data_file(path: Path, mount: str) -> DataDocument | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise PolicyLoadError(f"{path}: a data document must be a mapping, got {type(value).__name__}")
+        raise PolicyLoadError(
+            f"{path}: a data document must be a mapping, got {type(value).__name__}"
+        )
     return DataDocument(str(path), mount, value)
 
 

@@ -41,14 +41,15 @@ def _split_git(url: str) -> tuple[str, str, str | None]:
 
 
 def _run_git(args: list[str], url: str) -> None:
+    command = args[2] if args[0] == "-C" else args[0]  # the subcommand, for messages
     try:
         subprocess.run(["git", *args], check=True, capture_output=True, text=True, timeout=300)
     except FileNotFoundError:
         raise SourceError(f"{url}: git is not installed") from None
     except subprocess.CalledProcessError as exc:
-        raise SourceError(f"{url}: git {args[0]} failed: {exc.stderr.strip()}") from None
+        raise SourceError(f"{url}: git {command} failed: {exc.stderr.strip()}") from None
     except subprocess.TimeoutExpired:
-        raise SourceError(f"{url}: git {args[0]} timed out") from None
+        raise SourceError(f"{url}: git {command} timed out") from None
 
 
 def _fetch_git(url: str, workdir: Path) -> Path:
@@ -82,11 +83,15 @@ def fetch(url: str, workdir: Path | None = None) -> Path:
     elif url.startswith(_GIT_HOSTS):
         repo, sub, rev = _split_git(url)
         repo = "https://" + re.sub(r"(\.git)?$", ".git", repo, count=1)
-        return _fetch_git(repo + (f"//{sub}" if sub else "") + (f"?ref={rev}" if rev else ""), workdir)
+        return _fetch_git(
+            repo + (f"//{sub}" if sub else "") + (f"?ref={rev}" if rev else ""), workdir
+        )
     elif url.startswith(("http://", "http::")):
         raise SourceError(f"{url}: plain http sources are refused; use https or git::")
     elif "::" in url.split("/", 1)[0] or "://" in url:
-        raise SourceError(f"{url}: unsupported source scheme (use a path, file::, git:: or github.com/...)")
+        raise SourceError(
+            f"{url}: unsupported source scheme (use a path, file::, git:: or github.com/...)"
+        )
     else:
         path = Path(url)
     if not path.exists():

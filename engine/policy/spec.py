@@ -104,15 +104,21 @@ def validate_spec(spec: Any, origin: str) -> None:
     validator = Draft202012Validator(schema(), format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [f"  spec.{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors]
-        raise PolicySchemaError(f"{origin}: invalid EnterpriseContractPolicy spec:\n" + "\n".join(lines))
+        lines = [
+            f"  spec.{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
+        ]
+        raise PolicySchemaError(
+            f"{origin}: invalid EnterpriseContractPolicy spec:\n" + "\n".join(lines)
+        )
 
 
 def _spec_of(doc: Any, origin: str) -> Any:
     if isinstance(doc, dict) and ("apiVersion" in doc or "kind" in doc):
         kind = doc.get("kind")
         if kind != "EnterpriseContractPolicy":
-            raise PolicySchemaError(f"{origin}: expected kind EnterpriseContractPolicy, got {kind!r}")
+            raise PolicySchemaError(
+                f"{origin}: expected kind EnterpriseContractPolicy, got {kind!r}"
+            )
         return doc.get("spec") or {}
     return doc
 
@@ -142,7 +148,9 @@ def load_policy(ref: str, workdir: Path | None = None) -> Policy:
             return _policy_in_dir(path, ref)
         return policy_from_document(read_document(path, PolicyLoadError), str(path))
     if ref.startswith(("{", "[")) or "\n" in ref or ": " in ref:
-        return policy_from_document(parse_text(ref, "inline policy", PolicyLoadError), "inline policy")
+        return policy_from_document(
+            parse_text(ref, "inline policy", PolicyLoadError), "inline policy"
+        )
     if is_remote(ref):
         return _policy_in_dir(fetch(ref, workdir), ref)
     raise PolicyLoadError(
@@ -154,5 +162,7 @@ def _policy_in_dir(directory: Path, origin: str) -> Policy:
     for name in POLICY_FILE_NAMES:
         candidate = directory / name
         if candidate.is_file():
-            return policy_from_document(read_document(candidate, PolicyLoadError), f"{origin} ({name})")
+            return policy_from_document(
+                read_document(candidate, PolicyLoadError), f"{origin} ({name})"
+            )
     raise PolicyLoadError(f"{origin}: no {', '.join(POLICY_FILE_NAMES)} in {directory}")

@@ -1,0 +1,98 @@
+"""Policy sources fetched with git: `git::file://<repo>//<subdir>?ref=<branch>`."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import codes, evaluate, policy_document, write_rego
+from konflux.engine import SourceError
+from konflux.engine.policy.sources import fetch
+
+RULE = """
+    package gitpolicy
+
+    import rego.v1
+
+    # METADATA
+    # title: From git
+    # custom:
+    #   short_name: {name}
+    deny contains {{"code": "gitpolicy.{name}", "msg": "from {name}"}} if input.fail
+"""
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.com",
+            "-c",
+            "commit.gpgsign=false",
+            "-C",
+            str(repo),
+            *args,
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository whose `main` and `feature` branches hold different rules under policy/."""
+    root = tmp_path_factory.mktemp("gitrepo")
+    git(root, "init", "--quiet", "--initial-branch=main")
+    write_rego(root / "policy", {"rule.rego": RULE.format(name="on_main")})
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "main")
+    git(root, "checkout", "--quiet", "-b", "feature")
+    write_rego(root / "policy", {"rule.rego": RULE.format(name="on_feature")})
+    git(root, "commit", "--quiet", "-am", "feature")
+    git(root, "checkout", "--quiet", "main")
+    return root
+
+
+def _policy(tmp_path: Path, url: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(yaml.safe_dump(policy_document(url)), encoding="utf-8")
+    return path
+
+
+def test_git_source_evaluates_policy_from_branch(repo: Path, tmp_path: Path) -> None:
+    url = f"git::file://{repo}//policy?ref=feature"
+    outcome = evaluate(_policy(tmp_path, url), {"fail": True})
+    assert [(r.code, r.message) for r in outcome.violations] == [
+        ("gitpolicy.on_feature", "from on_feature")
+    ]
+
+
+def test_git_source_without_ref_uses_default_branch(repo: Path, tmp_path: Path) -> None:
+    outcome = evaluate(_policy(tmp_path, f"git::file://{repo}//policy"), {})
+    assert codes(outcome.successes) == ["gitpolicy.on_main"]
+
+
+def test_git_source_missing_subdir_is_source_error(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="no directory 'absent' in the repository"):
+        fetch(f"git::file://{repo}//absent?ref=main", tmp_path)
+
+
+def test_git_source_unknown_ref_is_source_error(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match="git checkout failed"):
+        fetch(f"git::file://{repo}//policy?ref=no-such-branch", tmp_path)
+
+
+def test_fetched_sources_are_removed_after_loading(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    evaluate(_policy(tmp_path, f"git::file://{repo}//policy?ref=feature"), {})
+    assert list(scratch.iterdir()) == []
