@@ -16,7 +16,7 @@ from konflux.engine.report import Report, Result
 
 WRAP = 128  # `ec` wraps at 130 columns less the 2-space indent
 COLORS = {"Violation": 31, "Warning": 33, "Success": 32}
-INDICATORS = {"Violation": "✕", "Warning": "\u203a", "Success": "✓"}  # ✕ › ✓ as ec prints
+INDICATORS = {"Violation": "✕", "Warning": "\u203a", "Success": "✓"}  # as ec prints them
 
 
 def _rfc3339(t: datetime) -> str:
