@@ -30,7 +30,9 @@ POLICY_GOAL_SECONDS = 120.0
 
 
 def summarize(results: list[TestResult]) -> dict[str, float | int]:
-    counts = {s: sum(1 for r in results if r.status == s) for s in ("PASS", "FAIL", "ERROR", "SKIP")}
+    counts = {
+        s: sum(1 for r in results if r.status == s) for s in ("PASS", "FAIL", "ERROR", "SKIP")
+    }
     total = len(results)
     run = total - counts["SKIP"]
     return {
@@ -52,11 +54,16 @@ def _line(label: str, s: dict[str, float | int]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--policy-repo", required=True, type=Path, help="checkout of conforma/policy")
+    parser.add_argument(
+        "--policy-repo", required=True, type=Path, help="checkout of conforma/policy"
+    )
     parser.add_argument("--run", help="only tests whose data.<pkg>.<name> matches REGEX")
     parser.add_argument("--json", action="store_true", help="also print one JSON line of figures")
-    parser.add_argument("--verbose-builtins", action="store_true",
-                        help="show the 'no registry client' warnings of ec.oci/ec.sigstore calls")
+    parser.add_argument(
+        "--verbose-builtins",
+        action="store_true",
+        help="show the 'no registry client' warnings of ec.oci/ec.sigstore calls",
+    )
     args = parser.parse_args(argv)
 
     repo = args.policy_repo.resolve()
@@ -96,10 +103,17 @@ def main(argv: list[str] | None = None) -> int:
             if r.error:
                 print(f"        {r.error.splitlines()[0][:200]}")
     if args.json:
-        print(json.dumps({
-            "all": everything, "policy": policy_only,
-            "wall_s": round(wall, 2), "run_s": round(report.duration_s, 2), "goal_met": goal_met,
-        }))
+        print(
+            json.dumps(
+                {
+                    "all": everything,
+                    "policy": policy_only,
+                    "wall_s": round(wall, 2),
+                    "run_s": round(report.duration_s, 2),
+                    "goal_met": goal_met,
+                }
+            )
+        )
     return 0
 
 
