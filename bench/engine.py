@@ -44,8 +44,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from konflux.engine import PolicyEvaluator, Settings, load_policy
 from opa_bindings import OpaEngine
+
+from konflux.engine import PolicyEvaluator, Settings, load_policy
 
 KINDS = [f"kind{i:02d}" for i in range(20)]
 GOAL_RATIO = 1.3

@@ -15,7 +15,14 @@ def _text(rule: Rule) -> str:
 
 
 def _markdown(rule: Rule) -> str:
-    lines = [f"### `{rule.code}` ({rule.kind})", "", f"**{rule.title}**", "", rule.description, ""]
+    lines = [
+        f"### `{rule.code}` ({rule.kind})",
+        "",
+        f"**{rule.title}**",
+        "",
+        rule.description,
+        "",
+    ]
     if rule.failure_msg:
         lines += [f"- Failure message: `{rule.failure_msg}`"]
     if rule.solution:
@@ -30,7 +37,9 @@ def _markdown(rule: Rule) -> str:
 def render_inspection(by_source: dict[str, list[Rule]], fmt: str) -> str:
     if fmt == "json":
         return (
-            json.dumps({src: [r.as_dict() for r in rules] for src, rules in by_source.items()})
+            json.dumps(
+                {src: [r.as_dict() for r in rules] for src, rules in by_source.items()}
+            )
             + "\n"
         )
     if fmt in ("names", "short-names"):

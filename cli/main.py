@@ -19,6 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress
+
+from konflux import __version__
 from konflux.engine import (
     KonfluxError,
     Settings,
@@ -30,15 +35,10 @@ from konflux.engine import (
     validate_inputs,
 )
 from konflux.engine.evaluation import FILTER_TYPES
-from konflux.engine.output.formats import WRITERS, error_document
+from konflux.engine.output.formats import INPUT_FORMATS, OutputTarget, error_document
 from konflux.engine.policy.files import load_paths
 from konflux.engine.policy.sources import fetch
 from konflux.engine.rules import rules_of
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import Progress
-
-from konflux import __version__
 
 stderr = Console(stderr=True)
 
@@ -49,7 +49,9 @@ class Failed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        stderr.print(f"[bold red]Error:[/] {self.message}", highlight=False, soft_wrap=True)
+        stderr.print(
+            f"[bold red]Error:[/] {self.message}", highlight=False, soft_wrap=True
+        )
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -64,12 +66,35 @@ def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _parse_target(spec: str, formats: list[str]) -> tuple[str, str | None]:
-    fmt, _, path = spec.partition("=")
-    fmt = fmt.split("?", 1)[0]
-    if fmt not in formats:
-        raise click.BadParameter(f"{fmt!r} is not a valid report format ({', '.join(formats)})")
-    return fmt, path or None
+def parse_targets(
+    specs: tuple[str, ...], formats: tuple[str, ...], default: str = "text"
+) -> list[OutputTarget]:
+    try:
+        return [OutputTarget.parse(s, formats, default) for s in specs] or [
+            OutputTarget(default)
+        ]
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--output") from None
+
+
+def emit_reports(
+    report: Any, targets: list[OutputTarget], *, per_target_options: bool
+) -> None:
+    """Write every requested format; colour only for a terminal on stdout."""
+    color = _use_color()
+    for t in targets:
+        shown = t.apply(report) if per_target_options else report
+        _emit(render(shown, t.format, color=color and t.path is None), t.path)
+
+
+def emit_error(targets: list[OutputTarget], prefix: str, exc: Exception) -> None:
+    """The TEST_OUTPUT error document for appstudio targets, so a pipeline task still reports."""
+    for t in targets:
+        if t.format in ("appstudio", "hacbs"):
+            _emit(
+                json.dumps(error_document(prefix, exc, datetime.now(UTC))) + "\n",
+                t.path,
+            )
 
 
 def _emit(text: str, path: str | None) -> None:
@@ -107,7 +132,11 @@ def validate() -> None:
 @click.argument("files", nargs=-1)
 @click.option("--file", "-f", "extra_files", multiple=True, hidden=True)
 @click.option(
-    "--policy", "-p", "policy_ref", required=True, help="Policy: file, inline JSON/YAML or git URL."
+    "--policy",
+    "-p",
+    "policy_ref",
+    required=True,
+    help="Policy: file, inline JSON/YAML or git URL.",
 )
 @click.option(
     "--output",
@@ -115,7 +144,7 @@ def validate() -> None:
     "outputs",
     multiple=True,
     metavar="FORMAT[=PATH]",
-    help=f"Report format, repeatable: {', '.join(WRITERS)}. Default text.",
+    help=f"Report format, repeatable: {', '.join(INPUT_FORMATS)}. Default text.",
 )
 @click.option(
     "--strict/--no-strict",
@@ -124,7 +153,10 @@ def validate() -> None:
     help="Exit 1 when any input has a violation.",
 )
 @click.option(
-    "--effective-time", default="now", show_default=True, help="now, RFC3339 or YYYY-MM-DD."
+    "--effective-time",
+    default="now",
+    show_default=True,
+    help="now, RFC3339 or YYYY-MM-DD.",
 )
 @click.option("--info", is_flag=True, help="Include all rule metadata in the report.")
 @click.option("--show-successes", is_flag=True)
@@ -159,7 +191,7 @@ def validate_input(
     filter_type: str,
 ) -> None:
     """Validate input files (JSON/YAML) against a policy."""
-    targets = [_parse_target(o, list(WRITERS)) for o in outputs] or [("text", None)]
+    targets = parse_targets(outputs, INPUT_FORMATS)
     args = list(files) + [f for group in extra_files for f in group.split(",")]
     if not args:
         raise click.UsageError("at least one input file must be given")
@@ -168,12 +200,16 @@ def validate_input(
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--effective-time") from None
     settings = Settings(
-        effective_time=when, extra_rule_data=_rule_data(extra_rule_data), filter_type=filter_type
+        effective_time=when,
+        extra_rule_data=_rule_data(extra_rule_data),
+        filter_type=filter_type,
     )
     try:
         policy = load_policy(policy_ref)
         inputs = read_inputs(args)
-        with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+        with Progress(
+            console=stderr, transient=True, disable=not stderr.is_terminal
+        ) as bar:
             task = bar.add_task("Evaluating", total=len(inputs))
             report = validate_inputs(
                 policy,
@@ -186,16 +222,10 @@ def validate_input(
                 progress=lambda: bar.advance(task),
             )
     except KonfluxError as exc:
-        for fmt, path in targets:
-            if fmt in ("appstudio", "hacbs"):
-                _emit(
-                    json.dumps(error_document("validating input", exc, datetime.now(UTC))) + "\n",
-                    path,
-                )
+        emit_error(targets, "validating input", exc)
         raise
-    color = _use_color()
-    for fmt, path in targets:
-        _emit(render(report, fmt, color=color and path is None), path)
+    # `ec validate input` ignores per-target ?show-* options; so do we.
+    emit_reports(report, targets, per_target_options=False)
     if strict and not report.success:
         raise Failed("success criteria not met")
 
@@ -205,7 +235,9 @@ def _rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
     for i, pair in enumerate(p for group in pairs for p in group.split(",")):
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"incorrect syntax for --extra-rule-data {i}: use key=value")
+            raise click.BadParameter(
+                f"incorrect syntax for --extra-rule-data {i}: use key=value"
+            )
         path = Path(value)
         out[key] = (
             path.read_text()
@@ -233,12 +265,23 @@ def policy() -> None:
 
 @policy.command("test")
 @click.argument("paths", nargs=-1)
-@click.option("--run", "-r", "run_filter", help="Only tests whose data.<pkg>.<name> matches REGEX.")
-@click.option("--data", "-d", multiple=True, help="Data file or directory, merged at the root.")
+@click.option(
+    "--run",
+    "-r",
+    "run_filter",
+    help="Only tests whose data.<pkg>.<name> matches REGEX.",
+)
+@click.option(
+    "--data", "-d", multiple=True, help="Data file or directory, merged at the root."
+)
 @click.option("--coverage", is_flag=True, help="Report line coverage per file.")
-@click.option("--threshold", type=float, default=0.0, help="Fail if coverage is below PCT.")
+@click.option(
+    "--threshold", type=float, default=0.0, help="Fail if coverage is below PCT."
+)
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option("--verbose", "-v", is_flag=True, help="List every test, not only failures.")
+@click.option(
+    "--verbose", "-v", is_flag=True, help="List every test, not only failures."
+)
 @_guard
 def policy_test(
     paths: tuple[str, ...],
@@ -255,7 +298,9 @@ def policy_test(
             re.compile(run_filter)
         except re.error as exc:
             raise click.BadParameter(str(exc), param_hint="--run") from None
-    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+    with Progress(
+        console=stderr, transient=True, disable=not stderr.is_terminal
+    ) as bar:
         task = bar.add_task("Testing", total=None)
         report = run_tests(
             list(paths or ["."]),
@@ -267,7 +312,8 @@ def policy_test(
     from konflux.cli.test_output import render_json, render_text
 
     click.echo(
-        render_json(report) if fmt == "json" else render_text(report, verbose=verbose), nl=False
+        render_json(report) if fmt == "json" else render_text(report, verbose=verbose),
+        nl=False,
     )
     total = len(report.results)
     if total == 0:
@@ -277,12 +323,18 @@ def policy_test(
             f"{report.count('FAIL')} failed, {report.count('ERROR')} errored of {total} tests"
         )
     if report.coverage is not None and report.coverage["coverage"] < threshold:
-        raise Failed(f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%")
+        raise Failed(
+            f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%"
+        )
 
 
 @policy.command("inspect")
-@click.option("--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable).")
-@click.option("--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy.")
+@click.option(
+    "--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable)."
+)
+@click.option(
+    "--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy."
+)
 @click.option(
     "--output",
     "-o",
@@ -290,9 +342,13 @@ def policy_test(
     default="text",
     type=click.Choice(["text", "json", "names", "short-names", "markdown"]),
 )
-@click.option("--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name).")
+@click.option(
+    "--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name)."
+)
 @click.option("--package", "package_filter", help="Only this package.")
-@click.option("--collection", "collection_filter", help="Only rules in this collection.")
+@click.option(
+    "--collection", "collection_filter", help="Only rules in this collection."
+)
 @_guard
 def policy_inspect(
     sources: tuple[str, ...],
@@ -305,7 +361,9 @@ def policy_inspect(
     """List the rules of policy sources and their annotations."""
     if bool(sources) == bool(policy_ref):
         raise click.UsageError("give either --source (repeatable) or --policy")
-    urls = list(sources) or [u for s in load_policy(policy_ref or "").sources for u in s.policy]
+    urls = list(sources) or [
+        u for s in load_policy(policy_ref or "").sources for u in s.policy
+    ]
     from konflux.cli.inspect_output import render_inspection
 
     by_source = {}
@@ -321,11 +379,17 @@ def policy_inspect(
     click.echo(render_inspection(by_source, fmt), nl=False)
 
 
-def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None) -> bool:
+def _rule_matches(
+    rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None
+) -> bool:
     if not (rule_f or pkg_f or coll_f):
         return True
     return bool(
-        (rule_f and rule_f in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name})
+        (
+            rule_f
+            and rule_f
+            in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name}
+        )
         or (pkg_f and pkg_f == rule.package)
         or (coll_f and coll_f in rule.collections)
     )

@@ -90,7 +90,9 @@ def _rule_at(rules: dict[str, Rule], location: str | None) -> Rule | None:
     file, _, line = location.rpartition(":")
     if not line.isdigit():
         file, _, line = file.rpartition(":")
-    candidates = [r for r in rules.values() if r.file == file and r.line <= int(line or 0)]
+    candidates = [
+        r for r in rules.values() if r.file == file and r.line <= int(line or 0)
+    ]
     return max(candidates, key=lambda r: r.line, default=None)
 
 
@@ -114,7 +116,9 @@ class SourceEvaluator:
         self.files = files
         self.rules = rules_of(files.modules)
         self.intentions = self._target_intentions()
-        self.packages = [p for p in result_packages(files.modules) if self._package_wanted(p)]
+        self.packages = [
+            p for p in result_packages(files.modules) if self._package_wanted(p)
+        ]
         self.selector = RuleSelector.for_source(
             source, settings.effective_time, policy.spec.get("configuration")
         )
@@ -128,13 +132,17 @@ class SourceEvaluator:
         defined: dict[str, set[str]] = {}
         for module in files.modules:
             defined.setdefault(module.package, set()).update(module.rule_names())
-        self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.packages, defined))
+        self.evaluator.add_module(
+            AGGREGATE_PATH, aggregate_module(self.packages, defined)
+        )
 
     def _target_intentions(self) -> list[str]:
         value = self.source.rule_data.get("pipeline_intention")
         if isinstance(value, str):
             return [value]
-        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        return (
+            [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        )
 
     def _rule_wanted(self, rule: Rule) -> bool:
         if self.settings.filter_type != "ec-policy":
@@ -157,7 +165,9 @@ class SourceEvaluator:
         return {
             "rule_data__configuration__": rule_data,
             "config": {
-                "policy": {"when_ns": int(self.settings.effective_time.timestamp() * 1e9)},
+                "policy": {
+                    "when_ns": int(self.settings.effective_time.timestamp() * 1e9)
+                },
                 "default_sigstore_opts": {
                     "certificate_identity": identity.get("subject", ""),
                     "certificate_identity_regexp": identity.get("subjectRegExp", ""),
@@ -170,7 +180,9 @@ class SourceEvaluator:
             },
         }
 
-    def _raw_results(self, input: Any) -> tuple[list[tuple[str, str, Any]], dict[str, Result]]:
+    def _raw_results(
+        self, input: Any
+    ) -> tuple[list[tuple[str, str, Any]], dict[str, Result]]:
         """All (package, kind, result) triples; a package whose query errors yields a failure."""
         try:
             value = self.evaluator.evaluate(f"{AGGREGATE_PACKAGE}.results", input).value
@@ -232,11 +244,18 @@ class SourceEvaluator:
             if pkg in errors:
                 continue  # its rules were not evaluated: none of them passed
             seen = {r.code for _, r in found}
-            outcome.successes += self._successes(pkg, seen, image_ref, component, missing)
+            outcome.successes += self._successes(
+                pkg, seen, image_ref, component, missing
+            )
         return outcome, missing
 
     def _successes(
-        self, pkg: str, seen: set[str], image_ref: str, component: str, missing: set[str]
+        self,
+        pkg: str,
+        seen: set[str],
+        image_ref: str,
+        component: str,
+        missing: set[str],
     ) -> list[Result]:
         successes = []
         for code, rule in sorted(self.rules.items()):
@@ -282,7 +301,9 @@ def _add_rule_metadata(result: Result, rule: Rule, at: datetime) -> None:
         meta["depends_on"] = list(rule.depends_on)
     effective_on = _parse_effective_on(meta.get("effective_on"))
     if effective_on and effective_on < at - EFFECTIVE_ON_RELEVANCE:
-        del meta["effective_on"]  # long in force: the date no longer tells the reader anything
+        del meta[
+            "effective_on"
+        ]  # long in force: the date no longer tells the reader anything
 
 
 def _parse_effective_on(value: Any) -> datetime | None:
@@ -297,7 +318,9 @@ def _parse_effective_on(value: Any) -> datetime | None:
 def _categorize(kind: str, result: Result, at: datetime, outcome: Outcome) -> None:
     severity = result.metadata.get("severity")
     if kind == "warn":
-        (outcome.violations if severity == "failure" else outcome.warnings).append(result)
+        (outcome.violations if severity == "failure" else outcome.warnings).append(
+            result
+        )
         return
     if severity == "warning":
         outcome.warnings.append(result)
@@ -325,7 +348,11 @@ def _trim(outcome: Outcome) -> None:
     reported = {r.code for r in outcome.violations + outcome.warnings if r.code}
 
     def independent(results: list[Result]) -> list[Result]:
-        return [r for r in results if not (set(r.metadata.get("depends_on") or []) & reported)]
+        return [
+            r
+            for r in results
+            if not (set(r.metadata.get("depends_on") or []) & reported)
+        ]
 
     outcome.violations = independent(outcome.violations)
     outcome.warnings = independent(outcome.warnings)
@@ -354,18 +381,28 @@ class PolicyEvaluator:
             self.close()
             raise
 
-    def evaluate(self, input: Any, *, image_ref: str = "", component: str = "") -> Outcome:
+    def evaluate(
+        self, input: Any, *, image_ref: str = "", component: str = ""
+    ) -> Outcome:
         outcome = Outcome()
         for source in self.sources:
-            part, missing = source.evaluate(input, image_ref=image_ref, component=component)
+            part, missing = source.evaluate(
+                input, image_ref=image_ref, component=component
+            )
             outcome.extend(part)
             for criterion in sorted(missing):
                 outcome.warnings.append(
-                    Result(f"Include criterion '{criterion}' doesn't match any policy rule")
+                    Result(
+                        f"Include criterion '{criterion}' doesn't match any policy rule"
+                    )
                 )
-        counted = len(outcome.violations) + len(outcome.warnings) + len(outcome.successes)
+        counted = (
+            len(outcome.violations) + len(outcome.warnings) + len(outcome.successes)
+        )
         unmatched = sum(
-            1 for r in outcome.warnings if not r.code and "Include criterion" in r.message
+            1
+            for r in outcome.warnings
+            if not r.code and "Include criterion" in r.message
         )
         if counted - unmatched == 0:
             raise NoResultsError("no successes, warnings, or failures, check input")

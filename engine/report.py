@@ -29,7 +29,9 @@ class Result:
         )
         out: dict[str, Any] = {"msg": self.message}
         if meta:
-            out["metadata"] = dict(sorted(meta.items()))  # a Go map: `ec` emits sorted keys
+            out["metadata"] = dict(
+                sorted(meta.items())
+            )  # a Go map: `ec` emits sorted keys
         if self.outputs:
             out["outputs"] = self.outputs
         return out
@@ -66,8 +68,16 @@ class Outcome:
 
 @dataclass
 class TargetReport:
+    """One evaluated target: an input file, or a Snapshot component's image."""
+
     name: str
     outcome: Outcome
+    image: str = ""  # the digest-pinned image, for `validate image`
+    source: dict[str, Any] = field(default_factory=dict)
+    signatures: list[dict[str, Any]] = field(default_factory=list)
+    attestations: list[dict[str, Any]] = field(default_factory=list)
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    policy_input: dict[str, Any] | None = None
 
     @property
     def success(self) -> bool:
@@ -86,6 +96,9 @@ class Report:
     show_successes: bool = False
     show_warnings: bool = True
     info: bool = False
+    kind: str = "input"  # or "image"
+    key: str = ""  # the public key PEM used for `validate image`, "" for keyless
+    snapshot: str = ""
 
     @property
     def success(self) -> bool:

@@ -13,7 +13,9 @@ RESULT_RULES = ("deny", "warn")
 
 # Conforma's annotations use AsciiDoc cross references; reports show plain text
 # (descriptions keep the label) and links (solutions point at the rendered docs).
-_XREF = re.compile(r"xref:(?:([^:]+):ROOT:(.+?)\.adoc(#[^\[]+)?|[\w.$#/]+)\[([\w\s/.]+)\]")
+_XREF = re.compile(
+    r"xref:(?:([^:]+):ROOT:(.+?)\.adoc(#[^\[]+)?|[\w.$#/]+)\[([\w\s/.]+)\]"
+)
 _XREF_FULL = re.compile(r"xref:([^:\[]+):ROOT:([^\[]+?)\.adoc(#[^\[]+)?\[[^\]]*\]")
 
 
@@ -23,7 +25,9 @@ def strip_xrefs(text: str) -> str:
 
 def link_xrefs(text: str) -> str:
     linked = _XREF_FULL.sub(
-        lambda m: f"https://conforma.dev/docs/{m.group(1)}/{m.group(2)}.html{m.group(3) or ''}",
+        lambda m: (
+            f"https://conforma.dev/docs/{m.group(1)}/{m.group(2)}.html{m.group(3) or ''}"
+        ),
         text,
     )
     return strip_xrefs(linked)
@@ -106,7 +110,10 @@ def rules_of(modules: list[RegoModule]) -> dict[str, Rule]:
                 file=module.path,
                 line=head.line,
             )
-            if code in rules and (rules[code].file, rules[code].line) != (rule.file, rule.line):
+            if code in rules and (rules[code].file, rules[code].line) != (
+                rule.file,
+                rule.line,
+            ):
                 other = rules[code]
                 raise RegoError(
                     f"duplicate rule code {code!r}: "

@@ -54,7 +54,9 @@ def matchers(metadata: dict[str, Any]) -> list[str]:
     rule = parts[-1]
     base = [pkg, f"{pkg}.*", f"{pkg}.{rule}"] if pkg else []
     with_terms = [f"{m}:{t}" for t in terms_of(metadata) if t for m in base]
-    collections = [f"@{c}" for c in metadata.get("collections") or [] if isinstance(c, str)]
+    collections = [
+        f"@{c}" for c in metadata.get("collections") or [] if isinstance(c, str)
+    ]
     return [*base, *with_terms, "*", *collections]
 
 
@@ -103,7 +105,9 @@ class CriteriaSet:
             start = parse_volatile_time(c.effective_on) if c.effective_on else at
             until = parse_volatile_time(c.effective_until) if c.effective_until else at
             if start is None or until is None:
-                warnings.append(f"skipping volatile criteria {c.value!r}: unreadable date")
+                warnings.append(
+                    f"skipping volatile criteria {c.value!r}: unreadable date"
+                )
                 continue
             if not (start <= at <= until):
                 continue
@@ -165,7 +169,9 @@ class RuleSelector:
     ) -> bool:
         """Whether a result is kept; prunes matched entries from `unmatched_includes`."""
         needles = matchers(metadata)
-        inc = self._score(needles, self.include.get(image_ref, component), unmatched_includes)
+        inc = self._score(
+            needles, self.include.get(image_ref, component), unmatched_includes
+        )
         exc = self._score(needles, self.exclude.get(image_ref, component), None)
         return inc > exc
 

@@ -9,13 +9,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from konflux import __version__
 from konflux.engine.documents import parse_text, read_document
 from konflux.engine.errors import InputError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
 from konflux.engine.report import Report, TargetReport
-
-from konflux import __version__
 
 
 @dataclass(frozen=True)

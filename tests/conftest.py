@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 from click.testing import CliRunner
+
 from konflux.engine import Outcome, PolicyEvaluator, Settings, load_policy
 
 ROOT = Path(__file__).resolve().parents[1]

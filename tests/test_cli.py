@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
+
 from konflux.cli.main import cli
 
 POLICY = str(ROOT / "examples" / "policy.yaml")

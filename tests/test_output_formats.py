@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 from conftest import AT, ROOT
+
 from konflux.engine import (
     Report,
     Result,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import AT, codes
+
 from konflux.engine import NoResultsError, Report, render
 from konflux.engine.report import TargetReport
 

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from conftest import AT, codes, reported
+
 from konflux.engine.policy.spec import Criteria, Source
 from konflux.engine.selection import RuleSelector, matchers, score
 

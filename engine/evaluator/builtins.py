@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from konflux.engine.evaluator._bridge import UNDEFINED
 from packageurl import PackageURL
+
+from konflux.engine.evaluator._bridge import UNDEFINED
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,9 @@ class Guarded:
     """How to call one builtin safely: its operand guards and whether values are checked."""
 
     arity: int
-    guards: tuple[str, ...]  # one Rego condition per operand, `{}` stands for the operand
+    guards: tuple[
+        str, ...
+    ]  # one Rego condition per operand, `{}` stands for the operand
     check_value: bool = False
 
 

@@ -29,12 +29,14 @@ SELECTED_BUILTIN = "konflux.selected"
 _ERROR = re.compile(
     r"^(?P<code>[\w ]+?): (?:\d+ errors? occurred: )?(?:(?P<loc>[^\s]+?:\d+(?::\d+)?): )?"
     r"(?P<kind>[a-z_]+)?:? ?(?P<rest>.*)$",
-    re.S,
+    re.DOTALL,
 )
 _BUILTIN_KINDS = {"eval_builtin_error", "eval_type_error"}
 
 
-def parse_error(exc: OpaError, *, compile_phase: bool = False) -> EvaluationError | RegoError:
+def parse_error(
+    exc: OpaError, *, compile_phase: bool = False
+) -> EvaluationError | RegoError:
     """Turn a bridge error into a typed error carrying location and builtin name."""
     text = f"{exc.code}: {exc.message}"
     m = _ERROR.match(text)
@@ -52,7 +54,9 @@ def parse_error(exc: OpaError, *, compile_phase: bool = False) -> EvaluationErro
 class OpaEvaluator:
     """One embedded OPA engine with our custom builtins and lenient builtin wrappers."""
 
-    def __init__(self, registry: BuiltinRegistry | None = None, *, lenient_builtins: bool = True):
+    def __init__(
+        self, registry: BuiltinRegistry | None = None, *, lenient_builtins: bool = True
+    ):
         self.registry = registry or default_registry()
         self._engine = BridgeEngine()
         self._prints: list[tuple[str, str]] = []
@@ -66,7 +70,9 @@ class OpaEvaluator:
         self._engine.register_function(SELECTED_BUILTIN, self._is_selected, arity=1)
         if lenient_builtins:
             self._validity = lenient.BuiltinValidity()
-            self._engine.register_function(lenient.VALIDITY_BUILTIN, self._validity, arity=2)
+            self._engine.register_function(
+                lenient.VALIDITY_BUILTIN, self._validity, arity=2
+            )
             self._add(lenient.MODULE_PATH, lenient.module_source())
 
     def _is_selected(self, key: str) -> bool:
@@ -87,7 +93,9 @@ class OpaEvaluator:
         try:
             self._engine.add_data(data, path)
         except OpaError as exc:
-            raise RegoError(f"data conflict at {path or 'data'}: {exc.message}") from None
+            raise RegoError(
+                f"data conflict at {path or 'data'}: {exc.message}"
+            ) from None
 
     def register_builtin(self, builtin: Builtin) -> None:
         self.registry.add(builtin)
@@ -107,7 +115,9 @@ class OpaEvaluator:
         self._prints = []
         self._selected = select
         try:
-            rows = self._engine.eval_query(f"x = data.{entrypoint}", input, coverage=coverage)
+            rows = self._engine.eval_query(
+                f"x = data.{entrypoint}", input, coverage=coverage
+            )
         except OpaError as exc:
             raise parse_error(exc) from None
         finally:

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
 from konflux.engine.documents import load_yaml
 from konflux.engine.errors import RegoError
 
-_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*(?:\[\"[^\"]+\"\])*)", re.M)
+_PACKAGE = re.compile(r"^package\s+([A-Za-z_][\w.]*(?:\[\"[^\"]+\"\])*)", re.MULTILINE)
 _RULE_HEAD = re.compile(r"^([A-Za-z_]\w*)\b")
 _KEYWORDS = {"package", "import", "default", "else"}
 
@@ -54,7 +55,9 @@ class RegoModule:
         return {r.name for r in self.rules}
 
 
-def _metadata_blocks(lines: list[str], path: str) -> dict[int, tuple[int, dict[str, Any]]]:
+def _metadata_blocks(
+    lines: list[str], path: str
+) -> dict[int, tuple[int, dict[str, Any]]]:
     """Map the 0-based index of the line after each METADATA block to (block line, fields)."""
     blocks: dict[int, tuple[int, dict[str, Any]]] = {}
     i = 0
@@ -67,14 +70,18 @@ def _metadata_blocks(lines: list[str], path: str) -> dict[int, tuple[int, dict[s
         i += 1
         while i < len(lines) and lines[i].lstrip().startswith("#"):
             text = lines[i].lstrip()[1:]
-            body.append(text[1:] if text.startswith(" ") else text)
+            body.append(text.removeprefix(" "))
             i += 1
         try:
             fields = load_yaml("\n".join(body)) or {}
         except yaml.YAMLError as exc:
-            raise RegoError(f"{path}:{start + 1}: invalid METADATA block: {exc}") from None
+            raise RegoError(
+                f"{path}:{start + 1}: invalid METADATA block: {exc}"
+            ) from None
         if not isinstance(fields, dict):
-            raise RegoError(f"{path}:{start + 1}: METADATA block must be a YAML mapping")
+            raise RegoError(
+                f"{path}:{start + 1}: METADATA block must be a YAML mapping"
+            )
         blocks[i] = (start + 1, fields)
     return blocks
 
@@ -92,7 +99,9 @@ def parse_module(path: str, source: str) -> RegoModule:
         block = blocks.get(idx)
         annotation = None
         if block:
-            scope = str(block[1].get("scope") or ("package" if idx == package_line else "rule"))
+            scope = str(
+                block[1].get("scope") or ("package" if idx == package_line else "rule")
+            )
             annotation = Annotation(scope=scope, line=block[0], fields=block[1])
             if scope in {"package", "subpackages"}:
                 module.package_annotation = annotation

@@ -1,0 +1,1 @@
+"""`validate image`: fetch, verify and evaluate images and Snapshots."""

@@ -1,0 +1,52 @@
+"""A SLSA Verification Summary Attestation (VSA v1) for a validated Snapshot.
+
+The statement's subjects are the validated images; the predicate records the
+verifier, the time, the policy and the outcome per the SLSA VSA spec
+(https://slsa.dev/spec/v1.0/verification_summary). Signing it (DSSE) is done
+by the caller with a key, so this module stays pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from konflux.engine.output.documents import rfc3339, sorted_targets
+from konflux.engine.report import Report
+
+VSA_PREDICATE = "https://slsa.dev/verification_summary/v1"
+STATEMENT_V1 = "https://in-toto.io/Statement/v1"
+VERIFIER_ID = "https://github.com/konflux-ci/konflux-python"
+
+
+def vsa_statement(report: Report) -> dict[str, Any]:
+    subjects = []
+    for t in sorted_targets(report):
+        ref = t.image or t.name
+        repo, _, digest = ref.partition("@")
+        algo, _, value = digest.partition(":")
+        subjects.append(
+            {"name": repo, "digest": {algo: value}}
+            if value
+            else {"name": ref, "digest": {}}
+        )
+    policy = json.dumps(report.policy, sort_keys=True, separators=(",", ":")).encode()
+    return {
+        "_type": STATEMENT_V1,
+        "subject": subjects,
+        "predicateType": VSA_PREDICATE,
+        "predicate": {
+            "verifier": {"id": VERIFIER_ID, "version": {"konflux": report.version}},
+            "timeVerified": rfc3339(report.created),
+            "resourceUri": report.snapshot or (subjects[0]["name"] if subjects else ""),
+            "policy": {
+                "uri": "EnterpriseContractPolicy",
+                "digest": {"sha256": hashlib.sha256(policy).hexdigest()},
+            },
+            "verificationResult": "PASSED" if report.success else "FAILED",
+            "verifiedLevels": ["SLSA_BUILD_LEVEL_3"] if report.success else [],
+            "slsaVersion": "1.0",
+            "effectiveTime": rfc3339(report.effective_time),
+        },
+    }
