@@ -67,25 +67,17 @@ def snapshot_from_document(doc: Any, origin: str) -> Snapshot:
     if isinstance(doc, dict) and isinstance(doc.get("spec"), dict):
         doc = doc["spec"]
     if not isinstance(doc, dict):
-        raise InputError(
-            f"{origin}: expected a Snapshot or a Snapshot spec (a mapping)"
-        )
+        raise InputError(f"{origin}: expected a Snapshot or a Snapshot spec (a mapping)")
     components = doc.get("components")
     if not isinstance(components, list):
         raise InputError(f"{origin}: the Snapshot spec has no `components` list")
     parsed = []
     for i, c in enumerate(components):
         if not isinstance(c, dict) or not isinstance(c.get("containerImage"), str):
-            raise InputError(
-                f"{origin}: components[{i}] needs a `containerImage` string"
-            )
+            raise InputError(f"{origin}: components[{i}] needs a `containerImage` string")
         source = c.get("source") if isinstance(c.get("source"), dict) else {}
         parsed.append(Component(str(c.get("name") or ""), c["containerImage"], source))
-    extra = {
-        k: v
-        for k, v in doc.items()
-        if k not in ("components", "application", "displayName")
-    }
+    extra = {k: v for k, v in doc.items() if k not in ("components", "application", "displayName")}
     return Snapshot(
         application=str(doc.get("application") or ""),
         display_name=str(doc.get("displayName") or ""),
@@ -112,7 +104,5 @@ def load_snapshot(images: str | None = None, image: str | None = None) -> Snapsh
         snapshot.merge(Snapshot(components=[Component(UNNAMED, image)]))
         provided = True
     if not provided:
-        raise InputError(
-            "neither a Snapshot (--images) nor an image reference (--image) was given"
-        )
+        raise InputError("neither a Snapshot (--images) nor an image reference (--image) was given")
     return snapshot
