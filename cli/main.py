@@ -158,6 +158,9 @@ def validate() -> None:
     show_default=True,
     help="now, RFC3339 or YYYY-MM-DD.",
 )
+@click.option(
+    "--allow-past-effective-time", is_flag=True, help="Accept an effective time in the past."
+)
 @click.option("--info", is_flag=True, help="Include all rule metadata in the report.")
 @click.option("--show-successes", is_flag=True)
 @click.option("--show-warnings/--no-show-warnings", default=True, show_default=True)
@@ -183,6 +186,7 @@ def validate_input(
     outputs: tuple[str, ...],
     strict: bool,
     effective_time: str,
+    allow_past_effective_time: bool,
     info: bool,
     show_successes: bool,
     show_warnings: bool,
@@ -196,7 +200,7 @@ def validate_input(
     if not args:
         raise click.UsageError("at least one input file must be given")
     try:
-        when = parse_effective_time(effective_time)
+        when = parse_effective_time(effective_time, allow_past=allow_past_effective_time)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--effective-time") from None
     settings = Settings(

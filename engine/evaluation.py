@@ -44,22 +44,36 @@ class Settings:
     workdir: Path | None = None
 
 
-def parse_effective_time(value: str | None) -> datetime:
-    """`now`, an RFC3339 timestamp or a YYYY-MM-DD date (UTC)."""
-    if not value or value == "now":
+PAST_GRACE = timedelta(seconds=2)
+
+
+def parse_effective_time(value: str | None, *, allow_past: bool = True) -> datetime:
+    """`now`, an RFC3339 timestamp or a YYYY-MM-DD date (UTC).
+
+    As `ec`, a time in the past is refused unless `allow_past`: evaluating
+    against an old date silently disables rules that became effective since.
+    """
+    if not value or value.lower() == "now":
         return datetime.now(UTC)
     text = value.strip()
     try:
         if len(text) == 10:
-            return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            parsed = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+        else:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(
             f"invalid effective time {value!r}: use now, RFC3339 or YYYY-MM-DD"
         ) from None
     if parsed.tzinfo is None:
         raise ValueError(f"invalid effective time {value!r}: RFC3339 needs a time zone")
-    return parsed.astimezone(UTC)
+    parsed = parsed.astimezone(UTC)
+    if not allow_past and parsed < datetime.now(UTC) - PAST_GRACE:
+        raise ValueError(
+            f"effective time {parsed.strftime('%Y-%m-%dT%H:%M:%SZ')} is in the past; "
+            "use --allow-past-effective-time to override"
+        )
+    return parsed
 
 
 def aggregate_module(packages: list[str], defined: dict[str, set[str]]) -> str:

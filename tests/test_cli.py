@@ -25,7 +25,16 @@ def in_root(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def validate(runner: CliRunner, *args: str):
     return runner.invoke(
-        cli, ["validate", "input", "--effective-time", "2026-01-01", *args], catch_exceptions=False
+        cli,
+        [
+            "validate",
+            "input",
+            "--effective-time",
+            "2026-01-01",
+            "--allow-past-effective-time",
+            *args,
+        ],
+        catch_exceptions=False,
     )
 
 
@@ -124,3 +133,16 @@ def test_policy_inspect_lists_rule_codes(runner: CliRunner) -> None:
         "labels.maintainer_email",
         "labels.required_labels",
     ]
+
+
+def test_past_effective_time_is_refused_without_allow_flag(runner: CliRunner) -> None:
+    result = runner.invoke(
+        cli, ["validate", "input", "--policy", POLICY, INPUT, "--effective-time", "2020-01-01"]
+    )
+    assert result.exit_code == 2
+    assert "use --allow-past-effective-time" in result.output
+
+
+def test_output_option_for_unknown_format_is_usage_error(runner: CliRunner) -> None:
+    result = validate(runner, "--policy", POLICY, INPUT, "--output", "junit")
+    assert result.exit_code == 2
