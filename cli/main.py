@@ -49,9 +49,7 @@ class Failed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
-        stderr.print(
-            f"[bold red]Error:[/] {self.message}", highlight=False, soft_wrap=True
-        )
+        stderr.print(f"[bold red]Error:[/] {self.message}", highlight=False, soft_wrap=True)
 
 
 def _guard(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -70,16 +68,12 @@ def parse_targets(
     specs: tuple[str, ...], formats: tuple[str, ...], default: str = "text"
 ) -> list[OutputTarget]:
     try:
-        return [OutputTarget.parse(s, formats, default) for s in specs] or [
-            OutputTarget(default)
-        ]
+        return [OutputTarget.parse(s, formats, default) for s in specs] or [OutputTarget(default)]
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--output") from None
 
 
-def emit_reports(
-    report: Any, targets: list[OutputTarget], *, per_target_options: bool
-) -> None:
+def emit_reports(report: Any, targets: list[OutputTarget], *, per_target_options: bool) -> None:
     """Write every requested format; colour only for a terminal on stdout."""
     color = _use_color()
     for t in targets:
@@ -211,9 +205,7 @@ def validate_input(
     try:
         policy = load_policy(policy_ref)
         inputs = read_inputs(args)
-        with Progress(
-            console=stderr, transient=True, disable=not stderr.is_terminal
-        ) as bar:
+        with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
             task = bar.add_task("Evaluating", total=len(inputs))
             report = validate_inputs(
                 policy,
@@ -239,9 +231,7 @@ def _rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
     for i, pair in enumerate(p for group in pairs for p in group.split(",")):
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(
-                f"incorrect syntax for --extra-rule-data {i}: use key=value"
-            )
+            raise click.BadParameter(f"incorrect syntax for --extra-rule-data {i}: use key=value")
         path = Path(value)
         out[key] = (
             path.read_text()
@@ -275,17 +265,11 @@ def policy() -> None:
     "run_filter",
     help="Only tests whose data.<pkg>.<name> matches REGEX.",
 )
-@click.option(
-    "--data", "-d", multiple=True, help="Data file or directory, merged at the root."
-)
+@click.option("--data", "-d", multiple=True, help="Data file or directory, merged at the root.")
 @click.option("--coverage", is_flag=True, help="Report line coverage per file.")
-@click.option(
-    "--threshold", type=float, default=0.0, help="Fail if coverage is below PCT."
-)
+@click.option("--threshold", type=float, default=0.0, help="Fail if coverage is below PCT.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text")
-@click.option(
-    "--verbose", "-v", is_flag=True, help="List every test, not only failures."
-)
+@click.option("--verbose", "-v", is_flag=True, help="List every test, not only failures.")
 @_guard
 def policy_test(
     paths: tuple[str, ...],
@@ -302,9 +286,7 @@ def policy_test(
             re.compile(run_filter)
         except re.error as exc:
             raise click.BadParameter(str(exc), param_hint="--run") from None
-    with Progress(
-        console=stderr, transient=True, disable=not stderr.is_terminal
-    ) as bar:
+    with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
         task = bar.add_task("Testing", total=None)
         report = run_tests(
             list(paths or ["."]),
@@ -327,18 +309,12 @@ def policy_test(
             f"{report.count('FAIL')} failed, {report.count('ERROR')} errored of {total} tests"
         )
     if report.coverage is not None and report.coverage["coverage"] < threshold:
-        raise Failed(
-            f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%"
-        )
+        raise Failed(f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%")
 
 
 @policy.command("inspect")
-@click.option(
-    "--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable)."
-)
-@click.option(
-    "--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy."
-)
+@click.option("--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable).")
+@click.option("--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy.")
 @click.option(
     "--output",
     "-o",
@@ -346,13 +322,9 @@ def policy_test(
     default="text",
     type=click.Choice(["text", "json", "names", "short-names", "markdown"]),
 )
-@click.option(
-    "--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name)."
-)
+@click.option("--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name).")
 @click.option("--package", "package_filter", help="Only this package.")
-@click.option(
-    "--collection", "collection_filter", help="Only rules in this collection."
-)
+@click.option("--collection", "collection_filter", help="Only rules in this collection.")
 @_guard
 def policy_inspect(
     sources: tuple[str, ...],
@@ -365,9 +337,7 @@ def policy_inspect(
     """List the rules of policy sources and their annotations."""
     if bool(sources) == bool(policy_ref):
         raise click.UsageError("give either --source (repeatable) or --policy")
-    urls = list(sources) or [
-        u for s in load_policy(policy_ref or "").sources for u in s.policy
-    ]
+    urls = list(sources) or [u for s in load_policy(policy_ref or "").sources for u in s.policy]
     from konflux.cli.inspect_output import render_inspection
 
     by_source = {}
@@ -383,20 +353,23 @@ def policy_inspect(
     click.echo(render_inspection(by_source, fmt), nl=False)
 
 
-def _rule_matches(
-    rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None
-) -> bool:
+def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None) -> bool:
     if not (rule_f or pkg_f or coll_f):
         return True
     return bool(
-        (
-            rule_f
-            and rule_f
-            in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name}
-        )
+        (rule_f and rule_f in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name})
         or (pkg_f and pkg_f == rule.package)
         or (coll_f and coll_f in rule.collections)
     )
+
+
+def _register() -> None:
+    from konflux.cli.validate_image import validate_image
+
+    validate.add_command(validate_image)
+
+
+_register()
 
 
 def main() -> None:

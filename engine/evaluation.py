@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,8 @@ class Settings:
     extra_rule_data: dict[str, Any] = field(default_factory=dict)
     filter_type: str = "include-exclude"
     workdir: Path | None = None
+    # Implementations replacing registered builtins (e.g. registry-backed `ec.oci.*`).
+    builtins: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
 
 PAST_GRACE = timedelta(seconds=2)
@@ -137,6 +140,8 @@ class SourceEvaluator:
             source, settings.effective_time, policy.spec.get("configuration")
         )
         self.evaluator = OpaEvaluator()
+        for name, fn in settings.builtins.items():
+            self.evaluator.registry.replace(name, fn)
         for module in files.modules:
             check_allowed(module.path, module.source)
             self.evaluator.add_module(module.path, module.source)

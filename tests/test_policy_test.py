@@ -149,8 +149,8 @@ def test_data_files_are_visible_to_tests(tmp_path: Path) -> None:
 
 
 def test_example_policy_tests_pass() -> None:
-    report = run_tests([ROOT / "examples" / "policy"])
-    assert (report.success, report.count("PASS")) == (True, 7)
+    report = run_tests([ROOT / "examples" / "rego"])
+    assert (report.success, report.count("PASS")) == (True, 11)
 
 
 # --- CLI ---------------------------------------------------------------------

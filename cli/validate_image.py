@@ -1,0 +1,201 @@
+"""`konflux validate image`: the conforma check on an image or a Snapshot (flags as `ec`)."""
+
+from __future__ import annotations
+
+import concurrent.futures
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import Progress
+
+from konflux.engine import KonfluxError, Settings, load_policy, parse_effective_time
+from konflux.engine.evaluation import FILTER_TYPES
+from konflux.engine.image.snapshot import load_snapshot
+from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
+from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry
+from konflux.engine.output.formats import IMAGE_FORMATS
+from konflux.engine.sigstore import CheckOptions, check_options
+
+
+def _read_key(value: str) -> str:
+    path = Path(value)
+    if "BEGIN" not in value and path.is_file():
+        return path.read_text()
+    return value
+
+
+def trust_from_flags(
+    policy_spec: dict[str, Any],
+    *,
+    public_key: str | None,
+    identity: str | None,
+    identity_regexp: str | None,
+    issuer: str | None,
+    issuer_regexp: str | None,
+    trusted_root: str | None,
+    rekor_public_key: str | None,
+    ignore_rekor: bool,
+) -> tuple[CheckOptions | None, str, bool]:
+    """(trust, key PEM for the report, keyless?) as `ec` derives them from flags and policy."""
+    keyless_flags = any((identity, identity_regexp, issuer, issuer_regexp))
+    key = public_key or (None if keyless_flags else policy_spec.get("publicKey"))
+    if key:
+        pem = _read_key(key)
+        return (
+            check_options(
+                public_key=pem,
+                trusted_root=trusted_root,
+                rekor_public_key=rekor_public_key,
+                ignore_rekor=ignore_rekor,
+            ),
+            pem,
+            False,
+        )
+    ident = policy_spec.get("identity") or {}
+    identity = identity or ident.get("subject")
+    identity_regexp = identity_regexp or ident.get("subjectRegExp")
+    issuer = issuer or ident.get("issuer")
+    issuer_regexp = issuer_regexp or ident.get("issuerRegExp")
+    if not any((identity, identity_regexp, issuer, issuer_regexp)):
+        return None, "", False
+    if not (issuer or issuer_regexp):
+        raise click.UsageError("certificate OIDC issuer must be provided for keyless workflow")
+    if not (identity or identity_regexp):
+        raise click.UsageError("certificate identity must be provided for keyless workflow")
+    return (
+        check_options(
+            certificate_identity=identity,
+            certificate_identity_regexp=identity_regexp,
+            certificate_oidc_issuer=issuer,
+            certificate_oidc_issuer_regexp=issuer_regexp,
+            trusted_root=trusted_root,
+            rekor_public_key=rekor_public_key,
+            ignore_rekor=ignore_rekor,
+        ),
+        "",
+        True,
+    )
+
+
+@click.command("image")
+@click.option("--image", "-i", "image", help="An image reference to validate.")
+@click.option("--images", help="A Snapshot or Snapshot spec: file path or inline JSON/YAML.")
+@click.option("--policy", "-p", "policy_ref", required=True, help="EnterpriseContractPolicy.")
+@click.option("--public-key", "-k", help="Public key (PEM file or inline) signatures must match.")
+@click.option("--certificate-identity", help="Keyless: expected certificate identity (SAN).")
+@click.option("--certificate-identity-regexp", help="Keyless: identity regular expression.")
+@click.option("--certificate-oidc-issuer", help="Keyless: expected OIDC issuer.")
+@click.option("--certificate-oidc-issuer-regexp", help="Keyless: issuer regular expression.")
+@click.option("--trusted-root", type=click.Path(dir_okay=False), help="sigstore TrustedRoot JSON.")
+@click.option("--rekor-url", help="Rekor URL recorded in the policy's sigstore options.")
+@click.option("--rekor-public-key", help="Rekor public key (PEM file or inline) for bundles.")
+@click.option("--ignore-rekor", is_flag=True, help="Do not check Rekor bundles.")
+@click.option("--skip-image-sig-check", is_flag=True, help="Do not verify image signatures.")
+@click.option(
+    "--output",
+    "-o",
+    "outputs",
+    multiple=True,
+    metavar="FORMAT[=PATH][?show-successes=BOOL]",
+    help=f"Repeatable: {', '.join(IMAGE_FORMATS)}. Default text.",
+)
+@click.option("--strict/--no-strict", default=True, show_default=True)
+@click.option(
+    "--effective-time", default="now", show_default=True, help="now, attestation, RFC3339, date."
+)
+@click.option("--allow-past-effective-time", is_flag=True)
+@click.option("--extra-rule-data", multiple=True, metavar="KEY=VALUE")
+@click.option("--workers", default=5, show_default=True, type=click.IntRange(1, 64))
+@click.option("--info", is_flag=True, help="Include all rule metadata in the report.")
+@click.option("--show-successes", is_flag=True)
+@click.option("--show-warnings/--no-show-warnings", default=True, show_default=True)
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds for the whole run.")
+@click.option("--filter-type", type=click.Choice(FILTER_TYPES), default=FILTER_TYPES[0])
+@click.option("--insecure-registry", multiple=True, metavar="HOST", help="Allow plain http.")
+@click.option("--retry-max-retry", default=3, show_default=True, type=int)
+@click.option("--retry-duration", default=1.0, show_default=True, type=float)
+@click.option("--retry-factor", default=2.0, show_default=True, type=float)
+@click.option("--retry-jitter", default=0.1, show_default=True, type=float)
+@click.option("--retry-max-wait", default=3.0, show_default=True, type=float)
+def validate_image(**opts: Any) -> None:
+    """Validate images (or a Snapshot's components) against a policy."""
+    from konflux.cli.main import Failed, _rule_data, emit_error, emit_reports, parse_targets, stderr
+
+    targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
+    if not (opts["image"] or opts["images"]):
+        raise click.UsageError("give --image REF or --images SNAPSHOT")
+    attestation_time = opts["effective_time"].lower() == "attestation"
+    try:
+        when = parse_effective_time(
+            "now" if attestation_time else opts["effective_time"],
+            allow_past=opts["allow_past_effective_time"],
+        )
+        retry = RetryPolicy(
+            opts["retry_max_retry"],
+            opts["retry_duration"],
+            opts["retry_factor"],
+            opts["retry_jitter"],
+            opts["retry_max_wait"],
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    try:
+        policy = load_policy(opts["policy_ref"])
+        if opts["rekor_url"]:
+            policy.spec["rekorUrl"] = opts["rekor_url"]
+        trust, key_pem, keyless = trust_from_flags(
+            policy.spec,
+            public_key=opts["public_key"],
+            identity=opts["certificate_identity"],
+            identity_regexp=opts["certificate_identity_regexp"],
+            issuer=opts["certificate_oidc_issuer"],
+            issuer_regexp=opts["certificate_oidc_issuer_regexp"],
+            trusted_root=opts["trusted_root"],
+            rekor_public_key=opts["rekor_public_key"],
+            ignore_rekor=opts["ignore_rekor"],
+        )
+        snapshot = load_snapshot(opts["images"], opts["image"])
+        settings = Settings(
+            effective_time=when,
+            extra_rule_data=_rule_data(opts["extra_rule_data"]),
+            filter_type=opts["filter_type"],
+        )
+        checks = ImageCheckSettings(
+            trust=trust,
+            key_pem=key_pem,
+            keyless=keyless,
+            skip_image_sig_check=opts["skip_image_sig_check"],
+            effective_time_from_attestations=attestation_time,
+            workers=opts["workers"],
+        )
+        client = RegistryClient(
+            insecure=opts["insecure_registry"], retry=retry, max_concurrency=4 * opts["workers"]
+        )
+        with (
+            SyncRegistry(client) as registry,
+            Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar,
+        ):
+            task = bar.add_task("Validating", total=len(snapshot.components))
+            validator = SnapshotValidator(policy, settings, registry, checks)
+            with concurrent.futures.ThreadPoolExecutor(1) as runner:
+                future = runner.submit(
+                    validator.validate,
+                    snapshot,
+                    info=opts["info"],
+                    show_successes=opts["show_successes"],
+                    show_warnings=opts["show_warnings"],
+                    progress=lambda: bar.advance(task),
+                )
+                try:
+                    report = future.result(timeout=opts["timeout"])
+                except concurrent.futures.TimeoutError:
+                    raise KonfluxError(
+                        f"validation did not finish within --timeout {opts['timeout']:g}s"
+                    ) from None
+    except KonfluxError as exc:
+        emit_error(targets, "validating image", exc)
+        raise Failed(str(exc)) from None
+    emit_reports(report, targets, per_target_options=True)
+    if opts["strict"] and not report.success:
+        raise Failed("success criteria not met")

@@ -1,0 +1,282 @@
+"""`validate image`: fetch, verify and evaluate every component of a Snapshot.
+
+Two phases, both bounded by `workers`:
+1. gather — per component: access check, digest resolution, config and parent
+   config, image signature verification, attestation verification, syntax
+   check (all I/O through one registry client);
+2. evaluate — per component that got that far: the policy on the input `ec`
+   would build, on an evaluator owned by the worker thread.
+The effective time `attestation` (latest build finish over all attestations)
+is known only after phase 1, which is why evaluators are made in phase 2.
+Never pass on error: every check that could not complete is a violation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from konflux import __version__
+from konflux.engine.errors import KonfluxError
+from konflux.engine.evaluation import PolicyEvaluator, Settings
+from konflux.engine.image.builtins import registry_builtins
+from konflux.engine.image.checks import NO_MATCHING_ATTESTATIONS, CheckOutcome
+from konflux.engine.image.input import (
+    ImageFacts,
+    attestation_summary,
+    attestation_time,
+    policy_input,
+)
+from konflux.engine.image.snapshot import Component, Snapshot
+from konflux.engine.image.syntax import syntax_errors
+from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
+from konflux.engine.oci.media_types import is_index
+from konflux.engine.policy.spec import Policy
+from konflux.engine.report import Outcome, Report, Result, TargetReport
+from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
+
+log = logging.getLogger(__name__)
+
+BASE_NAME = "org.opencontainers.image.base.name"
+BASE_DIGEST = "org.opencontainers.image.base.digest"
+
+
+@dataclass
+class ImageCheckSettings:
+    """How images are checked before the policy runs."""
+
+    trust: CheckOptions | None  # None only with skip_image_sig_check and no attestations wanted
+    key_pem: str = ""  # reported as the report's `key`
+    keyless: bool = False
+    skip_image_sig_check: bool = False
+    effective_time_from_attestations: bool = False
+    workers: int = 5
+
+
+@dataclass
+class Gathered:
+    """What phase 1 learned about one component."""
+
+    component: Component
+    image: str = ""  # digest-pinned reference
+    checks: list[CheckOutcome] = field(default_factory=list)
+    facts: ImageFacts | None = None
+    statements: list[dict[str, Any]] = field(default_factory=list)
+    stop: Result | None = None  # a reason not to evaluate the policy (a violation)
+
+
+def _check_error(result: Any) -> str | None:
+    return None if result else str(getattr(result, "reason", "verification failed"))
+
+
+class SnapshotValidator:
+    """Validates Snapshots against one policy through one registry client."""
+
+    def __init__(
+        self,
+        policy: Policy,
+        settings: Settings,
+        registry: SyncRegistry,
+        checks: ImageCheckSettings,
+    ):
+        self.policy = policy
+        self.settings = replace(
+            settings, builtins={**registry_builtins(registry), **settings.builtins}
+        )
+        self.registry = registry
+        self.checks = checks
+
+    # -- index expansion ----------------------------------------------------------------------
+
+    def expand(self, snapshot: Snapshot) -> Snapshot:
+        """An image index also yields one component per platform manifest (as `ec`)."""
+        components: list[Component] = []
+        for c in snapshot.components:
+            components.append(c)
+            try:
+                ref = parse_reference(c.container_image)
+                manifest = self.registry.manifest(ref)
+            except KonfluxError as exc:
+                log.debug("index expansion of %s: %s", c.container_image, exc)
+                continue
+            if not is_index(manifest.media_type):
+                continue
+            for i, d in enumerate(manifest.descriptors()):
+                arch = (d.platform or {}).get("architecture") or f"noarch-{i}"
+                components.append(
+                    Component(
+                        f"{c.name}-{d.digest}-{arch}",
+                        f"{ref.context}@{d.digest}",
+                        dict(c.source),
+                    )
+                )
+        components.sort(key=lambda c: c.container_image)
+        return Snapshot(snapshot.application, snapshot.display_name, components, snapshot.extra)
+
+    # -- phase 1 ------------------------------------------------------------------------------
+
+    def gather(self, component: Component) -> Gathered:
+        g = Gathered(component)
+        try:
+            ref = parse_reference(component.container_image)
+            descriptor = self.registry.run(self.registry.client.head_manifest(ref))
+        except KonfluxError as exc:
+            g.checks.append(CheckOutcome("accessible", str(exc)))
+            return g
+        pinned = ImageReference(ref.registry, ref.repository, None, descriptor.digest)
+        g.image = str(pinned)
+        facts = ImageFacts(ref=g.image, source=dict(component.source))
+        self._configs(pinned, facts)
+        trust = self.checks.trust
+        if not self.checks.skip_image_sig_check:
+            if trust is None:
+                g.checks.append(
+                    CheckOutcome("image_signature", "no public key or keyless identity")
+                )
+            else:
+                report = self.registry.run(
+                    verify_image_signatures(self.registry.client, pinned, trust)
+                )
+                error = _check_error(report.result)
+                g.checks.append(
+                    CheckOutcome("image_signature", error, no_match=bool(error and report.checked))
+                )
+                facts.signatures = report.entities()
+        if trust is None:
+            g.checks.append(
+                CheckOutcome("attestation_signature", "no public key or keyless identity")
+            )
+            return g
+        attestations = self.registry.run(verify_attestations(self.registry.client, pinned, trust))
+        error = _check_error(attestations.result)
+        g.checks.append(
+            CheckOutcome(
+                "attestation_signature", error, no_match=bool(error and attestations.checked)
+            )
+        )
+        if error:
+            return g
+        verified = attestations.inputs()
+        facts.attestations = [(a["statement"], a["signatures"]) for a in verified]
+        g.statements = [a["statement"] for a in verified]
+        g.checks.append(CheckOutcome("attestation_syntax", syntax_errors(g.statements)))
+        if not g.statements:
+            g.stop = Result(NO_MATCHING_ATTESTATIONS)
+        g.facts = facts
+        return g
+
+    def _configs(self, pinned: ImageReference, facts: ImageFacts) -> None:
+        """Image config, and the parent's, as far as they can be read (ec logs and goes on)."""
+        try:
+            manifest = self.registry.image(pinned)
+            facts.config = self.registry.image_config(pinned).get("config") or {}
+        except KonfluxError as exc:
+            log.debug("config of %s: %s", pinned, exc)
+            return
+        annotations = manifest.json.get("annotations") or {}
+        parent = annotations.get(BASE_NAME)
+        if not parent:
+            return
+        if "@" not in parent and annotations.get(BASE_DIGEST):
+            named = parse_reference(parent)
+            parent = str(
+                ImageReference(named.registry, named.repository, None, annotations[BASE_DIGEST])
+            )
+        facts.parent_ref = parent
+        try:
+            facts.parent_config = self.registry.image_config(parent).get("config") or {}
+        except KonfluxError as exc:
+            log.debug("parent config of %s: %s", parent, exc)
+
+    # -- phase 2 ------------------------------------------------------------------------------
+
+    def _evaluate(
+        self, g: Gathered, evaluator: PolicyEvaluator, snapshot: dict[str, Any]
+    ) -> TargetReport:
+        outcome = Outcome()
+        keyless = self.checks.keyless
+        for check in g.checks:
+            if check.passed:
+                if check.check != "accessible":
+                    outcome.successes.append(check.result(keyless=keyless))
+            else:
+                outcome.violations.append(check.result(keyless=keyless))
+        policy_doc = None
+        if g.facts is not None and g.stop is None:
+            policy_doc = policy_input(g.facts, snapshot, g.component.name, self.policy.spec)
+            outcome.extend(
+                evaluator.evaluate(policy_doc, image_ref=g.image, component=g.component.name)
+            )
+        elif g.stop is not None:
+            outcome.violations.append(g.stop)
+        outcome.sort()
+        facts = g.facts
+        return TargetReport(
+            name=g.component.name,
+            outcome=outcome,
+            image=g.image or g.component.container_image,
+            source=dict(g.component.source),
+            signatures=facts.signatures if facts else [],
+            attestations=[attestation_summary(s, sig) for s, sig in facts.attestations]
+            if facts
+            else [],
+            statements=g.statements,
+            policy_input=policy_doc,
+        )
+
+    def validate(
+        self,
+        snapshot: Snapshot,
+        *,
+        info: bool = False,
+        show_successes: bool = False,
+        show_warnings: bool = True,
+        progress: Callable[[], None] | None = None,
+    ) -> Report:
+        expanded = self.expand(snapshot)
+        workers = max(1, self.checks.workers)
+        with ThreadPoolExecutor(workers) as pool:
+            gathered = list(pool.map(self.gather, expanded.components))
+        settings = self.settings
+        if self.checks.effective_time_from_attestations:
+            when = attestation_time([s for g in gathered for s in g.statements])
+            if when is not None:
+                settings = replace(settings, effective_time=when)
+        local = threading.local()
+        made: list[PolicyEvaluator] = []
+        lock = threading.Lock()
+        spec = expanded.to_spec()
+
+        def evaluate(g: Gathered) -> TargetReport:
+            if not hasattr(local, "evaluator"):
+                local.evaluator = PolicyEvaluator(self.policy, settings)
+                with lock:
+                    made.append(local.evaluator)
+            report = self._evaluate(g, local.evaluator, spec)
+            if progress:
+                progress()
+            return report
+
+        try:
+            with ThreadPoolExecutor(workers) as pool:
+                targets = list(pool.map(evaluate, gathered))
+        finally:
+            for e in made:
+                e.close()
+        return Report(
+            targets=targets,
+            policy=self.policy.spec,
+            effective_time=settings.effective_time,
+            created=datetime.now(UTC),
+            version=f"v{__version__}",
+            show_successes=show_successes,
+            show_warnings=show_warnings,
+            info=info,
+            kind="image",
+            key=self.checks.key_pem,
+        )
