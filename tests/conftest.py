@@ -14,6 +14,9 @@ from click.testing import CliRunner
 
 from konflux.engine import Outcome, PolicyEvaluator, Settings, load_policy
 
+# The real OCI registry (Debian docker-registry) and the tools around it.
+pytest_plugins = ["tests.fixtures.registry"]
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 # Every evaluation in the suite happens at this instant unless a test says otherwise.
