@@ -364,11 +364,12 @@ def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str 
 
 
 def _register() -> None:
+    from konflux.cli.demo import demo
     from konflux.cli.supplychain import attest, key, sbom, sign
     from konflux.cli.validate_image import validate_image
 
     validate.add_command(validate_image)
-    for command in (key, sign, attest, sbom):
+    for command in (key, sign, attest, sbom, demo):
         cli.add_command(command)
 
 

@@ -1,0 +1,138 @@
+"""`konflux demo`: the main job end to end on loopback, with nothing but this repository.
+
+Starts Debian's docker-registry on 127.0.0.1, builds a three-component sample
+application, signs each image and attests a Chains-style SLSA provenance
+with a fresh key, writes the Snapshot, and runs `konflux validate image
+--images` on it with the shipped demo policy (examples/image-policy.yaml).
+The `worker` component deliberately lacks its `vendor` label, so the report
+shows both outcomes. The registry is stopped when done.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+import yaml
+
+from konflux.engine.oci import SyncRegistry, build_image, parse_reference
+from konflux.engine.oci.local_registry import LocalRegistry, free_port
+from konflux.engine.sigstore import (
+    attach_sbom,
+    attest_image,
+    generate_key_pair,
+    load_private_key,
+    sign_image,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+POLICY = ROOT / "examples" / "image-policy.yaml"
+COMPONENTS = {
+    "api": {"name": "demo-api", "version": "1.0", "vendor": "Konflux"},
+    "web": {"name": "demo-web", "version": "1.0", "vendor": "Konflux"},
+    "worker": {"name": "demo-worker", "version": "1.0"},  # no vendor: fails required_labels
+}
+GIT_URL = "https://github.com/konflux-ci/demo-app"
+
+
+def _provenance(name: str, commit: str) -> dict[str, Any]:
+    return {
+        "buildType": "tekton.dev/v1/PipelineRun",
+        "builder": {"id": "https://tekton.dev/chains/v2"},
+        "invocation": {"parameters": {"git-url": GIT_URL, "revision": commit}},
+        "metadata": {
+            "buildStartedOn": "2026-11-01T10:00:00Z",
+            "buildFinishedOn": "2026-11-01T10:05:00Z",
+        },
+        "materials": [{"uri": f"git+{GIT_URL}.git", "digest": {"sha1": commit}}],
+        "buildConfig": {"tasks": [{"name": "build-container", "ref": {"name": "buildah"}}]},
+    }
+
+
+def _sbom(name: str) -> bytes:
+    doc = {
+        "bomFormat": "CycloneDX",
+        "specVersion": "1.5",
+        "components": [{"type": "library", "name": f"{name}-lib", "purl": f"pkg:pypi/{name}@1.0"}],
+    }
+    return json.dumps(doc).encode()
+
+
+def _policy_with_absolute_sources() -> str:
+    doc = yaml.safe_load(POLICY.read_text())
+    for source in doc["spec"]["sources"]:
+        source["policy"] = [str(ROOT / p) for p in source["policy"]]
+    return json.dumps(doc)
+
+
+def publish(host: str, workdir: Path) -> tuple[Path, Path]:
+    """Push, sign and attest the sample app; return (snapshot file, public key file)."""
+    pair = generate_key_pair(b"")
+    key = load_private_key(pair.private_pem, b"")
+    public = workdir / "cosign.pub"
+    public.write_bytes(pair.public_pem)
+    components = []
+    with SyncRegistry(insecure=[host]) as sync:
+        for name, labels in COMPONENTS.items():
+            build = build_image({f"app/{name}": secrets.token_bytes(128)}, labels=labels)
+            ref = sync.run(build.push(sync.client, parse_reference(f"{host}/demo/{name}:v1")))
+            commit = secrets.token_hex(20)
+            sync.run(sign_image(sync.client, ref, key))
+            sync.run(
+                attest_image(
+                    sync.client,
+                    ref,
+                    key,
+                    "https://slsa.dev/provenance/v0.2",
+                    _provenance(name, commit),
+                )
+            )
+            sync.run(attach_sbom(sync.client, ref, _sbom(name), "application/vnd.cyclonedx+json"))
+            components.append(
+                {
+                    "name": name,
+                    "containerImage": f"{ref.context}@{ref.digest}",
+                    "source": {"git": {"url": GIT_URL, "revision": commit}},
+                }
+            )
+    snapshot = {
+        "apiVersion": "appstudio.redhat.com/v1alpha1",
+        "kind": "Snapshot",
+        "metadata": {"name": "demo-app-snapshot"},
+        "spec": {"application": "demo-app", "components": components},
+    }
+    path = workdir / "snapshot.yaml"
+    path.write_text(yaml.safe_dump(snapshot, sort_keys=False))
+    return path, public
+
+
+@click.command("demo")
+@click.option("--output", "-o", "outputs", multiple=True, default=("text",), show_default=True)
+def demo(outputs: tuple[str, ...]) -> None:
+    """Run the main job on a local registry: build, sign, attest, validate a Snapshot."""
+    from konflux.cli.validate_image import validate_image
+
+    with tempfile.TemporaryDirectory(prefix="konflux-demo-") as tmp:
+        workdir = Path(tmp)
+        click.echo("Starting a local registry (docker-registry) on 127.0.0.1 ...", err=True)
+        with LocalRegistry(workdir / "registry", free_port()) as registry:
+            click.echo("Building, signing and attesting api, web, worker ...", err=True)
+            snapshot, public = publish(registry.host, workdir)
+            click.echo(f"Validating the Snapshot {snapshot.name} ...\n", err=True)
+            args = [
+                "--images",
+                str(snapshot),
+                "--policy",
+                _policy_with_absolute_sources(),
+                "--public-key",
+                str(public),
+                "--ignore-rekor",
+                "--no-strict",
+            ]
+            for o in outputs:
+                args += ["--output", o]
+            validate_image.main(args, standalone_mode=False, prog_name="konflux validate image")
