@@ -69,36 +69,50 @@ def _policy_with_absolute_sources() -> str:
     return json.dumps(doc)
 
 
-def publish(host: str, workdir: Path) -> tuple[Path, Path]:
-    """Push, sign and attest the sample app; return (snapshot file, public key file)."""
+def _key(workdir: Path) -> tuple[Any, Path]:
     pair = generate_key_pair(b"")
-    key = load_private_key(pair.private_pem, b"")
     public = workdir / "cosign.pub"
     public.write_bytes(pair.public_pem)
-    components = []
+    return load_private_key(pair.private_pem, b""), public
+
+
+def _publish_one(sync: SyncRegistry, host: str, key: Any, name: str, labels: dict) -> dict:
+    """Push one component's image, sign it, attest its provenance, attach its SBOM."""
+    build = build_image({f"app/{name}": secrets.token_bytes(128)}, labels=labels)
+    ref = sync.run(build.push(sync.client, parse_reference(f"{host}/demo/{name}:v1")))
+    commit = secrets.token_hex(20)
+    sync.run(sign_image(sync.client, ref, key))
+    sync.run(
+        attest_image(
+            sync.client, ref, key, "https://slsa.dev/provenance/v0.2", _provenance(name, commit)
+        )
+    )
+    sync.run(attach_sbom(sync.client, ref, _sbom(name), "application/vnd.cyclonedx+json"))
+    return {
+        "name": name,
+        "containerImage": f"{ref.context}@{ref.digest}",
+        "source": {"git": {"url": GIT_URL, "revision": commit}},
+    }
+
+
+def publish_many(host: str, workdir: Path, count: int) -> tuple[list[str], str]:
+    """`count` passing components (for benchmarks): their pinned images and the public key PEM."""
+    key, public = _key(workdir)
+    labels = COMPONENTS["api"]
     with SyncRegistry(insecure=[host]) as sync:
-        for name, labels in COMPONENTS.items():
-            build = build_image({f"app/{name}": secrets.token_bytes(128)}, labels=labels)
-            ref = sync.run(build.push(sync.client, parse_reference(f"{host}/demo/{name}:v1")))
-            commit = secrets.token_hex(20)
-            sync.run(sign_image(sync.client, ref, key))
-            sync.run(
-                attest_image(
-                    sync.client,
-                    ref,
-                    key,
-                    "https://slsa.dev/provenance/v0.2",
-                    _provenance(name, commit),
-                )
-            )
-            sync.run(attach_sbom(sync.client, ref, _sbom(name), "application/vnd.cyclonedx+json"))
-            components.append(
-                {
-                    "name": name,
-                    "containerImage": f"{ref.context}@{ref.digest}",
-                    "source": {"git": {"url": GIT_URL, "revision": commit}},
-                }
-            )
+        images = [
+            _publish_one(sync, host, key, f"c{i}", labels)["containerImage"] for i in range(count)
+        ]
+    return images, public.read_text()
+
+
+def publish(host: str, workdir: Path) -> tuple[Path, Path]:
+    """Push, sign and attest the sample app; return (snapshot file, public key file)."""
+    key, public = _key(workdir)
+    with SyncRegistry(insecure=[host]) as sync:
+        components = [
+            _publish_one(sync, host, key, name, labels) for name, labels in COMPONENTS.items()
+        ]
     snapshot = {
         "apiVersion": "appstudio.redhat.com/v1alpha1",
         "kind": "Snapshot",
