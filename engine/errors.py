@@ -30,9 +30,7 @@ class InputError(KonfluxError):
 class EvaluationError(KonfluxError):
     """The evaluator could not complete a query."""
 
-    def __init__(
-        self, message: str, *, location: str | None = None, builtin: str | None = None
-    ):
+    def __init__(self, message: str, *, location: str | None = None, builtin: str | None = None):
         super().__init__(message)
         self.location = location
         self.builtin = builtin

@@ -107,9 +107,7 @@ def _rule_at(rules: dict[str, Rule], location: str | None) -> Rule | None:
     file, _, line = location.rpartition(":")
     if not line.isdigit():
         file, _, line = file.rpartition(":")
-    candidates = [
-        r for r in rules.values() if r.file == file and r.line <= int(line or 0)
-    ]
+    candidates = [r for r in rules.values() if r.file == file and r.line <= int(line or 0)]
     return max(candidates, key=lambda r: r.line, default=None)
 
 
@@ -133,9 +131,7 @@ class SourceEvaluator:
         self.files = files
         self.rules = rules_of(files.modules)
         self.intentions = self._target_intentions()
-        self.packages = [
-            p for p in result_packages(files.modules) if self._package_wanted(p)
-        ]
+        self.packages = [p for p in result_packages(files.modules) if self._package_wanted(p)]
         self.selector = RuleSelector.for_source(
             source, settings.effective_time, policy.spec.get("configuration")
         )
@@ -151,17 +147,13 @@ class SourceEvaluator:
         defined: dict[str, set[str]] = {}
         for module in files.modules:
             defined.setdefault(module.package, set()).update(module.rule_names())
-        self.evaluator.add_module(
-            AGGREGATE_PATH, aggregate_module(self.packages, defined)
-        )
+        self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.packages, defined))
 
     def _target_intentions(self) -> list[str]:
         value = self.source.rule_data.get("pipeline_intention")
         if isinstance(value, str):
             return [value]
-        return (
-            [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
-        )
+        return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
     def _rule_wanted(self, rule: Rule) -> bool:
         if self.settings.filter_type != "ec-policy":
@@ -184,9 +176,7 @@ class SourceEvaluator:
         return {
             "rule_data__configuration__": rule_data,
             "config": {
-                "policy": {
-                    "when_ns": int(self.settings.effective_time.timestamp() * 1e9)
-                },
+                "policy": {"when_ns": int(self.settings.effective_time.timestamp() * 1e9)},
                 "default_sigstore_opts": {
                     "certificate_identity": identity.get("subject", ""),
                     "certificate_identity_regexp": identity.get("subjectRegExp", ""),
@@ -199,18 +189,40 @@ class SourceEvaluator:
             },
         }
 
+    def _selected_packages(self, image_ref: str, component: str) -> list[str]:
+        """Packages with a rule the criteria could keep (or with no annotated rule at all).
+
+        As `ec`, packages whose every rule is excluded are not evaluated, so their
+        builtins (registry fetches among them) never run.
+        """
+        selected = []
+        for pkg in self.packages:
+            rules = [r for r in self.rules.values() if r.package == pkg and self._rule_wanted(r)]
+            if not any(r.package == pkg for r in self.rules.values()) or any(
+                self.selector.may_keep(
+                    {"code": r.code, "collections": list(r.collections)},
+                    image_ref=image_ref,
+                    component=component,
+                )
+                for r in rules
+            ):
+                selected.append(pkg)
+        return selected
+
     def _raw_results(
-        self, input: Any
+        self, input: Any, packages: list[str]
     ) -> tuple[list[tuple[str, str, Any]], dict[str, Result]]:
         """All (package, kind, result) triples; a package whose query errors yields a failure."""
         try:
-            value = self.evaluator.evaluate(f"{AGGREGATE_PACKAGE}.results", input).value
+            value = self.evaluator.evaluate(
+                f"{AGGREGATE_PACKAGE}.results", input, select=set(packages)
+            ).value
             return [tuple(v) for v in value or []], {}
         except EvaluationError:
             pass  # find the package(s) at fault, evaluate the rest alone
         triples: list[tuple[str, str, Any]] = []
         errors: dict[str, Result] = {}
-        for pkg in self.packages:
+        for pkg in packages:
             try:
                 value = self.evaluator.evaluate(
                     f"{AGGREGATE_PACKAGE}.results", input, select={pkg}
@@ -236,12 +248,13 @@ class SourceEvaluator:
         """Outcome for one target, and the include criteria no result matched."""
         self.evaluator.registry.new_run()
         at = self.settings.effective_time
-        triples, errors = self._raw_results(input)
+        packages = self._selected_packages(image_ref, component)
+        triples, errors = self._raw_results(input, packages)
         missing = set(self.selector.include.get(image_ref, component))
         outcome = Outcome(violations=list(errors.values()))
         for error in errors.values():
             missing -= set(matchers(error.metadata))
-        by_pkg: dict[str, list[tuple[str, Result]]] = {p: [] for p in self.packages}
+        by_pkg: dict[str, list[tuple[str, Result]]] = {p: [] for p in packages}
         for pkg, kind, raw in triples:
             by_pkg.setdefault(pkg, []).append((kind, _to_result(raw)))
         for pkg, found in by_pkg.items():
@@ -263,9 +276,7 @@ class SourceEvaluator:
             if pkg in errors:
                 continue  # its rules were not evaluated: none of them passed
             seen = {r.code for _, r in found}
-            outcome.successes += self._successes(
-                pkg, seen, image_ref, component, missing
-            )
+            outcome.successes += self._successes(pkg, seen, image_ref, component, missing)
         return outcome, missing
 
     def _successes(
@@ -320,9 +331,7 @@ def _add_rule_metadata(result: Result, rule: Rule, at: datetime) -> None:
         meta["depends_on"] = list(rule.depends_on)
     effective_on = _parse_effective_on(meta.get("effective_on"))
     if effective_on and effective_on < at - EFFECTIVE_ON_RELEVANCE:
-        del meta[
-            "effective_on"
-        ]  # long in force: the date no longer tells the reader anything
+        del meta["effective_on"]  # long in force: the date no longer tells the reader anything
 
 
 def _parse_effective_on(value: Any) -> datetime | None:
@@ -337,9 +346,7 @@ def _parse_effective_on(value: Any) -> datetime | None:
 def _categorize(kind: str, result: Result, at: datetime, outcome: Outcome) -> None:
     severity = result.metadata.get("severity")
     if kind == "warn":
-        (outcome.violations if severity == "failure" else outcome.warnings).append(
-            result
-        )
+        (outcome.violations if severity == "failure" else outcome.warnings).append(result)
         return
     if severity == "warning":
         outcome.warnings.append(result)
@@ -367,11 +374,7 @@ def _trim(outcome: Outcome) -> None:
     reported = {r.code for r in outcome.violations + outcome.warnings if r.code}
 
     def independent(results: list[Result]) -> list[Result]:
-        return [
-            r
-            for r in results
-            if not (set(r.metadata.get("depends_on") or []) & reported)
-        ]
+        return [r for r in results if not (set(r.metadata.get("depends_on") or []) & reported)]
 
     outcome.violations = independent(outcome.violations)
     outcome.warnings = independent(outcome.warnings)
@@ -400,28 +403,18 @@ class PolicyEvaluator:
             self.close()
             raise
 
-    def evaluate(
-        self, input: Any, *, image_ref: str = "", component: str = ""
-    ) -> Outcome:
+    def evaluate(self, input: Any, *, image_ref: str = "", component: str = "") -> Outcome:
         outcome = Outcome()
         for source in self.sources:
-            part, missing = source.evaluate(
-                input, image_ref=image_ref, component=component
-            )
+            part, missing = source.evaluate(input, image_ref=image_ref, component=component)
             outcome.extend(part)
             for criterion in sorted(missing):
                 outcome.warnings.append(
-                    Result(
-                        f"Include criterion '{criterion}' doesn't match any policy rule"
-                    )
+                    Result(f"Include criterion '{criterion}' doesn't match any policy rule")
                 )
-        counted = (
-            len(outcome.violations) + len(outcome.warnings) + len(outcome.successes)
-        )
+        counted = len(outcome.violations) + len(outcome.warnings) + len(outcome.successes)
         unmatched = sum(
-            1
-            for r in outcome.warnings
-            if not r.code and "Include criterion" in r.message
+            1 for r in outcome.warnings if not r.code and "Include criterion" in r.message
         )
         if counted - unmatched == 0:
             raise NoResultsError("no successes, warnings, or failures, check input")

@@ -29,9 +29,7 @@ class Result:
         )
         out: dict[str, Any] = {"msg": self.message}
         if meta:
-            out["metadata"] = dict(
-                sorted(meta.items())
-            )  # a Go map: `ec` emits sorted keys
+            out["metadata"] = dict(sorted(meta.items()))  # a Go map: `ec` emits sorted keys
         if self.outputs:
             out["outputs"] = self.outputs
         return out

@@ -13,9 +13,7 @@ RESULT_RULES = ("deny", "warn")
 
 # Conforma's annotations use AsciiDoc cross references; reports show plain text
 # (descriptions keep the label) and links (solutions point at the rendered docs).
-_XREF = re.compile(
-    r"xref:(?:([^:]+):ROOT:(.+?)\.adoc(#[^\[]+)?|[\w.$#/]+)\[([\w\s/.]+)\]"
-)
+_XREF = re.compile(r"xref:(?:([^:]+):ROOT:(.+?)\.adoc(#[^\[]+)?|[\w.$#/]+)\[([\w\s/.]+)\]")
 _XREF_FULL = re.compile(r"xref:([^:\[]+):ROOT:([^\[]+?)\.adoc(#[^\[]+)?\[[^\]]*\]")
 
 
@@ -25,9 +23,7 @@ def strip_xrefs(text: str) -> str:
 
 def link_xrefs(text: str) -> str:
     linked = _XREF_FULL.sub(
-        lambda m: (
-            f"https://conforma.dev/docs/{m.group(1)}/{m.group(2)}.html{m.group(3) or ''}"
-        ),
+        lambda m: f"https://conforma.dev/docs/{m.group(1)}/{m.group(2)}.html{m.group(3) or ''}",
         text,
     )
     return strip_xrefs(linked)

@@ -54,9 +54,7 @@ def matchers(metadata: dict[str, Any]) -> list[str]:
     rule = parts[-1]
     base = [pkg, f"{pkg}.*", f"{pkg}.{rule}"] if pkg else []
     with_terms = [f"{m}:{t}" for t in terms_of(metadata) if t for m in base]
-    collections = [
-        f"@{c}" for c in metadata.get("collections") or [] if isinstance(c, str)
-    ]
+    collections = [f"@{c}" for c in metadata.get("collections") or [] if isinstance(c, str)]
     return [*base, *with_terms, "*", *collections]
 
 
@@ -105,9 +103,7 @@ class CriteriaSet:
             start = parse_volatile_time(c.effective_on) if c.effective_on else at
             until = parse_volatile_time(c.effective_until) if c.effective_until else at
             if start is None or until is None:
-                warnings.append(
-                    f"skipping volatile criteria {c.value!r}: unreadable date"
-                )
+                warnings.append(f"skipping volatile criteria {c.value!r}: unreadable date")
                 continue
             if not (start <= at <= until):
                 continue
@@ -169,11 +165,26 @@ class RuleSelector:
     ) -> bool:
         """Whether a result is kept; prunes matched entries from `unmatched_includes`."""
         needles = matchers(metadata)
-        inc = self._score(
-            needles, self.include.get(image_ref, component), unmatched_includes
-        )
+        inc = self._score(needles, self.include.get(image_ref, component), unmatched_includes)
         exc = self._score(needles, self.exclude.get(image_ref, component), None)
         return inc > exc
+
+    def may_keep(
+        self, metadata: dict[str, Any], *, image_ref: str = "", component: str = ""
+    ) -> bool:
+        """Whether some result of this rule could be kept, whatever its term.
+
+        Used to skip evaluating packages none of whose rules can be reported.
+        Over-approximates: term-scoped includes count as if they had no term,
+        term-scoped excludes do not count.
+        """
+        needles = matchers(metadata)
+        include = [
+            c.partition(":")[0] if not c.startswith("@") else c
+            for c in self.include.get(image_ref, component)
+        ]
+        exclude = [c for c in self.exclude.get(image_ref, component) if ":" not in c]
+        return self._score(needles, include, None) > self._score(needles, exclude, None)
 
     @staticmethod
     def _score(needles: list[str], haystack: list[str], prune: set[str] | None) -> int:

@@ -128,9 +128,7 @@ class PolicyTester:
             report.coverage = cover.report(GENERATED_PATHS)
         return report
 
-    def _evaluate(
-        self, select: set[str], cover: CoverageMerger | None
-    ) -> dict[str, Any]:
+    def _evaluate(self, select: set[str], cover: CoverageMerger | None) -> dict[str, Any]:
         # An erroring run reports no prints (never those of the previous run).
         self._last_prints: list[tuple[str, str]] = []
         result = self.evaluator.evaluate(
@@ -199,9 +197,7 @@ class CoverageMerger:
         for path, entry in (report.get("files") or {}).items():
             covered = self._rows(entry.get("covered"))
             self.covered.setdefault(path, set()).update(covered)
-            self.seen.setdefault(path, set()).update(
-                covered | self._rows(entry.get("not_covered"))
-            )
+            self.seen.setdefault(path, set()).update(covered | self._rows(entry.get("not_covered")))
 
     def report(self, exclude: set[str]) -> dict[str, Any]:
         files = {}
@@ -214,9 +210,7 @@ class CoverageMerger:
             files[path] = {
                 "covered_lines": len(covered),
                 "not_covered_lines": len(lines - covered),
-                "coverage": round(100.0 * len(covered) / len(lines), 2)
-                if lines
-                else 100.0,
+                "coverage": round(100.0 * len(covered) / len(lines), 2) if lines else 100.0,
                 "not_covered": sorted(lines - covered),
             }
             total_cov += len(covered)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from support import ROOT
 
 from konflux.cli.main import cli
 
@@ -127,7 +127,9 @@ def test_validate_policy_rejects_schema_violation(runner: CliRunner, tmp_path: P
 
 
 def test_policy_inspect_lists_rule_codes(runner: CliRunner) -> None:
-    result = runner.invoke(cli, ["policy", "inspect", "--source", "examples/rego/labels", "-o", "names"])
+    result = runner.invoke(
+        cli, ["policy", "inspect", "--source", "examples/rego/labels", "-o", "names"]
+    )
     assert result.stdout.split() == [
         "labels.deprecated_labels",
         "labels.maintainer_email",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import evaluate, policy_document, write_rego
+from support import evaluate, policy_document, write_rego
 
 from konflux.engine import (
     PolicyLoadError,

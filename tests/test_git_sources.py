@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import codes, evaluate, policy_document, write_rego
+from support import codes, evaluate, policy_document, write_rego
 
 from konflux.engine import SourceError
 from konflux.engine.policy.sources import fetch

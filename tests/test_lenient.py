@@ -3,7 +3,7 @@ error that still escapes becomes a violation naming the rule and the builtin, ne
 
 from __future__ import annotations
 
-from conftest import codes
+from support import codes
 
 from konflux.engine.evaluator import lenient
 from konflux.engine.evaluator.opa import OpaEvaluator

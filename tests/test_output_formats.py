@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import AT, ROOT
+from support import AT, ROOT
 
 from konflux.engine import (
     Report,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, write_rego
+from support import ROOT, write_rego
 
 from konflux.cli.main import cli
 from konflux.engine import run_tests

@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from conftest import AT, codes
+from support import AT, codes
 
 from konflux.engine import NoResultsError, Report, render
 from konflux.engine.report import TargetReport

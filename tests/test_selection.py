@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import AT, codes, reported
+from support import AT, codes, reported
 
 from konflux.engine.policy.spec import Criteria, Source
 from konflux.engine.selection import RuleSelector, matchers, score

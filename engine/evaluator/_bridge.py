@@ -58,9 +58,7 @@ class BridgeEngine(OpaEngine):
         try:
             raw = json.dumps(response, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
-            raw = json.dumps(
-                {"error": f"unserializable builtin result: {exc}"}
-            ).encode()
+            raw = json.dumps({"error": f"unserializable builtin result: {exc}"}).encode()
         # Ownership passes to Go, which frees with libc free(): allocate with libc malloc.
         buf = self._libc.malloc(len(raw) + 1)
         if not buf:

@@ -40,9 +40,7 @@ class Guarded:
     """How to call one builtin safely: its operand guards and whether values are checked."""
 
     arity: int
-    guards: tuple[
-        str, ...
-    ]  # one Rego condition per operand, `{}` stands for the operand
+    guards: tuple[str, ...]  # one Rego condition per operand, `{}` stands for the operand
     check_value: bool = False
 
 
@@ -132,7 +130,7 @@ _json(x) if {
 	is_string(x)
 	json.is_valid(x)
 }
-_json_doc(x) if is_object(x)
+_json_doc(x) if not is_string(x)
 _json_doc(x) if _json(x)
 _yaml(x) if {
 	is_string(x)

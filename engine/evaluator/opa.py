@@ -34,9 +34,7 @@ _ERROR = re.compile(
 _BUILTIN_KINDS = {"eval_builtin_error", "eval_type_error"}
 
 
-def parse_error(
-    exc: OpaError, *, compile_phase: bool = False
-) -> EvaluationError | RegoError:
+def parse_error(exc: OpaError, *, compile_phase: bool = False) -> EvaluationError | RegoError:
     """Turn a bridge error into a typed error carrying location and builtin name."""
     text = f"{exc.code}: {exc.message}"
     m = _ERROR.match(text)
@@ -54,9 +52,7 @@ def parse_error(
 class OpaEvaluator:
     """One embedded OPA engine with our custom builtins and lenient builtin wrappers."""
 
-    def __init__(
-        self, registry: BuiltinRegistry | None = None, *, lenient_builtins: bool = True
-    ):
+    def __init__(self, registry: BuiltinRegistry | None = None, *, lenient_builtins: bool = True):
         self.registry = registry or default_registry()
         self._engine = BridgeEngine()
         self._prints: list[tuple[str, str]] = []
@@ -70,9 +66,7 @@ class OpaEvaluator:
         self._engine.register_function(SELECTED_BUILTIN, self._is_selected, arity=1)
         if lenient_builtins:
             self._validity = lenient.BuiltinValidity()
-            self._engine.register_function(
-                lenient.VALIDITY_BUILTIN, self._validity, arity=2
-            )
+            self._engine.register_function(lenient.VALIDITY_BUILTIN, self._validity, arity=2)
             self._add(lenient.MODULE_PATH, lenient.module_source())
 
     def _is_selected(self, key: str) -> bool:
@@ -93,9 +87,7 @@ class OpaEvaluator:
         try:
             self._engine.add_data(data, path)
         except OpaError as exc:
-            raise RegoError(
-                f"data conflict at {path or 'data'}: {exc.message}"
-            ) from None
+            raise RegoError(f"data conflict at {path or 'data'}: {exc.message}") from None
 
     def register_builtin(self, builtin: Builtin) -> None:
         self.registry.add(builtin)
@@ -115,9 +107,7 @@ class OpaEvaluator:
         self._prints = []
         self._selected = select
         try:
-            rows = self._engine.eval_query(
-                f"x = data.{entrypoint}", input, coverage=coverage
-            )
+            rows = self._engine.eval_query(f"x = data.{entrypoint}", input, coverage=coverage)
         except OpaError as exc:
             raise parse_error(exc) from None
         finally:

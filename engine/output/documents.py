@@ -31,9 +31,7 @@ def _input_target(t: TargetReport, r: Report) -> dict[str, Any]:
         "filepath": t.name,
         "violations": _results(t.outcome.violations, r.info),
         "warnings": _results(t.outcome.warnings, r.info) if r.show_warnings else None,
-        "successes": _results(t.outcome.successes, r.info)
-        if r.show_successes
-        else None,
+        "successes": _results(t.outcome.successes, r.info) if r.show_successes else None,
         "success": t.success,
         "success-count": len(t.outcome.successes),
     }
@@ -117,9 +115,7 @@ def summary_document(report: Report) -> dict[str, Any]:
     return doc
 
 
-def result_word(
-    failures: int, warnings: int, successes: int, failed: bool = False
-) -> str:
+def result_word(failures: int, warnings: int, successes: int, failed: bool = False) -> str:
     if failures or failed:
         return "FAILURE"
     if warnings:

@@ -77,9 +77,7 @@ WRITERS: dict[str, Writer] = {
     "policy-input": lambda r, c: _lines(
         [t.policy_input for t in sorted_targets(r) if t.policy_input is not None]
     ),
-    "attestation": lambda r, c: _lines(
-        [s for t in sorted_targets(r) for s in t.statements]
-    ),
+    "attestation": lambda r, c: _lines([s for t in sorted_targets(r) for s in t.statements]),
     "vsa": lambda r, c: _json(vsa_statement(r)),
 }
 WRITERS["hacbs"] = WRITERS["appstudio"]
@@ -107,9 +105,7 @@ class OutputTarget:
         opts = {k: v[-1].lower() for k, v in parse_qs(query).items()}
         unknown = set(opts) - {"show-successes", "show-warnings"}
         if unknown:
-            raise ValueError(
-                f"unknown output option(s) {', '.join(sorted(unknown))} in {spec!r}"
-            )
+            raise ValueError(f"unknown output option(s) {', '.join(sorted(unknown))} in {spec!r}")
 
         def flag(name: str) -> bool | None:
             if name not in opts:
@@ -131,8 +127,6 @@ class OutputTarget:
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:
     if fmt not in WRITERS:
-        raise ValueError(
-            f"{fmt!r} is not a valid report format (choose from {', '.join(WRITERS)})"
-        )
+        raise ValueError(f"{fmt!r} is not a valid report format (choose from {', '.join(WRITERS)})")
     text = WRITERS[fmt](report, color)
     return text if text.endswith("\n") else text + "\n"

@@ -46,18 +46,12 @@ def junit_report(report: Report) -> str:
                 value=value.lower() if name == "success" else value,
             )
         for sig in t.signatures:
-            ET.SubElement(
-                props, "property", name="keyId", value=str(sig.get("keyid", ""))
-            )
-            ET.SubElement(
-                props, "property", name="signature", value=str(sig.get("sig", ""))
-            )
+            ET.SubElement(props, "property", name="keyId", value=str(sig.get("keyid", "")))
+            ET.SubElement(props, "property", name="signature", value=str(sig.get("sig", "")))
         for r, kind in cases:
             name = _case_name(r)
             case = ET.SubElement(suite, "testcase", name=name, classname=name)
             if kind:
                 ET.SubElement(case, kind, message=r.message).text = r.message
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-        suites, encoding="unicode"
-    )
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode")

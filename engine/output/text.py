@@ -20,9 +20,7 @@ DOCS_LINK = (
 def _wrap(text: str) -> str:
     lines = []
     for para in text.split("\n"):
-        lines += textwrap.wrap(
-            para, WRAP, break_long_words=False, break_on_hyphens=False
-        ) or [""]
+        lines += textwrap.wrap(para, WRAP, break_long_words=False, break_on_hyphens=False) or [""]
     return "  " + "\n  ".join(lines)
 
 
@@ -32,9 +30,7 @@ def _paint(kind: str, text: str, color: bool) -> str:
 
 def _block(kind: str, r: Result, where: str, meta: dict[str, Any], color: bool) -> str:
     code = meta.get("code", "%!s(<nil>)")
-    out = [
-        f"{_paint(kind, INDICATORS[kind], color)} {_paint(kind, f'[{kind}] {code}', color)}"
-    ]
+    out = [f"{_paint(kind, INDICATORS[kind], color)} {_paint(kind, f'[{kind}] {code}', color)}"]
     if where:
         out.append(f"  {where}")
     if kind != "Success" and r.message:

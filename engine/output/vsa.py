@@ -27,9 +27,7 @@ def vsa_statement(report: Report) -> dict[str, Any]:
         repo, _, digest = ref.partition("@")
         algo, _, value = digest.partition(":")
         subjects.append(
-            {"name": repo, "digest": {algo: value}}
-            if value
-            else {"name": ref, "digest": {}}
+            {"name": repo, "digest": {algo: value}} if value else {"name": ref, "digest": {}}
         )
     policy = json.dumps(report.policy, sort_keys=True, separators=(",", ":")).encode()
     return {

@@ -55,11 +55,7 @@ def load_paths(paths: list[str | Path], *, data_at_root: bool = False) -> Policy
         root = Path(raw)
         if not root.exists():
             raise PolicyLoadError(f"{root}: no such file or directory")
-        candidates = (
-            sorted(p for p in root.rglob("*") if p.is_file())
-            if root.is_dir()
-            else [root]
-        )
+        candidates = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in candidates:
             if any(part.startswith(".") for part in path.relative_to(root).parts[:-1]):
                 continue
@@ -77,7 +73,5 @@ def load_paths(paths: list[str | Path], *, data_at_root: bool = False) -> Policy
                 if doc:
                     files.data.append(doc)
             elif not root.is_dir():
-                raise PolicyLoadError(
-                    f"{path}: not a Rego (.rego) or data (.json/.yaml) file"
-                )
+                raise PolicyLoadError(f"{path}: not a Rego (.rego) or data (.json/.yaml) file")
     return files

@@ -55,9 +55,7 @@ class RegoModule:
         return {r.name for r in self.rules}
 
 
-def _metadata_blocks(
-    lines: list[str], path: str
-) -> dict[int, tuple[int, dict[str, Any]]]:
+def _metadata_blocks(lines: list[str], path: str) -> dict[int, tuple[int, dict[str, Any]]]:
     """Map the 0-based index of the line after each METADATA block to (block line, fields)."""
     blocks: dict[int, tuple[int, dict[str, Any]]] = {}
     i = 0
@@ -75,13 +73,9 @@ def _metadata_blocks(
         try:
             fields = load_yaml("\n".join(body)) or {}
         except yaml.YAMLError as exc:
-            raise RegoError(
-                f"{path}:{start + 1}: invalid METADATA block: {exc}"
-            ) from None
+            raise RegoError(f"{path}:{start + 1}: invalid METADATA block: {exc}") from None
         if not isinstance(fields, dict):
-            raise RegoError(
-                f"{path}:{start + 1}: METADATA block must be a YAML mapping"
-            )
+            raise RegoError(f"{path}:{start + 1}: METADATA block must be a YAML mapping")
         blocks[i] = (start + 1, fields)
     return blocks
 
@@ -99,9 +93,7 @@ def parse_module(path: str, source: str) -> RegoModule:
         block = blocks.get(idx)
         annotation = None
         if block:
-            scope = str(
-                block[1].get("scope") or ("package" if idx == package_line else "rule")
-            )
+            scope = str(block[1].get("scope") or ("package" if idx == package_line else "rule"))
             annotation = Annotation(scope=scope, line=block[0], fields=block[1])
             if scope in {"package", "subpackages"}:
                 module.package_annotation = annotation

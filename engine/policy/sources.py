@@ -43,15 +43,11 @@ def _split_git(url: str) -> tuple[str, str, str | None]:
 def _run_git(args: list[str], url: str) -> None:
     command = args[2] if args[0] == "-C" else args[0]  # the subcommand, for messages
     try:
-        subprocess.run(
-            ["git", *args], check=True, capture_output=True, text=True, timeout=300
-        )
+        subprocess.run(["git", *args], check=True, capture_output=True, text=True, timeout=300)
     except FileNotFoundError:
         raise SourceError(f"{url}: git is not installed") from None
     except subprocess.CalledProcessError as exc:
-        raise SourceError(
-            f"{url}: git {command} failed: {exc.stderr.strip()}"
-        ) from None
+        raise SourceError(f"{url}: git {command} failed: {exc.stderr.strip()}") from None
     except subprocess.TimeoutExpired:
         raise SourceError(f"{url}: git {command} timed out") from None
 

@@ -66,12 +66,8 @@ class Source:
             rule_data=dict(d.get("ruleData") or {}),
             include=list(config.get("include") or []),
             exclude=list(config.get("exclude") or []),
-            volatile_include=[
-                Criteria.from_spec(c) for c in volatile.get("include") or []
-            ],
-            volatile_exclude=[
-                Criteria.from_spec(c) for c in volatile.get("exclude") or []
-            ],
+            volatile_include=[Criteria.from_spec(c) for c in volatile.get("include") or []],
+            volatile_exclude=[Criteria.from_spec(c) for c in volatile.get("exclude") or []],
         )
 
 
@@ -98,26 +94,19 @@ class Policy:
 
 @lru_cache(maxsize=1)
 def schema() -> dict[str, Any]:
-    text = (
-        resources.files("konflux.engine.policy")
-        .joinpath("ecp_spec.schema.json")
-        .read_text()
-    )
+    text = resources.files("konflux.engine.policy").joinpath("ecp_spec.schema.json").read_text()
     return json.loads(text)
 
 
 def validate_spec(spec: Any, origin: str) -> None:
     """Raise `PolicySchemaError` listing every schema violation with its JSON path."""
     if not isinstance(spec, dict):
-        raise PolicySchemaError(
-            f"{origin}: a policy must be a mapping, got {type(spec).__name__}"
-        )
+        raise PolicySchemaError(f"{origin}: a policy must be a mapping, got {type(spec).__name__}")
     validator = Draft202012Validator(schema(), format_checker=FormatChecker())
     errors = sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [
-            f"  spec.{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-            for e in errors
+            f"  spec.{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
         ]
         raise PolicySchemaError(
             f"{origin}: invalid EnterpriseContractPolicy spec:\n" + "\n".join(lines)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import LABELS, Publisher, Signer, codes, provenance
+from image_support import LABELS, Publisher, Signer, codes, provenance
 
 from konflux.engine.oci.images import canonical_json
 from konflux.engine.output.formats import render

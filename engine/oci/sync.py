@@ -1,0 +1,241 @@
+"""A synchronous face of the registry client, for OPA builtin callbacks and plain code.
+
+OPA calls our builtins synchronously on the evaluating thread, possibly from
+several worker threads at once. `SyncRegistry` owns one background thread
+running an event loop with one `RegistryClient`; callers submit coroutines
+with `run_coroutine_threadsafe` and wait. So all workers share one connection
+pool, one token cache and one content cache, and the concurrency bound holds
+across them.
+
+The helpers (`image_manifest`, `descriptor`, `blob`, `image_index`, `tags`,
+`referrers`, `image_config`, `image_files`) are what the `ec.oci.*` builtins
+need. Answers are memoized per run (`new_run()` forgets them), so one
+evaluation sees one consistent view of moving tags. They implement, from the
+OCI distribution spec: "Pulling manifests", "Pulling blobs", "Listing Tags",
+"Listing Referrers"; layer extraction follows the image spec's `layer.md`
+(tar, optionally gzip, with whiteouts ignored: files are read layer by layer,
+a later layer's copy of a path wins).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import gzip
+import io
+import json
+import tarfile
+import threading
+from collections.abc import Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from konflux.engine.oci import media_types as mt
+from konflux.engine.oci.client import Descriptor, Manifest, RegistryClient
+from konflux.engine.oci.errors import RegistryError
+from konflux.engine.oci.reference import ImageReference, parse_reference
+
+T = TypeVar("T")
+
+DEFAULT_PLATFORM = {"os": "linux", "architecture": "amd64"}
+
+
+class SyncRegistry:
+    """Blocking calls over one `RegistryClient` living on a private event-loop thread."""
+
+    def __init__(
+        self,
+        client: RegistryClient | None = None,
+        *,
+        call_timeout: float | None = None,
+        **client_options: Any,
+    ) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="oci-client", daemon=True
+        )
+        self._thread.start()
+        self.client = client if client is not None else RegistryClient(**client_options)
+        self.call_timeout = call_timeout
+        self._memo: dict[tuple[Any, ...], concurrent.futures.Future[Any]] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def __enter__(self) -> SyncRegistry:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        asyncio.run_coroutine_threadsafe(self.client.close(), self._loop).result(30)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(30)
+        self._loop.close()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run a client coroutine on the loop thread and wait for its result."""
+        if self._closed:
+            coroutine.close()
+            raise RuntimeError("SyncRegistry is closed")
+        if threading.current_thread() is self._thread:
+            coroutine.close()
+            raise RuntimeError("SyncRegistry.run called from its own loop thread")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(self.call_timeout)
+
+    def new_run(self) -> None:
+        """Forget memoized answers (the client's digest-addressed cache stays valid)."""
+        with self._lock:
+            self._memo.clear()
+
+    def _memoized(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        with self._lock:
+            future = self._memo.get(key)
+            owner = future is None
+            if owner:
+                future = concurrent.futures.Future()
+                self._memo[key] = future
+        assert future is not None
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as e:
+                future.set_exception(e)
+        return future.result()
+
+    # -- helpers for ec.oci.* ------------------------------------------------------------------
+
+    def resolve(self, ref: str | ImageReference) -> ImageReference:
+        """`ref` pinned to a digest; a tag is resolved once per run."""
+        parsed = _ref(ref)
+        if parsed.digest:
+            return parsed
+        return self._memoized(
+            ("resolve", str(parsed)), lambda: self.run(self.client.resolve(parsed))
+        )
+
+    def manifest(self, ref: str | ImageReference) -> Manifest:
+        pinned = self.resolve(ref)
+        return self._memoized(
+            ("manifest", str(pinned)), lambda: self.run(self.client.get_manifest(pinned))
+        )
+
+    def image_manifest(
+        self, ref: str | ImageReference, platform: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The image manifest of `ref`; an index resolves to `platform` (default linux/amd64)."""
+        return self.image(ref, platform).json
+
+    def image(self, ref: str | ImageReference, platform: dict[str, str] | None = None) -> Manifest:
+        manifest = self.manifest(ref)
+        if not manifest.is_index:
+            return manifest
+        wanted = platform or DEFAULT_PLATFORM
+        for d in manifest.descriptors():
+            p = d.platform or {}
+            if all(p.get(k) == v for k, v in wanted.items()) and mt.is_image_manifest(d.media_type):
+                return self.manifest(manifest.reference.by_digest(d.digest))
+        raise RegistryError(
+            str(manifest.reference),
+            f"image index has no manifest for platform "
+            f"{wanted.get('os')}/{wanted.get('architecture')}",
+        )
+
+    def image_index(self, ref: str | ImageReference) -> dict[str, Any]:
+        manifest = self.manifest(ref)
+        if not manifest.is_index:
+            raise RegistryError(
+                str(manifest.reference), f"not an image index but {manifest.media_type}"
+            )
+        return manifest.json
+
+    def descriptor(self, ref: str | ImageReference) -> dict[str, Any]:
+        parsed = _ref(ref)
+        return self._memoized(
+            ("descriptor", str(parsed)),
+            lambda: self.run(self.client.head_manifest(parsed)).to_dict(),
+        )
+
+    def blob(self, ref: str | ImageReference) -> bytes:
+        """The blob `repo@sha256:...` names, digest-verified."""
+        parsed = _ref(ref)
+        if not parsed.digest:
+            raise RegistryError(str(parsed), "a blob reference needs @sha256:<digest>")
+        return self._memoized(("blob", str(parsed)), lambda: self.run(self.client.get_blob(parsed)))
+
+    def tags(self, ref: str | ImageReference) -> list[str]:
+        parsed = _ref(ref)
+        return self._memoized(
+            ("tags", parsed.context), lambda: self.run(self.client.list_tags(parsed))
+        )
+
+    def referrers(
+        self, ref: str | ImageReference, artifact_type: str | None = None
+    ) -> list[dict[str, Any]]:
+        pinned = self.resolve(ref)
+        found: list[Descriptor] = self._memoized(
+            ("referrers", str(pinned), artifact_type),
+            lambda: self.run(self.client.referrers(pinned, artifact_type=artifact_type)),
+        )
+        return [d.to_dict() for d in found]
+
+    def image_config(
+        self, ref: str | ImageReference, platform: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        image = self.image(ref, platform)
+        config = image.config()
+        raw = self.blob(image.reference.by_digest(config.digest))
+        try:
+            value = json.loads(raw)
+        except ValueError as e:
+            raise RegistryError(str(image.reference), f"config blob is not JSON: {e}") from e
+        if not isinstance(value, dict):
+            raise RegistryError(str(image.reference), "config blob is not a JSON object")
+        return value
+
+    def image_files(
+        self,
+        ref: str | ImageReference,
+        paths: Iterable[str],
+        platform: dict[str, str] | None = None,
+    ) -> dict[str, bytes]:
+        """Files of the image's filesystem at `paths` (a path ending in `/` is a directory)."""
+        image = self.image(ref, platform)
+        wanted = [p.lstrip("/") for p in paths]
+        found: dict[str, bytes] = {}
+        for layer in image.descriptors():
+            data = self.blob(image.reference.by_digest(layer.digest))
+            found.update(_layer_files(data, layer.media_type, wanted, str(image.reference)))
+        return found
+
+
+def _ref(ref: str | ImageReference) -> ImageReference:
+    return ref if isinstance(ref, ImageReference) else parse_reference(ref)
+
+
+def _matches(name: str, wanted: list[str]) -> bool:
+    return any(name == w or (w.endswith("/") and name.startswith(w)) for w in wanted)
+
+
+def _layer_files(data: bytes, media_type: str, wanted: list[str], where: str) -> dict[str, bytes]:
+    if media_type in mt.GZIP_LAYERS or data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as e:
+            raise RegistryError(where, f"layer is not valid gzip: {e}") from e
+    elif media_type not in mt.TAR_LAYERS:
+        raise RegistryError(where, f"unsupported layer media type {media_type!r}")
+    found: dict[str, bytes] = {}
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
+            for member in tar:
+                name = member.name.removeprefix("./")
+                if member.isfile() and _matches(name, wanted):
+                    extracted = tar.extractfile(member)
+                    if extracted is not None:
+                        found[name] = extracted.read()
+    except tarfile.TarError as e:
+        raise RegistryError(where, f"layer is not a valid tar archive: {e}") from e
+    return found
