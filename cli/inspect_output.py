@@ -37,9 +37,7 @@ def _markdown(rule: Rule) -> str:
 def render_inspection(by_source: dict[str, list[Rule]], fmt: str) -> str:
     if fmt == "json":
         return (
-            json.dumps(
-                {src: [r.as_dict() for r in rules] for src, rules in by_source.items()}
-            )
+            json.dumps({src: [r.as_dict() for r in rules] for src, rules in by_source.items()})
             + "\n"
         )
     if fmt in ("names", "short-names"):

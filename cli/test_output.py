@@ -57,9 +57,7 @@ def render_json(report: TestReport) -> str:
             }
             for r in report.results
         ],
-        "summary": {
-            s.lower(): report.count(s) for s in ("PASS", "FAIL", "ERROR", "SKIP")
-        },
+        "summary": {s.lower(): report.count(s) for s in ("PASS", "FAIL", "ERROR", "SKIP")},
         "coverage": report.coverage,
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -112,6 +112,9 @@ def trust_from_flags(
 @click.option("--show-warnings/--no-show-warnings", default=True, show_default=True)
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds for the whole run.")
 @click.option("--filter-type", type=click.Choice(FILTER_TYPES), default=FILTER_TYPES[0])
+@click.option(
+    "--policy-key", help="Public key (PEM file or inline) OCI policy bundles must be signed with."
+)
 @click.option("--insecure-registry", multiple=True, metavar="HOST", help="Allow plain http.")
 @click.option("--retry-max-retry", default=3, show_default=True, type=int)
 @click.option("--retry-duration", default=1.0, show_default=True, type=float)
@@ -160,6 +163,7 @@ def validate_image(**opts: Any) -> None:
             effective_time=when,
             extra_rule_data=_rule_data(opts["extra_rule_data"]),
             filter_type=opts["filter_type"],
+            policy_key=_read_key(opts["policy_key"]) if opts["policy_key"] else None,
         )
         checks = ImageCheckSettings(
             trust=trust,

@@ -9,6 +9,7 @@ trimming, and the exclusion hint on failures.
 
 from __future__ import annotations
 
+import copy
 import json
 import shutil
 import tempfile
@@ -22,7 +23,7 @@ from konflux.engine.errors import EvaluationError, NoResultsError
 from konflux.engine.evaluator.capabilities import check_allowed
 from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles, load_paths
-from konflux.engine.policy.sources import fetch
+from konflux.engine.policy.sources import fetch_pinned
 from konflux.engine.policy.spec import Policy, Source
 from konflux.engine.report import Outcome, Result
 from konflux.engine.rules import RESULT_RULES, Rule, result_packages, rules_of
@@ -43,6 +44,7 @@ class Settings:
     extra_rule_data: dict[str, Any] = field(default_factory=dict)
     filter_type: str = "include-exclude"
     workdir: Path | None = None
+    policy_key: str | None = None  # PEM: OCI policy bundles must be signed with it
     # Implementations replacing registered builtins (e.g. registry-backed `ec.oci.*`).
     builtins: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
@@ -118,11 +120,14 @@ class SourceEvaluator:
         self.policy, self.source, self.settings = policy, source, settings
         workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
         files = PolicyFiles()
+        self.pinned: dict[str, str] = {}  # source URL -> the URL naming what was fetched
         try:
-            for url in source.policy:
-                files.extend(load_paths([fetch(url, workdir)]))
-            for url in source.data:
-                files.extend(load_paths([fetch(url, workdir)], data_at_root=True))
+            for url, at_root in [(u, False) for u in source.policy] + [
+                (u, True) for u in source.data
+            ]:
+                fetched = fetch_pinned(url, workdir, policy_key=settings.policy_key)
+                self.pinned[url] = fetched.pinned
+                files.extend(load_paths([fetched.path], data_at_root=at_root))
         finally:
             if settings.workdir is None:  # everything fetched is in memory now
                 shutil.rmtree(workdir, ignore_errors=True)
@@ -402,6 +407,15 @@ class PolicyEvaluator:
         except Exception:
             self.close()
             raise
+
+    def pinned_spec(self) -> dict[str, Any]:
+        """The policy spec with each source URL replaced by what was actually fetched."""
+        spec = copy.deepcopy(self.policy.spec)
+        for raw, source in zip(spec.get("sources") or [], self.sources, strict=False):
+            for key in ("policy", "data"):
+                if key in raw:
+                    raw[key] = [source.pinned.get(u, u) for u in raw[key]]
+        return spec
 
     def evaluate(self, input: Any, *, image_ref: str = "", component: str = "") -> Outcome:
         outcome = Outcome()

@@ -77,9 +77,9 @@ def test_unknown_source_scheme_is_a_source_error(tmp_path: Path) -> None:
         fetch("s3::bucket/policy", tmp_path)
 
 
-def test_oci_source_is_not_supported_yet(tmp_path: Path) -> None:
-    with pytest.raises(SourceError, match="OCI policy bundles are not supported yet"):
-        fetch("oci::quay.io/org/policy:latest", tmp_path)
+def test_unreachable_oci_source_names_the_source(tmp_path: Path) -> None:
+    with pytest.raises(SourceError, match=r"^oci::127\.0\.0\.1:9/org/policy:1: "):
+        fetch("oci::127.0.0.1:9/org/policy:1", tmp_path)
 
 
 def test_plain_http_source_is_refused(tmp_path: Path) -> None:

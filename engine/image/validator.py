@@ -265,12 +265,14 @@ class SnapshotValidator:
         try:
             with ThreadPoolExecutor(workers) as pool:
                 targets = list(pool.map(evaluate, gathered))
+            # As `ec`, the image report names the policy sources pinned to what was used.
+            policy_spec = made[0].pinned_spec() if made else self.policy.spec
         finally:
             for e in made:
                 e.close()
         return Report(
             targets=targets,
-            policy=self.policy.spec,
+            policy=policy_spec,
             effective_time=settings.effective_time,
             created=datetime.now(UTC),
             version=f"v{__version__}",

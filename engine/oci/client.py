@@ -186,7 +186,9 @@ class RegistryClient:
         self._challenges: dict[str, Challenge] = {}
         self._tokens: dict[tuple[str, str], str] = {}
         self._token_locks: dict[tuple[str, str], asyncio.Lock] = {}
-        self._cache: dict[str, tuple[str, bytes]] = {}
+        # (registry/repository, digest) -> (media type, bytes). Keyed by repository too, so
+        # content seen in one repository never stands in for another's (access checks).
+        self._cache: dict[tuple[str, str], tuple[str, bytes]] = {}
         self.requests = 0  # how many HTTP requests went out (for benchmarks and tests)
 
     async def __aenter__(self) -> RegistryClient:
@@ -276,10 +278,13 @@ class RegistryClient:
             except RegistryError:
                 raise
             except (aiohttp.ClientSSLError, ssl.SSLError) as e:
+                hint = (
+                    "trust its CA (SSL_CERT_FILE)"
+                    if "certificate" in str(e).lower()
+                    else f"if it serves plain HTTP, allow it with --insecure-registry {registry}"
+                )
                 raise InsecureRegistryError(
-                    str(ref),
-                    f"TLS with {registry} failed ({_short(e)}); if it serves plain HTTP, "
-                    f"allow it with --insecure-registry {registry}",
+                    str(ref), f"TLS with {registry} failed ({_short(e)}); {hint}"
                 ) from e
             except (TimeoutError, aiohttp.ClientError, ConnectionError) as e:
                 last_problem, last_status = _describe_transport(e, registry, self.timeout), None
@@ -438,9 +443,9 @@ class RegistryClient:
 
     # -- cache -------------------------------------------------------------------------------
 
-    def _remember(self, digest: str, media_type: str, body: bytes) -> None:
+    def _remember(self, ref: ImageReference, digest: str, media_type: str, body: bytes) -> None:
         if len(body) <= _CACHE_ITEM_LIMIT:
-            self._cache[digest] = (media_type, body)
+            self._cache[(ref.context, digest)] = (media_type, body)
 
     # -- manifests ---------------------------------------------------------------------------
 
@@ -448,8 +453,8 @@ class RegistryClient:
         self, ref: ImageReference, *, accept: str = mt.MANIFEST_ACCEPT
     ) -> Manifest:
         """Fetch a manifest or index; its digest is checked when `ref` names one."""
-        if ref.digest and ref.digest in self._cache:
-            media_type, raw = self._cache[ref.digest]
+        if ref.digest and (ref.context, ref.digest) in self._cache:
+            media_type, raw = self._cache[(ref.context, ref.digest)]
             return Manifest(ref, media_type, raw)
         response = await self._request(
             "GET",
@@ -466,7 +471,7 @@ class RegistryClient:
                 str(ref), f"manifest digest mismatch: expected {expected}, content is {digest}"
             )
         media_type = _media_type(response.headers.get("Content-Type"), raw)
-        self._remember(digest, media_type, raw)
+        self._remember(ref, digest, media_type, raw)
         return Manifest(ref.with_digest(digest), media_type, raw)
 
     async def head_manifest(self, ref: ImageReference) -> Descriptor:
@@ -520,7 +525,7 @@ class RegistryClient:
             raise DigestMismatchError(
                 str(ref), f"registry stored the manifest as {echoed}, we sent {digest}"
             )
-        self._remember(digest, media_type, raw)
+        self._remember(ref, digest, media_type, raw)
         return ref.with_digest(digest)
 
     async def delete_manifest(self, ref: ImageReference) -> None:
@@ -533,7 +538,7 @@ class RegistryClient:
             actions="pull,push,delete",
             ok=(202, 200),
         )
-        self._cache.pop(digest or "", None)
+        self._cache.pop((ref.context, digest or ""), None)
 
     # -- blobs -------------------------------------------------------------------------------
 
@@ -542,8 +547,8 @@ class RegistryClient:
         digest = digest or ref.digest
         if not digest:
             raise RegistryError(str(ref), "a blob is addressed by digest; none was given")
-        if digest in self._cache:
-            return self._cache[digest][1]
+        if (ref.context, digest) in self._cache:
+            return self._cache[(ref.context, digest)][1]
         where = ref.by_digest(digest) if digest.startswith("sha256:") else ref
         response = await self._request(
             "GET", where, f"/v2/{ref.repository}/blobs/{digest}", what="blob"
@@ -553,7 +558,7 @@ class RegistryClient:
             raise DigestMismatchError(
                 str(where), f"blob {digest} digest mismatch: content hashes to {actual}"
             )
-        self._remember(digest, "", response.body)
+        self._remember(ref, digest, "", response.body)
         return response.body
 
     async def blob_exists(self, ref: ImageReference, digest: str) -> Descriptor | None:
@@ -585,7 +590,7 @@ class RegistryClient:
         digest = sha256_digest(data)
         descriptor = Descriptor(media_type, digest, len(data))
         # Our own bytes, addressed by their digest: safe to serve from the cache later.
-        self._remember(digest, media_type, data)
+        self._remember(ref, digest, media_type, data)
         if await self.blob_exists(ref, digest):
             return descriptor
         query = ""

@@ -128,3 +128,36 @@ def safe_destination(root: Path, title: str) -> Path:
     if root.resolve() not in target.parents:
         raise PolicyLoadError(f"bundle layer title {title!r} escapes the destination directory")
     return target
+
+
+# -- registry I/O ------------------------------------------------------------------------------
+
+
+async def push_bundle(client: Any, directory: str | Path, ref: Any, revision: str) -> Any:
+    """Push `directory` as a bundle artifact to `ref` (tagged); returns `ref` with its digest."""
+    files = collect(directory)
+    config = config_blob(files, revision)
+    await client.push_blob(ref, config, media_type=CONFIG_MEDIA_TYPE)
+    for f in files:
+        await client.push_blob(ref, f.content, media_type=f.media_type)
+    raw = json.dumps(oci_manifest(files, config, revision), separators=(",", ":")).encode()
+    return await client.put_manifest(ref, raw, OCI_MANIFEST)
+
+
+async def pull_bundle(client: Any, ref: Any, destination: str | Path) -> Any:
+    """Write the files of the bundle at `ref` under `destination`; returns the pinned ref."""
+    manifest = await client.get_manifest(ref)
+    layers = manifest.json.get("layers") or []
+    if not layers:
+        raise PolicyLoadError(f"{ref}: the artifact has no layers, not a policy bundle")
+    root = Path(destination)
+    root.mkdir(parents=True, exist_ok=True)
+    for i, layer in enumerate(layers):
+        title = (layer.get("annotations") or {}).get(TITLE)
+        if not title:
+            raise PolicyLoadError(f"{ref}: layer {i} has no {TITLE} annotation")
+        data = await client.get_blob(manifest.reference, layer["digest"])
+        target = safe_destination(root, title)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    return manifest.reference

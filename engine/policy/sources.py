@@ -8,12 +8,15 @@ client and fail with a clear message until it exists.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import re
 import shutil
 import subprocess
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from konflux.engine.errors import SourceError
@@ -68,14 +71,81 @@ def _fetch_git(url: str, workdir: Path) -> Path:
     return target
 
 
+@dataclass(frozen=True)
+class FetchedSource:
+    """A source on local disk, and the URL that names exactly what was fetched."""
+
+    path: Path
+    pinned: str
+
+
+# Bundles pulled in this process, by pinned reference: a digest names immutable content,
+# so one copy serves every evaluator (and outlives any one evaluator's work directory).
+_OCI_CACHE: dict[str, Path] = {}
+_OCI_ROOT: list[Path] = []
+
+
+def _oci_root() -> Path:
+    if not _OCI_ROOT:
+        root = Path(tempfile.mkdtemp(prefix="konflux-bundles-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        _OCI_ROOT.append(root)
+    return _OCI_ROOT[0]
+
+
+def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource:
+    from konflux.engine.oci import RegistryError, SyncRegistry, parse_reference
+    from konflux.engine.policy.bundle import pull_bundle
+
+    text = url.removeprefix("oci::").removeprefix("oci://")
+    try:
+        ref = parse_reference(text)
+    except ValueError as exc:
+        raise SourceError(f"{url}: not an OCI reference: {exc}") from None
+    try:
+        with SyncRegistry() as registry:
+            pinned = registry.resolve(ref)
+            key = str(pinned)
+            if policy_key:
+                _verify_bundle(registry, pinned, policy_key, url)
+            if key not in _OCI_CACHE:
+                dest = _oci_root() / pinned.digest.replace(":", "-")
+                registry.run(pull_bundle(registry.client, pinned, dest))
+                _OCI_CACHE[key] = dest
+    except RegistryError as exc:
+        raise SourceError(f"{url}: {exc}") from None
+    return FetchedSource(_OCI_CACHE[key], f"oci::{pinned.context}@{pinned.digest}")
+
+
+def _verify_bundle(registry: Any, pinned: Any, policy_key: str, url: str) -> None:
+    """The bundle must carry a cosign signature made with `policy_key`."""
+    from konflux.engine.sigstore import check_options, verify_image_signatures
+
+    trust = check_options(public_key=policy_key, ignore_rekor=True)
+    report = registry.run(verify_image_signatures(registry.client, pinned, trust))
+    if not report.result:
+        raise SourceError(
+            f"{url}: the policy bundle is not signed with the policy key: {report.result.reason}"
+        )
+
+
+def fetch_pinned(
+    url: str, workdir: Path | None = None, *, policy_key: str | None = None
+) -> FetchedSource:
+    """Fetch a source and name it pinned (`oci::repo@sha256:...`, `git::...?ref=<commit>`)."""
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    if url.startswith(("oci::", "oci://")):
+        return _fetch_oci(url, workdir, policy_key)
+    return FetchedSource(fetch(url, workdir), url)
+
+
 def fetch(url: str, workdir: Path | None = None) -> Path:
     """Return a local directory or file holding the source named by `url`."""
     workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    if url.startswith("oci::") or url.startswith("quay.io/"):
-        raise SourceError(
-            f"{url}: OCI policy bundles are not supported yet (they come with the registry client)"
-        )
+    if url.startswith(("oci::", "oci://")):
+        return _fetch_oci(url, workdir, None).path
     if url.startswith("file::"):
         path = Path(url[len("file::") :])
     elif url.startswith("git::"):
