@@ -13,9 +13,20 @@ from konflux.engine import KonfluxError, Settings, load_policy, parse_effective_
 from konflux.engine.evaluation import FILTER_TYPES
 from konflux.engine.image.snapshot import load_snapshot
 from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
-from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry
+from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry, parse_reference
 from konflux.engine.output.formats import IMAGE_FORMATS
-from konflux.engine.sigstore import CheckOptions, check_options
+from konflux.engine.output.vsa import VSA_PREDICATE, signed_vsa, vsa_statement
+from konflux.engine.sigstore import CheckOptions, attest_image, check_options, load_private_key
+
+
+def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
+    """Attest each validated image with the VSA predicate (subject: that image)."""
+    statement = vsa_statement(report)
+    for target in report.targets:
+        if "@" not in target.image:
+            continue  # never resolved: nothing to attach to
+        ref = parse_reference(target.image)
+        registry.run(attest_image(registry.client, ref, key, VSA_PREDICATE, statement["predicate"]))
 
 
 def _read_key(value: str) -> str:
@@ -113,6 +124,12 @@ def trust_from_flags(
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds for the whole run.")
 @click.option("--filter-type", type=click.Choice(FILTER_TYPES), default=FILTER_TYPES[0])
 @click.option(
+    "--vsa-signing-key", help="Private key (cosign format): the vsa output becomes a signed DSSE."
+)
+@click.option(
+    "--vsa-upload", is_flag=True, help="Also push the VSA next to each image as an attestation."
+)
+@click.option(
     "--policy-key", help="Public key (PEM file or inline) OCI policy bundles must be signed with."
 )
 @click.option("--insecure-registry", multiple=True, metavar="HOST", help="Allow plain http.")
@@ -123,7 +140,15 @@ def trust_from_flags(
 @click.option("--retry-max-wait", default=3.0, show_default=True, type=float)
 def validate_image(**opts: Any) -> None:
     """Validate images (or a Snapshot's components) against a policy."""
-    from konflux.cli.main import Failed, _rule_data, emit_error, emit_reports, parse_targets, stderr
+    from konflux.cli.main import (
+        Failed,
+        _emit,
+        _rule_data,
+        emit_error,
+        emit_reports,
+        parse_targets,
+        stderr,
+    )
 
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
     if not (opts["image"] or opts["images"]):
@@ -182,24 +207,37 @@ def validate_image(**opts: Any) -> None:
         ):
             task = bar.add_task("Validating", total=len(snapshot.components))
             validator = SnapshotValidator(policy, settings, registry, checks)
-            with concurrent.futures.ThreadPoolExecutor(1) as runner:
-                future = runner.submit(
-                    validator.validate,
-                    snapshot,
-                    info=opts["info"],
-                    show_successes=opts["show_successes"],
-                    show_warnings=opts["show_warnings"],
-                    progress=lambda: bar.advance(task),
-                )
-                try:
-                    report = future.result(timeout=opts["timeout"])
-                except concurrent.futures.TimeoutError:
-                    raise KonfluxError(
-                        f"validation did not finish within --timeout {opts['timeout']:g}s"
-                    ) from None
+            # The run goes on a worker so the deadline holds; on timeout it is abandoned and
+            # closing the registry cancels its in-flight requests.
+            runner = concurrent.futures.ThreadPoolExecutor(1)
+            future = runner.submit(
+                validator.validate,
+                snapshot,
+                info=opts["info"],
+                show_successes=opts["show_successes"],
+                show_warnings=opts["show_warnings"],
+                progress=lambda: bar.advance(task),
+            )
+            try:
+                report = future.result(timeout=opts["timeout"])
+            except concurrent.futures.TimeoutError:
+                raise KonfluxError(
+                    f"validation did not finish within --timeout {opts['timeout']:g}s"
+                ) from None
+            finally:
+                runner.shutdown(wait=False, cancel_futures=True)
+            if opts["vsa_signing_key"]:
+                vsa_key = load_private_key(opts["vsa_signing_key"])
+                if opts["vsa_upload"]:
+                    upload_vsas(registry, report, vsa_key)
     except KonfluxError as exc:
         emit_error(targets, "validating image", exc)
         raise Failed(str(exc)) from None
-    emit_reports(report, targets, per_target_options=True)
+    if opts["vsa_upload"] and not opts["vsa_signing_key"]:
+        raise click.UsageError("--vsa-upload needs --vsa-signing-key")
+    signed = [t for t in targets if t.format == "vsa" and opts["vsa_signing_key"]]
+    emit_reports(report, [t for t in targets if t not in signed], per_target_options=True)
+    for t in signed:
+        _emit(signed_vsa(report, vsa_key) + "\n", t.path)
     if opts["strict"] and not report.success:
         raise Failed("success criteria not met")

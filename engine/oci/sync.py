@@ -70,6 +70,9 @@ class SyncRegistry:
         if self._closed:
             return
         self._closed = True
+        # Cancel what is still in flight (an abandoned run after a timeout): the threads
+        # waiting on those calls get CancelledError instead of waiting forever.
+        asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(30)
         asyncio.run_coroutine_threadsafe(self.client.close(), self._loop).result(30)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(30)
@@ -209,6 +212,14 @@ class SyncRegistry:
             data = self.blob(image.reference.by_digest(layer.digest))
             found.update(_layer_files(data, layer.media_type, wanted, str(image.reference)))
         return found
+
+
+async def _cancel_others() -> None:
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
 
 
 def _ref(ref: str | ImageReference) -> ImageReference:

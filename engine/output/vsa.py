@@ -48,3 +48,11 @@ def vsa_statement(report: Report) -> dict[str, Any]:
             "effectiveTime": rfc3339(report.effective_time),
         },
     }
+
+
+def signed_vsa(report: Report, key: Any) -> str:
+    """The VSA statement in a DSSE envelope signed with `key` (a sigstore `PrivateKey`)."""
+    from konflux.engine.sigstore.dsse import sign_envelope
+
+    payload = json.dumps(vsa_statement(report), separators=(",", ":")).encode()
+    return sign_envelope(payload, key).to_json().decode()

@@ -1,0 +1,140 @@
+"""`konflux controllers`: run the kopf operators, and garbage-collect Snapshots."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+
+import click
+import kopf
+
+from konflux.controllers import constants as c
+from konflux.controllers.errors import ControllerError
+from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
+from konflux.controllers.kube import KubeClient
+from konflux.controllers.operators import OPERATORS, OperatorConfig, run
+
+
+def connection(kubeconfig: str | None) -> kopf.ConnectionInfo:
+    """In-cluster service account, else the kubeconfig (`--kubeconfig` or $KUBECONFIG)."""
+    if kubeconfig:
+        os.environ["KUBECONFIG"] = kubeconfig
+    settings = kopf.OperatorSettings()
+    info = None if kubeconfig else kopf.login_with_service_account(settings=settings)
+    info = info or kopf.login_with_kubeconfig(settings=settings)
+    if info is None:
+        raise ControllerError(
+            "no Kubernetes credentials: not in a cluster and no kubeconfig "
+            "(pass --kubeconfig or set KUBECONFIG)"
+        )
+    return info
+
+
+@click.group("controllers")
+def controllers() -> None:
+    """integration, release and build services as kopf operators driving Tekton."""
+
+
+@controllers.command("run")
+@click.option(
+    "--only",
+    default=",".join(OPERATORS),
+    show_default=True,
+    help="Comma-separated operators to run: integration,release,build.",
+)
+@click.option(
+    "--namespace",
+    "namespaces",
+    multiple=True,
+    help="Watch only this namespace (repeatable); default: cluster-wide.",
+)
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
+@click.option("--standalone", is_flag=True, help="No peering (leader election) with replicas.")
+@click.option("--peering-name", default="konflux-controllers", show_default=True)
+@click.option(
+    "--registry",
+    default="localhost:5000",
+    show_default=True,
+    help="OCI registry for new ImageRepositories.",
+)
+@click.option(
+    "--pac-dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Also write proposed .tekton/ PipelineRuns under this directory.",
+)
+def run_command(
+    only: str,
+    namespaces: tuple[str, ...],
+    kubeconfig: str | None,
+    standalone: bool,
+    peering_name: str,
+    registry: str,
+    pac_dir: str | None,
+) -> None:
+    """Run the operators until interrupted."""
+    chosen = [x.strip() for x in only.split(",") if x.strip()]
+    unknown = sorted(set(chosen) - set(OPERATORS))
+    if unknown or not chosen:
+        raise click.BadParameter(
+            f"unknown operator(s) {unknown}; choose from {', '.join(OPERATORS)}",
+            param_hint="--only",
+        )
+    from pathlib import Path
+
+    try:
+        info = connection(kubeconfig)
+    except ControllerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    config = OperatorConfig(
+        only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
+    )
+    asyncio.run(
+        run(info, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name)
+    )
+
+
+@controllers.command("gc-snapshots")
+@click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces.")
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
+@click.option("--keep-push", default=RetentionPolicy.push, show_default=True)
+@click.option("--keep-pr", default=RetentionPolicy.pull_request, show_default=True)
+@click.option("--keep-per-component", default=RetentionPolicy.per_component, show_default=True)
+@click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
+@click.option("--server", default=None, hidden=True, help="API URL without credentials (tests).")
+def gc_snapshots(
+    namespaces: tuple[str, ...],
+    kubeconfig: str | None,
+    keep_push: int,
+    keep_pr: int,
+    keep_per_component: int,
+    dry_run: bool,
+    server: str | None,
+) -> None:
+    """Delete Snapshots the retention policy lets go; print them as JSON lines."""
+    policy = RetentionPolicy(keep_push, keep_pr, keep_per_component)
+    try:
+        info = kopf.ConnectionInfo(server=server) if server else connection(kubeconfig)
+    except ControllerError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+    async def collect() -> list[tuple[str, str]]:
+        client = KubeClient(info)
+        try:
+            spaces = list(namespaces) or [None]
+            snaps, rels = [], []
+            for ns in spaces:
+                snaps += await client.list(c.SNAPSHOT, ns)
+                rels += await client.list(c.RELEASE, ns)
+            doomed = snapshots_to_delete(snaps, rels, policy)
+            if not dry_run:
+                for ns, name in doomed:
+                    await client.delete(c.SNAPSHOT, ns, name)
+            return doomed
+        finally:
+            await client.close()
+
+    for ns, name in asyncio.run(collect()):
+        sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
