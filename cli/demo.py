@@ -19,6 +19,7 @@ from typing import Any
 import click
 import yaml
 
+from konflux.engine.errors import KonfluxError
 from konflux.engine.oci import SyncRegistry, build_image, parse_reference
 from konflux.engine.oci.local_registry import LocalRegistry, free_port
 from konflux.engine.sigstore import (
@@ -128,8 +129,16 @@ def publish(host: str, workdir: Path) -> tuple[Path, Path]:
 @click.option("--output", "-o", "outputs", multiple=True, default=("text",), show_default=True)
 def demo(outputs: tuple[str, ...]) -> None:
     """Run the main job on a local registry: build, sign, attest, validate a Snapshot."""
+    from konflux.cli.main import Failed
     from konflux.cli.validate_image import validate_image
 
+    try:
+        _run_demo(outputs, validate_image)
+    except KonfluxError as exc:
+        raise Failed(str(exc)) from None
+
+
+def _run_demo(outputs: tuple[str, ...], validate_image: click.Command) -> None:
     with tempfile.TemporaryDirectory(prefix="konflux-demo-") as tmp:
         workdir = Path(tmp)
         click.echo("Starting a local registry (docker-registry) on 127.0.0.1 ...", err=True)

@@ -85,10 +85,8 @@ def emit_error(targets: list[OutputTarget], prefix: str, exc: Exception) -> None
     """The TEST_OUTPUT error document for appstudio targets, so a pipeline task still reports."""
     for t in targets:
         if t.format in ("appstudio", "hacbs"):
-            _emit(
-                json.dumps(error_document(prefix, exc, datetime.now(UTC))) + "\n",
-                t.path,
-            )
+            doc = error_document(prefix, exc, datetime.now(UTC))
+            _emit(json.dumps(doc, separators=(",", ":")) + "\n", t.path)
 
 
 def _emit(text: str, path: str | None) -> None:

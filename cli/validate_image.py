@@ -29,6 +29,25 @@ def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
         registry.run(attest_image(registry.client, ref, key, VSA_PREDICATE, statement["predicate"]))
 
 
+def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str, Any]:
+    """What the flags say about trust, for `data.config.default_sigstore_opts` (as `ec`)."""
+    out: dict[str, Any] = {"ignore_rekor": bool(opts["ignore_rekor"])}
+    if key_pem:
+        out["public_key"] = key_pem
+    for flag in (
+        "certificate_identity",
+        "certificate_identity_regexp",
+        "certificate_oidc_issuer",
+        "certificate_oidc_issuer_regexp",
+        "rekor_url",
+    ):
+        if opts.get(flag):
+            out[flag] = opts[flag]
+    if keyless:
+        out["public_key"] = ""
+    return out
+
+
 def _read_key(value: str) -> str:
     path = Path(value)
     if "BEGIN" not in value and path.is_file():
@@ -189,6 +208,7 @@ def validate_image(**opts: Any) -> None:
             extra_rule_data=_rule_data(opts["extra_rule_data"]),
             filter_type=opts["filter_type"],
             policy_key=_read_key(opts["policy_key"]) if opts["policy_key"] else None,
+            sigstore_opts=sigstore_opts(opts, key_pem, keyless),
         )
         checks = ImageCheckSettings(
             trust=trust,

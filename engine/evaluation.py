@@ -45,6 +45,8 @@ class Settings:
     filter_type: str = "include-exclude"
     workdir: Path | None = None
     policy_key: str | None = None  # PEM: OCI policy bundles must be signed with it
+    # `data.config.default_sigstore_opts` overrides from the command line (`--public-key`, ...).
+    sigstore_opts: dict[str, Any] = field(default_factory=dict)
     # Implementations replacing registered builtins (e.g. registry-backed `ec.oci.*`).
     builtins: dict[str, Callable[..., Any]] = field(default_factory=dict)
 
@@ -190,6 +192,7 @@ class SourceEvaluator:
                     "ignore_rekor": False,
                     "public_key": self.policy.public_key or "",
                     "rekor_url": self.policy.rekor_url or "",
+                    **self.settings.sigstore_opts,
                 },
             },
         }

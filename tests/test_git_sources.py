@@ -97,3 +97,18 @@ def test_fetched_sources_are_removed_after_loading(
     monkeypatch.setattr(tempfile, "tempdir", str(scratch))
     evaluate(_policy(tmp_path, f"git::file://{repo}//policy?ref=feature"), {})
     assert list(scratch.iterdir()) == []
+
+
+def test_git_source_is_reported_pinned_to_its_commit(repo: Path, tmp_path: Path) -> None:
+    from konflux.engine import PolicyEvaluator, Settings, load_policy
+
+    commit = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "feature"], capture_output=True, text=True
+    ).stdout.strip()
+    url = f"git::file://{repo}//policy?ref=feature"
+    evaluator = PolicyEvaluator(load_policy(str(_policy(tmp_path, url))), Settings())
+    try:
+        pinned = evaluator.pinned_spec()["sources"][0]["policy"][0]
+    finally:
+        evaluator.close()
+    assert pinned == f"git::file://{repo}//policy?ref={commit}"

@@ -18,6 +18,7 @@ import yaml
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
 from konflux.engine.oci import SyncRegistry, parse_reference
+from konflux.engine.oci.sync import layer_files
 from konflux.engine.sigstore import (
     check_options,
     verify_attestations,
@@ -26,18 +27,20 @@ from konflux.engine.sigstore import (
 
 log = logging.getLogger(__name__)
 
+TAR_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"  # gzip is detected by its magic
 
-def _parsed(content: bytes) -> Any:
-    """File content as ec hands it to Rego: JSON or YAML parsed, else the text."""
+
+def _parsed(content: bytes, name: str = "") -> Any:
+    """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text."""
     text = content.decode("utf-8", "replace")
     try:
-        return json.loads(text)
-    except ValueError:
-        pass
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
+        if name.endswith(".json") or (not name and text.lstrip()[:1] in ("{", "[")):
+            return json.loads(text)
+        if name.endswith((".yaml", ".yml")):
+            return yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError):
+        pass  # malformed: the text itself, so a rule can still see (and reject) it
+    return text
 
 
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -56,14 +59,16 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         return registry.blob(ref).decode("utf-8", "replace")
 
     def parsed_blob(ref: str) -> Any:
-        return _parsed(registry.blob(ref))
+        text = registry.blob(ref).decode("utf-8", "replace")
+        try:
+            return json.loads(text)
+        except ValueError:
+            return yaml.safe_load(text)
 
     def blob_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        from konflux.engine.oci.sync import _layer_files
-
         wanted = [p.lstrip("/") for p in paths]
-        files = _layer_files(registry.blob(ref), "", wanted, ref)
-        return {k: _parsed(v) for k, v in files.items()}
+        files = layer_files(registry.blob(ref), TAR_MEDIA_TYPE, wanted, ref)
+        return {k: _parsed(v, k) for k, v in files.items()}
 
     def image_manifests(refs: list[str]) -> dict[str, Any]:
         out = {}
@@ -75,7 +80,7 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         return out
 
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        return {k: _parsed(v) for k, v in registry.image_files(ref, paths).items()}
+        return {k: _parsed(v, k) for k, v in registry.image_files(ref, paths).items()}
 
     def image_tag_refs(ref: str) -> list[str]:
         parsed = parse_reference(ref)
@@ -115,13 +120,6 @@ def _options(opts: Any) -> Any:
     )
 
 
-def _ec_signature(entity: dict[str, Any]) -> dict[str, Any]:
-    """ec's builtin shape names the signature `signature` (the report calls it `sig`)."""
-    out = {k: v for k, v in entity.items() if k != "sig"}
-    out["signature"] = entity.get("sig", "")
-    return out
-
-
 def sigstore_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
     def verify_image(ref: str, opts: Any) -> dict[str, Any]:
         try:
@@ -129,12 +127,7 @@ def sigstore_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
             report = registry.run(verify_image_signatures(registry.client, pinned, _options(opts)))
         except (KonfluxError, OSError, TimeoutError, ValueError) as exc:
             return {"success": False, "errors": [str(exc)], "signatures": []}
-        result = report.result
-        return {
-            "success": bool(result),
-            "errors": [] if result else [result.reason],
-            "signatures": [_ec_signature(e) for e in report.entities()],
-        }
+        return report.builtin_result()
 
     def verify_attestation(ref: str, opts: Any) -> dict[str, Any]:
         try:
@@ -142,18 +135,7 @@ def sigstore_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
             report = registry.run(verify_attestations(registry.client, pinned, _options(opts)))
         except (KonfluxError, OSError, TimeoutError, ValueError) as exc:
             return {"success": False, "errors": [str(exc)], "attestations": []}
-        result = report.result
-        return {
-            "success": bool(result),
-            "errors": [] if result else [result.reason],
-            "attestations": [
-                {
-                    "statement": a["statement"],
-                    "signatures": [_ec_signature(s) for s in a["signatures"]],
-                }
-                for a in report.inputs()
-            ],
-        }
+        return report.builtin_result()
 
     return {
         "ec.sigstore.verify_image": verify_image,

@@ -238,6 +238,7 @@ class SnapshotValidator:
         show_warnings: bool = True,
         progress: Callable[[], None] | None = None,
     ) -> Report:
+        self.registry.new_run()  # a run sees one consistent view of the registry
         expanded = self.expand(snapshot)
         workers = max(1, self.checks.workers)
         with ThreadPoolExecutor(workers) as pool:

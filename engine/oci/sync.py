@@ -210,7 +210,7 @@ class SyncRegistry:
         found: dict[str, bytes] = {}
         for layer in image.descriptors():
             data = self.blob(image.reference.by_digest(layer.digest))
-            found.update(_layer_files(data, layer.media_type, wanted, str(image.reference)))
+            found.update(layer_files(data, layer.media_type, wanted, str(image.reference)))
         return found
 
 
@@ -230,7 +230,7 @@ def _matches(name: str, wanted: list[str]) -> bool:
     return any(name == w or (w.endswith("/") and name.startswith(w)) for w in wanted)
 
 
-def _layer_files(data: bytes, media_type: str, wanted: list[str], where: str) -> dict[str, bytes]:
+def layer_files(data: bytes, media_type: str, wanted: list[str], where: str) -> dict[str, bytes]:
     if media_type in mt.GZIP_LAYERS or data[:2] == b"\x1f\x8b":
         try:
             data = gzip.decompress(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from xml.etree import ElementTree as ET
 
 from konflux.engine.output.documents import rfc3339, sorted_targets
@@ -10,7 +11,9 @@ from konflux.engine.report import Report, Result
 
 def _case_name(r: Result) -> str:
     meta = {k: v for k, v in r.metadata.items() if k != "code"}
-    desc = ", ".join(sorted(f"{k}={v}" for k, v in meta.items()))
+    desc = ", ".join(
+        sorted(f"{k}={v if isinstance(v, str) else json.dumps(v)}" for k, v in meta.items())
+    )
     name = r.message + (f" [{desc}]" if desc else "")
     return f"{r.code}: {name}" if r.code else name
 

@@ -129,6 +129,37 @@ def _verify_bundle(registry: Any, pinned: Any, policy_key: str, url: str) -> Non
         )
 
 
+def _git_commit(path: Path) -> str | None:
+    """The commit checked out in the repository holding `path`, if it is one."""
+    try:
+        done = subprocess.run(
+            ["git", "-C", str(path), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, FileNotFoundError):
+        return None
+    return done.stdout.strip() or None
+
+
+def _pinned_git(url: str, path: Path) -> str:
+    """`git::<repo>//<dir>?ref=<commit>`, as `ec` records git sources it used."""
+    commit = _git_commit(path)
+    if not commit:
+        return url
+    base = url.split("?", 1)[0]
+    if not base.startswith("git::"):
+        repo, sub, _ = _split_git(base)
+        base = (
+            "git::https://"
+            + re.sub(r"(\.git)?$", ".git", repo, count=1)
+            + (f"//{sub}" if sub else "")
+        )
+    return f"{base}?ref={commit}"
+
+
 def fetch_pinned(
     url: str, workdir: Path | None = None, *, policy_key: str | None = None
 ) -> FetchedSource:
@@ -137,7 +168,10 @@ def fetch_pinned(
     workdir.mkdir(parents=True, exist_ok=True)
     if url.startswith(("oci::", "oci://")):
         return _fetch_oci(url, workdir, policy_key)
-    return FetchedSource(fetch(url, workdir), url)
+    path = fetch(url, workdir)
+    if url.startswith(("git::", *_GIT_HOSTS)):
+        return FetchedSource(path, _pinned_git(url, path))
+    return FetchedSource(path, url)
 
 
 def fetch(url: str, workdir: Path | None = None) -> Path:

@@ -170,6 +170,7 @@ class ArtifactImage:
 def _config_for(diff_ids: Iterable[str]) -> bytes:
     # The config go-containerregistry writes for an image built from `empty.Image`:
     # no platform, the layers' diff IDs (uncompressed == compressed for these layers).
+    diff_ids = list(diff_ids)  # used twice below
     doc = {
         "architecture": "",
         "created": "0001-01-01T00:00:00Z",

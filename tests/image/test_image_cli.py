@@ -210,3 +210,36 @@ def test_signed_vsa_is_a_dsse_envelope_and_is_uploaded(tmp_path, publisher, sign
     finally:
         sync.close()
     assert VSA_PREDICATE in [a["statement"]["predicateType"] for a in report.inputs()]
+
+
+def test_public_key_flag_reaches_default_sigstore_opts(tmp_path, publisher, signer):
+    ref = publisher.release_ready("cli/opts-data", signer)
+    rule = tmp_path / "rules"
+    rule.mkdir()
+    (rule / "sig.rego").write_text(
+        "package sigcheck\n\nimport rego.v1\n\n"
+        "# METADATA\n# custom:\n#   short_name: verified\n"
+        'deny contains {"code": "sigcheck.verified", "msg": "not verified"} if {\n'
+        "\tnot ec.sigstore.verify_image(input.image.ref, "
+        "data.config.default_sigstore_opts).success\n}\n"
+    )
+    policy = json.dumps({"sources": [{"policy": [str(rule)]}]})
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            "image",
+            "--policy",
+            policy,
+            "--image",
+            str(ref),
+            "--ignore-rekor",
+            "--public-key",
+            _key_file(tmp_path, signer),
+            "-o",
+            "json?show-successes=true",
+        ],
+    )
+    doc = json.loads(result.stdout)
+    successes = [s["metadata"]["code"] for s in doc["components"][0]["successes"]]
+    assert (result.exit_code, "sigcheck.verified" in successes) == (0, True)
