@@ -59,6 +59,16 @@ test_records if {
 	not lib.current_record([{"effective_on": "2030-01-01"}]) with data.config.policy.when_ns as now
 }
 
+test_current_record_prefers_the_first_listed_of_equal_dates if {
+	now := time.parse_rfc3339_ns("2025-01-01T00:00:00Z")
+	records := [
+		{"v": 3, "effective_on": "2024-06-01T10:00:00Z"},
+		{"v": 2, "effective_on": "2024-06-01T10:00:00Z"},
+		{"v": 1, "effective_on": "2024-01-01T00:00:00Z"},
+	]
+	lib.current_record(records).v == 3 with data.config.policy.when_ns as now
+}
+
 test_image_refs if {
 	lib.parse_image_ref("localhost:5000/org/app:1.0@sha256:ab") == {"repo": "localhost:5000/org/app", "tag": "1.0", "digest": "sha256:ab"}
 	lib.parse_image_ref("localhost:5000/org/app") == {"repo": "localhost:5000/org/app", "tag": "", "digest": ""}

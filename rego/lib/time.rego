@@ -34,13 +34,17 @@ expired(record) if {
 }
 
 # current_record(records) is the newest record in effect, by effective_on.
+# Records are listed newest first, so of records taking effect at the same
+# time the one listed first wins (`konflux policy track-task` stamps seconds:
+# two versions tracked within one second tie). Sorting on the negated index
+# makes max() prefer the lowest index among equal dates.
 current_record(records) := newest if {
-	dated := [[date_ns(object.get(r, "effective_on", "1970-01-01")), i] |
+	dated := [[date_ns(object.get(r, "effective_on", "1970-01-01")), 0 - i] |
 		some i, r in records
 		in_effect(r)
 	]
 	count(dated) > 0
-	newest := records[max(dated)[1]]
+	newest := records[0 - max(dated)[1]]
 }
 
 # future_records(records) are the records not yet in effect.
