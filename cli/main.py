@@ -366,11 +366,12 @@ def _register() -> None:
     from konflux.cli.demo import demo
     from konflux.cli.supplychain import attest, key, sbom, sign
     from konflux.cli.validate_image import validate_image
+    from konflux.cli.webhook import webhook
 
     validate.add_command(validate_image)
     policy.add_command(bundle)
     policy.add_command(track_task)
-    for command in (key, sign, attest, sbom, demo):
+    for command in (key, sign, attest, sbom, demo, webhook):
         cli.add_command(command)
 
 

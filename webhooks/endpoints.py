@@ -1,0 +1,70 @@
+"""The webhook endpoints: which kind each path admits, in which phase, and what it looks up.
+
+A path evaluates `data.admission.<kind>`: `deny`/`warn` when validating,
+`patch`/`mutate_deny` when mutating. The lookups a kind needs are gathered
+before evaluation and passed to the rules as `input.lookups` (results or
+errors); the rules decide what a missing lookup means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VALIDATE = "validate"
+MUTATE = "mutate"
+PHASE_RULES = {VALIDATE: ("deny", "warn"), MUTATE: ("patch", "mutate_deny")}
+APPSTUDIO = "appstudio.redhat.com"
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """One Kubernetes read: `get` an object named by a spec field, or `list` a namespace."""
+
+    key: str  # name under input.lookups
+    verb: str  # "get" or "list"
+    group: str
+    version: str
+    plural: str
+    name_field: str = ""  # spec field holding the object name (get only)
+
+
+APPLICATION = Lookup("application", "get", APPSTUDIO, "v1alpha1", "applications", "application")
+COMPONENTS = Lookup("components", "list", APPSTUDIO, "v1alpha1", "components")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    kind: str  # package under data.admission
+    phase: str
+    lookups: tuple[Lookup, ...] = ()
+
+    @property
+    def select_key(self) -> str:
+        return f"{self.kind}/{self.phase}"
+
+
+_LOOKUPS: dict[tuple[str, str], tuple[Lookup, ...]] = {
+    ("component", VALIDATE): (APPLICATION, COMPONENTS),
+    ("component", MUTATE): (APPLICATION,),
+    ("integrationtestscenario", MUTATE): (APPLICATION,),
+}
+
+KINDS = (
+    "application",
+    "component",
+    "snapshot",
+    "integrationtestscenario",
+    "releaseplan",
+    "releaseplanadmission",
+    "release",
+)
+MUTATING_KINDS = set(KINDS) - {"application"}
+
+ENDPOINTS: dict[str, Endpoint] = {}
+for _kind in KINDS:
+    for _phase in (VALIDATE, MUTATE):
+        if _phase == MUTATE and _kind not in MUTATING_KINDS:
+            continue
+        _path = f"/{_phase}-{_kind}"
+        ENDPOINTS[_path] = Endpoint(_path, _kind, _phase, _LOOKUPS.get((_kind, _phase), ()))
