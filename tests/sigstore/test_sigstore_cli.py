@@ -64,12 +64,24 @@ def test_sign_attest_and_attach_sbom(registry, oci, keypair, tmp_path):
     assert result.stdout.strip().startswith(f"{image.context}:sha256-{image.digest[7:]}.sig@")
 
     predicate = tmp_path / "prov.json"
-    predicate.write_text(json.dumps({
-        "buildDefinition": {"buildType": "https://konflux.test/build", "externalParameters": {}},
-        "runDetails": {"builder": {"id": "https://konflux.test/builder"},
-                       "metadata": {"invocationID": "run-1"}}}))
-    result = runner.invoke(attest, [tagged, "--key", str(private), "--predicate", str(predicate),
-                                    "--type", "slsaprovenance1"])
+    predicate.write_text(
+        json.dumps(
+            {
+                "buildDefinition": {
+                    "buildType": "https://konflux.test/build",
+                    "externalParameters": {},
+                },
+                "runDetails": {
+                    "builder": {"id": "https://konflux.test/builder"},
+                    "metadata": {"invocationID": "run-1"},
+                },
+            }
+        )
+    )
+    result = runner.invoke(
+        attest,
+        [tagged, "--key", str(private), "--predicate", str(predicate), "--type", "slsaprovenance1"],
+    )
     assert result.exit_code == 0, result.output
 
     bom = tmp_path / "bom.json"
@@ -89,7 +101,8 @@ def test_sign_attest_and_attach_sbom(registry, oci, keypair, tmp_path):
     assert statement["predicate"]["runDetails"]["metadata"] == {"invocationId": "run-1"}
     media_type, doc = run(fetch_sbom(client, image))
     assert media_type == "application/vnd.cyclonedx+json" and json.loads(doc)["bomFormat"] == (
-        "CycloneDX")
+        "CycloneDX"
+    )
 
 
 def test_attest_with_unknown_type_word_fails(registry, oci, keypair, tmp_path):
@@ -97,17 +110,27 @@ def test_attest_with_unknown_type_word_fails(registry, oci, keypair, tmp_path):
     oci.push_image(registry.ref("cli/bad", "v1"))
     predicate = tmp_path / "p.json"
     predicate.write_text("{}")
-    result = CliRunner().invoke(attest, [str(registry.ref("cli/bad", "v1")), "--key",
-                                         str(private), "--predicate", str(predicate),
-                                         "--type", "nonsense"])
+    result = CliRunner().invoke(
+        attest,
+        [
+            str(registry.ref("cli/bad", "v1")),
+            "--key",
+            str(private),
+            "--predicate",
+            str(predicate),
+            "--type",
+            "nonsense",
+        ],
+    )
     assert result.exit_code == 1
     assert "invalid predicate type 'nonsense'" in result.output
 
 
 def test_sign_missing_image_is_a_clear_error(registry, keypair):
     private, _ = keypair
-    result = CliRunner().invoke(sign, [str(registry.ref("cli/absent", "v1")), "--key",
-                                       str(private)])
+    result = CliRunner().invoke(
+        sign, [str(registry.ref("cli/absent", "v1")), "--key", str(private)]
+    )
     assert result.exit_code == 1
     assert "cli/absent" in result.output
 
@@ -115,7 +138,6 @@ def test_sign_missing_image_is_a_clear_error(registry, keypair):
 def test_sign_with_wrong_password_fails(registry, keypair, monkeypatch):
     private, _ = keypair
     monkeypatch.setenv("COSIGN_PASSWORD", "nope")
-    result = CliRunner().invoke(sign, [str(registry.ref("cli/app", "v1")), "--key",
-                                       str(private)])
+    result = CliRunner().invoke(sign, [str(registry.ref("cli/app", "v1")), "--key", str(private)])
     assert result.exit_code == 1
     assert "wrong password" in result.output

@@ -29,8 +29,9 @@ IMAGE = digest_of("image")
 ROOT = make_root()
 INTERMEDIATE = make_intermediate(ROOT)
 LOG_KEY = generate_private_key()
-TRUST = parse_trusted_root(trusted_root_json([[INTERMEDIATE.cert, ROOT.cert]], [LOG_KEY]),
-                           source="test trusted root")
+TRUST = parse_trusted_root(
+    trusted_root_json([[INTERMEDIATE.cert, ROOT.cert]], [LOG_KEY]), source="test trusted root"
+)
 SIGNING_TIME = int((T0 + timedelta(minutes=1)).timestamp())
 
 
@@ -39,14 +40,26 @@ def keyless(*identities: Identity, ignore_rekor: bool = False, root=TRUST) -> Ch
     return CheckOptions(keyless=KeylessPolicy(root, identities), ignore_rekor=ignore_rekor)
 
 
-def keyless_signature(*, ca=INTERMEDIATE, chain=(INTERMEDIATE, ROOT), at=SIGNING_TIME,
-                      log_key=LOG_KEY, identity=IDENTITY):
+def keyless_signature(
+    *,
+    ca=INTERMEDIATE,
+    chain=(INTERMEDIATE, ROOT),
+    at=SIGNING_TIME,
+    log_key=LOG_KEY,
+    identity=IDENTITY,
+):
     signer = generate_private_key()  # the ephemeral key Fulcio certifies
     cert = make_leaf(ca, signer, identity=identity)
-    return as_layer(*signature_layer(
-        signer, REPO, IMAGE, certificate_pem=pem(cert),
-        chain_pem="".join(c.pem for c in chain),
-        log=LocalLog(log_key, at) if log_key else None))
+    return as_layer(
+        *signature_layer(
+            signer,
+            REPO,
+            IMAGE,
+            certificate_pem=pem(cert),
+            chain_pem="".join(c.pem for c in chain),
+            log=LocalLog(log_key, at) if log_key else None,
+        )
+    )
 
 
 def test_valid_chain_and_identity_verify():
@@ -65,8 +78,11 @@ def test_valid_chain_and_identity_verify():
 
 
 def test_identity_regexps_match_like_cosign():
-    opts = keyless(Identity(subject_regexp=r"^https://github\.example\.test/org/",
-                            issuer_regexp=r"actions\.example"))
+    opts = keyless(
+        Identity(
+            subject_regexp=r"^https://github\.example\.test/org/", issuer_regexp=r"actions\.example"
+        )
+    )
     assert verify_signature_layers([keyless_signature()], IMAGE, opts).result
 
 
@@ -81,13 +97,16 @@ def test_wrong_identity_fails():
     report = verify_signature_layers([keyless_signature()], IMAGE, opts)
     assert report.result.reason == (
         "no matching signatures: none of the expected identities matched what was in the "
-        f"certificate, got subjects [{IDENTITY}] with issuer {ISSUER}")
+        f"certificate, got subjects [{IDENTITY}] with issuer {ISSUER}"
+    )
 
 
 def test_wrong_issuer_fails():
     opts = keyless(Identity(subject=IDENTITY, issuer="https://accounts.other.test"))
-    assert "none of the expected identities" in verify_signature_layers(
-        [keyless_signature()], IMAGE, opts).result.reason
+    assert (
+        "none of the expected identities"
+        in verify_signature_layers([keyless_signature()], IMAGE, opts).result.reason
+    )
 
 
 def test_signing_time_outside_certificate_validity_fails():
@@ -95,7 +114,8 @@ def test_signing_time_outside_certificate_validity_fails():
     report = verify_signature_layers([keyless_signature(at=late)], IMAGE, keyless())
     assert report.result.reason == (
         "no matching signatures: certificate expired before observed time: "
-        "2026-01-01T12:10:00Z is before 2026-01-01T14:00:00Z")
+        "2026-01-01T12:10:00Z is before 2026-01-01T14:00:00Z"
+    )
 
 
 def test_without_bundle_the_current_time_is_used_and_fails_expired_certs():
@@ -128,11 +148,18 @@ def test_bundle_signed_by_an_untrusted_log_fails():
 def test_keyless_attestation_verifies():
     signer = generate_private_key()
     cert = make_leaf(INTERMEDIATE, signer)
-    stmt = in_toto_statement(SLSA_PROVENANCE_V02, {"builder": {"id": "b"}, "buildType": "t"},
-                             REPO, IMAGE)
-    layer = as_layer(*attestation_layer(signer, stmt, certificate_pem=pem(cert),
-                                        chain_pem=INTERMEDIATE.pem + ROOT.pem,
-                                        log=LocalLog(LOG_KEY, SIGNING_TIME)))
+    stmt = in_toto_statement(
+        SLSA_PROVENANCE_V02, {"builder": {"id": "b"}, "buildType": "t"}, REPO, IMAGE
+    )
+    layer = as_layer(
+        *attestation_layer(
+            signer,
+            stmt,
+            certificate_pem=pem(cert),
+            chain_pem=INTERMEDIATE.pem + ROOT.pem,
+            log=LocalLog(LOG_KEY, SIGNING_TIME),
+        )
+    )
     report = verify_attestation_layers([layer], IMAGE, keyless())
     assert report.result and report.syntax_result
     assert report.inputs()[0]["signatures"][0]["metadata"]["Fulcio Issuer"] == ISSUER
@@ -164,14 +191,21 @@ def test_check_options_from_flag_values(tmp_path):
 
     root_file = tmp_path / "root.json"
     root_file.write_text(trusted_root_json([[INTERMEDIATE.cert, ROOT.cert]], [LOG_KEY]))
-    opts = check_options(certificate_identity=IDENTITY, certificate_oidc_issuer=ISSUER,
-                         trusted_root=str(root_file))
+    opts = check_options(
+        certificate_identity=IDENTITY, certificate_oidc_issuer=ISSUER, trusted_root=str(root_file)
+    )
     assert verify_signature_layers([keyless_signature()], IMAGE, opts).result
-    opts = check_options(certificate_identity_regexp="^nobody$", certificate_oidc_issuer=ISSUER,
-                         trusted_root=str(root_file))
+    opts = check_options(
+        certificate_identity_regexp="^nobody$",
+        certificate_oidc_issuer=ISSUER,
+        trusted_root=str(root_file),
+    )
     assert not verify_signature_layers([keyless_signature()], IMAGE, opts).result
     with pytest.raises(TrustedRootError, match="cannot read trusted root"):
-        check_options(certificate_identity=IDENTITY, certificate_oidc_issuer=ISSUER,
-                      trusted_root=str(tmp_path / "missing.json"))
+        check_options(
+            certificate_identity=IDENTITY,
+            certificate_oidc_issuer=ISSUER,
+            trusted_root=str(tmp_path / "missing.json"),
+        )
     keyed = check_options(public_key=generate_private_key().public.pem, ignore_rekor=True)
     assert keyed.public_key is not None and keyed.log_keys == ()

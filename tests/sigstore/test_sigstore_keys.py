@@ -73,8 +73,9 @@ def test_tampered_ciphertext_is_rejected():
     from konflux.engine.sigstore.keys import pem_encode
 
     with pytest.raises(KeyPasswordError):
-        decrypt_private_key(pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY",
-                                       json.dumps(doc).encode()), b"pw")
+        decrypt_private_key(
+            pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY", json.dumps(doc).encode()), b"pw"
+        )
 
 
 def test_unsupported_scrypt_parameters_are_refused():
@@ -84,8 +85,9 @@ def test_unsupported_scrypt_parameters_are_refused():
     from konflux.engine.sigstore.keys import pem_encode
 
     with pytest.raises(KeyFormatError, match="unsupported scrypt parameters"):
-        decrypt_private_key(pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY",
-                                       json.dumps(doc).encode()), b"pw")
+        decrypt_private_key(
+            pem_encode("ENCRYPTED SIGSTORE PRIVATE KEY", json.dumps(doc).encode()), b"pw"
+        )
 
 
 def test_password_comes_from_cosign_password(tmp_path, monkeypatch):
@@ -109,7 +111,8 @@ def test_each_algorithm_signs_and_verifies(algorithm, tmp_path):
     assert public.verify(signature, b"payload")
     assert not public.verify(signature, b"payload!")
     assert not load_public_key(generate_private_key(algorithm).public.pem).verify(
-        signature, b"payload")
+        signature, b"payload"
+    )
 
 
 def test_ecdsa_p384_accepts_sha256_as_cosign_load_public_key_does():
@@ -126,8 +129,9 @@ def test_rsa_pss_signatures_verify():
 
 def test_ed25519ph_signatures_verify():
     key = generate_private_key("ed25519")
-    seed = key.key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                 serialization.NoEncryption())
+    seed = key.key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
     _, secret = nacl.bindings.crypto_sign_seed_keypair(seed)
     state = nacl.bindings.crypto_sign_ed25519ph_state()
     nacl.bindings.crypto_sign_ed25519ph_update(state, b"m")
@@ -142,8 +146,9 @@ def test_public_key_from_certificate_and_rsa_pkcs1_pem():
     key = generate_private_key()
     assert load_public_key(self_signed_pem(key)).der == key.public.der
     rsa_key = generate_private_key("rsa-2048")
-    pkcs1 = rsa_key.key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                  serialization.PublicFormat.PKCS1)
+    pkcs1 = rsa_key.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.PKCS1
+    )
     assert load_public_key(pkcs1).der == rsa_key.public.der
 
 
@@ -155,6 +160,12 @@ def test_bad_key_inputs_name_the_source(tmp_path):
     with pytest.raises(KeyFormatError, match=r"bad\.pub: no PEM block"):
         load_public_key(str(bad))
     with pytest.raises(KeyFormatError, match="is not a public key"):
-        load_public_key(PrivateKey(ec.generate_private_key(ec.SECP256R1())).key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption()).decode())
+        load_public_key(
+            PrivateKey(ec.generate_private_key(ec.SECP256R1()))
+            .key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            .decode()
+        )

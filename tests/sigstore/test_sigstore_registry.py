@@ -76,9 +76,11 @@ def test_missing_signature_and_attestation(registry, oci):
     image, _ = oci.push_image(registry.ref("sig/unsigned", "v1"))
     run, client = oci.sync.run, oci.sync.client
     assert run(verify_image_signatures(client, image, opts())).result == VerificationFailure(
-        "no signatures found")
+        "no signatures found"
+    )
     assert run(verify_attestations(client, image, opts())).result == VerificationFailure(
-        "no matching attestations: no attestations found")
+        "no matching attestations: no attestations found"
+    )
 
 
 def test_tag_moved_after_signing(registry, oci):
@@ -89,14 +91,18 @@ def test_tag_moved_after_signing(registry, oci):
     moved, _ = oci.push_image(registry.ref("sig/moved", "v1"))
     assert oci.sync.resolve(registry.ref("sig/moved", "v1")) == moved
     assert run(verify_image_signatures(client, moved, opts())).result == VerificationFailure(
-        "no signatures found")
-    old = run(client.get_manifest(signed.with_tag(layout.triangulation_tag(signed.digest,
-                                                                           "sig"))))
-    run(client.put_manifest(moved.with_tag(layout.triangulation_tag(moved.digest, "sig")),
-                            old.raw, old.media_type))
+        "no signatures found"
+    )
+    old = run(client.get_manifest(signed.with_tag(layout.triangulation_tag(signed.digest, "sig"))))
+    run(
+        client.put_manifest(
+            moved.with_tag(layout.triangulation_tag(moved.digest, "sig")), old.raw, old.media_type
+        )
+    )
     report = run(verify_image_signatures(client, moved, opts()))
     assert report.result == VerificationFailure(
-        f"no matching signatures: invalid or missing digest in claim: {signed.digest}")
+        f"no matching signatures: invalid or missing digest in claim: {signed.digest}"
+    )
 
 
 def test_attest_then_verify_through_the_registry(registry, oci):
@@ -129,19 +135,29 @@ def test_keyless_signature_with_bundle_through_the_registry(registry, oci):
     cert = make_leaf(intermediate, signer)
     image, _ = oci.push_image(registry.ref("keyless/app", "v1"))
     run, client = oci.sync.run, oci.sync.client
-    run(sign_image(client, image, signer, certificate_pem=pem(cert),
-                   chain_pem=intermediate.pem + root.pem,
-                   log=LocalLog(log_key, int(T0.timestamp()) + 60)))
+    run(
+        sign_image(
+            client,
+            image,
+            signer,
+            certificate_pem=pem(cert),
+            chain_pem=intermediate.pem + root.pem,
+            log=LocalLog(log_key, int(T0.timestamp()) + 60),
+        )
+    )
     good = CheckOptions(keyless=KeylessPolicy(trust, (Identity(IDENTITY, issuer=ISSUER),)))
     report = run(verify_image_signatures(client, image, good))
     assert report.result and report.verified[0].bundle_verified
     wrong = CheckOptions(keyless=KeylessPolicy(trust, (Identity("x@y.test", issuer=ISSUER),)))
-    assert "none of the expected identities" in run(
-        verify_image_signatures(client, image, wrong)).result.reason
+    assert (
+        "none of the expected identities"
+        in run(verify_image_signatures(client, image, wrong)).result.reason
+    )
 
 
-def test_corrupted_signature_blob_fails_with_a_clear_message(registry, oci, fault_proxy,
-                                                            sync_registry_factory):
+def test_corrupted_signature_blob_fails_with_a_clear_message(
+    registry, oci, fault_proxy, sync_registry_factory
+):
     image, _ = oci.push_image(registry.ref("fault/app", "v1"))
     oci.sync.run(sign_image(oci.sync.client, image, KEY))
     via_proxy = parse_reference(f"{fault_proxy.host}/fault/app@{image.digest}")
@@ -163,8 +179,7 @@ def test_registry_errors_fail_the_check(registry, oci, fault_proxy):
     assert "500" in report.result.reason
 
 
-def test_signatures_attached_as_oci_referrers(registry, oci, fault_proxy,
-                                              sync_registry_factory):
+def test_signatures_attached_as_oci_referrers(registry, oci, fault_proxy, sync_registry_factory):
     # A cosign OCI 1.1 signature: the simple-signing layer in a manifest whose subject is
     # the image, found through the referrers API (the proxy answers it for the registry).
     image, _ = oci.push_image(registry.ref("ref/app", "v1"))
@@ -173,16 +188,27 @@ def test_signatures_attached_as_oci_referrers(registry, oci, fault_proxy,
     run, client = oci.sync.run, oci.sync.client
     for b in (artifact.config, blob):
         run(client.push_blob(image, b.data))
-    run(client.put_manifest(image.by_digest(artifact.digest), artifact.manifest,
-                            artifact.media_type))
+    run(
+        client.put_manifest(
+            image.by_digest(artifact.digest), artifact.manifest, artifact.media_type
+        )
+    )
     fault_proxy.referrers_api[image.digest] = {
-        "schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
-        "manifests": [{"mediaType": artifact.media_type, "digest": artifact.digest,
-                       "size": len(artifact.manifest),
-                       "artifactType": layout.SIGNATURE_ARTIFACT_TYPE}]}
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.index.v1+json",
+        "manifests": [
+            {
+                "mediaType": artifact.media_type,
+                "digest": artifact.digest,
+                "size": len(artifact.manifest),
+                "artifactType": layout.SIGNATURE_ARTIFACT_TYPE,
+            }
+        ],
+    }
     via_proxy = parse_reference(f"{fault_proxy.host}/ref/app@{image.digest}")
     fresh = sync_registry_factory()
     assert fresh.run(verify_image_signatures(fresh.client, via_proxy, opts())).result == (
-        VerificationFailure("no signatures found"))  # not looked up unless asked
+        VerificationFailure("no signatures found")
+    )  # not looked up unless asked
     report = fresh.run(verify_image_signatures(fresh.client, via_proxy, opts(), referrers=True))
     assert report.result and len(report.verified) == 1
