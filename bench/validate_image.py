@@ -38,6 +38,7 @@ def _floor_one(sync: SyncRegistry, image: str) -> None:
     sync.run(sync.client.head_manifest(ref))
     manifest = sync.run(sync.client.get_manifest(ref))
     sync.run(sync.client.get_blob(ref, manifest.json["config"]["digest"]))
+    sync.run(sync.client.referrers(ref))  # signatures may also be OCI 1.1 referrers
     for suffix in ("sig", "att"):
         tagged = ref.with_tag(ref.digest.replace(":", "-") + "." + suffix)
         art = sync.run(sync.client.get_manifest(tagged))

@@ -14,6 +14,7 @@ Never pass on error: every check that could not complete is a violation.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -139,8 +140,9 @@ class SnapshotValidator:
                     CheckOutcome("image_signature", "no public key or keyless identity")
                 )
             else:
+                # Signatures attached as OCI 1.1 referrers count as well as `.sig` tags.
                 report = self.registry.run(
-                    verify_image_signatures(self.registry.client, pinned, trust)
+                    verify_image_signatures(self.registry.client, pinned, trust, referrers=True)
                 )
                 error = _check_error(report.result)
                 g.checks.append(
@@ -243,6 +245,9 @@ class SnapshotValidator:
         workers = max(1, self.checks.workers)
         with ThreadPoolExecutor(workers) as pool:
             gathered = list(pool.map(self.gather, expanded.components))
+        # Evaluation is CPU-bound (OPA runs outside the GIL): more evaluators than
+        # cores only adds compilations.
+        evaluators = max(1, min(workers, os.cpu_count() or 1))
         settings = self.settings
         if self.checks.effective_time_from_attestations:
             when = attestation_time([s for g in gathered for s in g.statements])
@@ -264,7 +269,7 @@ class SnapshotValidator:
             return report
 
         try:
-            with ThreadPoolExecutor(workers) as pool:
+            with ThreadPoolExecutor(evaluators) as pool:
                 targets = list(pool.map(evaluate, gathered))
             # As `ec`, the image report names the policy sources pinned to what was used.
             policy_spec = made[0].pinned_spec() if made else self.policy.spec
