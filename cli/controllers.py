@@ -15,6 +15,7 @@ from konflux.controllers.errors import ControllerError
 from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
 from konflux.controllers.kube import KubeClient
 from konflux.controllers.operators import OPERATORS, OperatorConfig, run
+from konflux.engine.errors import KonfluxError
 
 
 def connection(kubeconfig: str | None) -> kopf.ConnectionInfo:
@@ -23,7 +24,13 @@ def connection(kubeconfig: str | None) -> kopf.ConnectionInfo:
         os.environ["KUBECONFIG"] = kubeconfig
     settings = kopf.OperatorSettings()
     info = None if kubeconfig else kopf.login_with_service_account(settings=settings)
-    info = info or kopf.login_with_kubeconfig(settings=settings)
+    try:
+        info = info or kopf.login_with_kubeconfig(settings=settings)
+    except OSError as exc:
+        raise ControllerError(
+            f"cannot read the kubeconfig {exc.filename or os.environ.get('KUBECONFIG')}: "
+            f"{exc.strerror or exc}"
+        ) from exc
     if info is None:
         raise ControllerError(
             "no Kubernetes credentials: not in a cluster and no kubeconfig "
@@ -138,3 +145,53 @@ def gc_snapshots(
 
     for ns, name in asyncio.run(collect()):
         sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
+
+
+@click.group("dev")
+def dev() -> None:
+    """Local development flows."""
+
+
+@dev.command("simulate")
+@click.option(
+    "--failing",
+    is_flag=True,
+    help="Include the component that violates the policy (tests informational); "
+    "the managed pipeline's policy check then fails the Release.",
+)
+@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def simulate_command(failing: bool, output: str) -> None:
+    """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
+    emulated cluster; the managed run's `konflux validate image` decides the Release."""
+    from konflux.controllers.simulate import run_simulation
+
+    try:
+        result = run_simulation(failing, lambda msg: click.echo(msg, err=True))
+    except (KonfluxError, TimeoutError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    if output == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "snapshot": result.snapshot,
+                    "testOutput": result.test_output,
+                    "release": result.release,
+                    "conditions": result.conditions,
+                    "released": result.released,
+                },
+                indent=2,
+            )
+        )
+    else:
+        click.echo(result.report)
+        click.echo(f"Snapshot {result.snapshot}: test {result.test_output.get('result')}")
+        if result.release:
+            for ctype, cond in sorted(result.conditions.items()):
+                click.echo(
+                    f"Release {result.release}: {ctype}={cond['status']} "
+                    f"({cond.get('reason')}) {cond.get('message', '')}".rstrip()
+                )
+        else:
+            click.echo("No Release: the Snapshot's required tests failed.")
+    if not result.released:
+        sys.exit(1)

@@ -1,0 +1,470 @@
+"""release-service rules as pure functions: ReleasePlan <-> ReleasePlanAdmission matching and
+the Release lifecycle (validate, tenant pipeline, managed pipeline, verdict).
+
+The managed PipelineRun and the RoleBinding have deterministic names (release, attempt), so
+a replayed event or a restarted controller finds them instead of making a second one.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from konflux.controllers import constants as c
+from konflux.controllers.objects import (
+    Actions,
+    Create,
+    Obj,
+    Patch,
+    condition,
+    conditions_of,
+    dns_name,
+    labels_of,
+    meta,
+    name_of,
+    namespace_of,
+    now_rfc3339,
+    parse_time,
+    run_outcome,
+    same_conditions,
+    set_condition,
+)
+
+DEFAULT_GRACE_DAYS = 7
+RELEASE_ROLE = "release-pipeline-resource-role"
+
+
+# --- ReleasePlan <-> ReleasePlanAdmission -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    """The admission a plan matched, or why none did."""
+
+    admission: Obj | None
+    reason: str
+
+    @property
+    def active(self) -> bool:
+        return self.admission is not None and is_active(self.admission)
+
+
+def is_active(rpa: Obj) -> bool:
+    return labels_of(rpa).get(c.BLOCK_RELEASES_LABEL) != "true"
+
+
+def match_admission(plan: Obj, admissions: list[Obj]) -> Match:
+    """The one RPA for `plan` among the RPAs of its target namespace.
+
+    A pinned RPA (label) wins; otherwise exactly one RPA whose origin is the plan's
+    namespace and whose applications list the plan's application must exist.
+    """
+    spec = plan.get("spec") or {}
+    target, app = spec.get("target"), spec.get("application")
+    if not target:
+        return Match(None, "ReleasePlan has no spec.target")
+    in_target = [a for a in admissions if namespace_of(a) == target]
+    pinned = labels_of(plan).get(c.PINNED_RPA_LABEL)
+    if pinned:
+        found = [a for a in in_target if name_of(a) == pinned]
+        if not found:
+            return Match(None, f"pinned ReleasePlanAdmission {target}/{pinned} not found")
+        candidates = found
+    else:
+        candidates = [
+            a
+            for a in in_target
+            if (a.get("spec") or {}).get("origin") == namespace_of(plan)
+            and app in ((a.get("spec") or {}).get("applications") or [])
+        ]
+    if not candidates:
+        return Match(
+            None,
+            f"no ReleasePlanAdmission in {target} accepts application {app} "
+            f"from {namespace_of(plan)}",
+        )
+    if len(candidates) > 1:
+        names = ", ".join(sorted(name_of(a) for a in candidates))
+        return Match(None, f"several ReleasePlanAdmissions in {target} match: {names}")
+    return Match(candidates[0], "matched")
+
+
+def reconcile_plan(plan: Obj, admissions: list[Obj], now: datetime | None = None) -> Actions:
+    """The plan's `Matched` condition and `status.releasePlanAdmission`."""
+    match = match_admission(plan, admissions)
+    rpa = match.admission
+    ref = {"name": f"{namespace_of(rpa)}/{name_of(rpa)}", "active": match.active} if rpa else {}
+    conds = set_condition(
+        conditions_of(plan),
+        c.CONDITION_MATCHED,
+        rpa is not None,
+        "Matched" if rpa is not None else "NotMatched",
+        match.reason,
+        now,
+    )
+    status = plan.get("status") or {}
+    actions = Actions()
+    if status.get("releasePlanAdmission", {}) != ref or not same_conditions(
+        conditions_of(plan), conds
+    ):
+        actions.patches.append(
+            Patch(
+                c.RELEASE_PLAN,
+                namespace_of(plan),
+                name_of(plan),
+                {"status": {"conditions": conds, "releasePlanAdmission": ref or None}},
+                status=True,
+            )
+        )
+    return actions
+
+
+def reconcile_admission(
+    rpa: Obj, plans: list[Obj], admissions: list[Obj], now: datetime | None = None
+) -> Actions:
+    """The RPA's `Matched` condition and `status.releasePlans` (plans that match it)."""
+    matched = sorted(
+        f"{namespace_of(p)}/{name_of(p)}"
+        for p in plans
+        if (m := match_admission(p, admissions)).admission is not None
+        and name_of(m.admission) == name_of(rpa)
+        and namespace_of(m.admission) == namespace_of(rpa)
+    )
+    refs = [{"name": n, "active": is_active(rpa)} for n in matched]
+    conds = set_condition(
+        conditions_of(rpa),
+        c.CONDITION_MATCHED,
+        bool(refs),
+        "Matched" if refs else "NotMatched",
+        f"{len(refs)} ReleasePlan(s) matched",
+        now,
+    )
+    status = rpa.get("status") or {}
+    actions = Actions()
+    if status.get("releasePlans", []) != refs or not same_conditions(conditions_of(rpa), conds):
+        actions.patches.append(
+            Patch(
+                c.RELEASE_PLAN_ADMISSION,
+                namespace_of(rpa),
+                name_of(rpa),
+                {"status": {"conditions": conds, "releasePlans": refs}},
+                status=True,
+            )
+        )
+    return actions
+
+
+# --- Release -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ReleaseContext:
+    """Everything a Release reconcile reads; `None` means the object does not exist."""
+
+    release: Obj
+    plan: Obj | None
+    admissions: list[Obj]
+    policy: Obj | None
+    snapshot: Obj | None
+    runs: list[Obj]  # PipelineRuns labelled with this Release (tenant and managed)
+    role_binding: Obj | None = None
+
+
+def managed_run_name(release: Obj, attempt: int) -> str:
+    return dns_name(name_of(release), "managed", str(attempt))
+
+
+def tenant_run_name(release: Obj) -> str:
+    return dns_name(name_of(release), "tenant")
+
+
+def role_binding_name(release: Obj) -> str:
+    return dns_name(name_of(release), "release-rb")
+
+
+def validate(ctx: ReleaseContext) -> tuple[str | None, Match | None]:
+    """The first validation failure (or None) and the plan's admission match."""
+    release, plan = ctx.release, ctx.plan
+    spec = release.get("spec") or {}
+    if plan is None:
+        return f"ReleasePlan {spec.get('releasePlan')} not found", None
+    match = match_admission(plan, ctx.admissions)
+    rpa = match.admission
+    if rpa is None:
+        return match.reason, match
+    if not is_active(rpa):
+        return f"ReleasePlanAdmission {name_of(rpa)} blocks releases", match
+    tenant = (plan.get("spec") or {}).get("tenantPipeline")
+    managed = (rpa.get("spec") or {}).get("pipeline")
+    if not (tenant or {}).get("pipelineRef") and not (managed or {}).get("pipelineRef"):
+        return "neither the ReleasePlan nor the ReleasePlanAdmission defines a pipeline", match
+    if managed and not (rpa.get("spec") or {}).get("policy"):
+        return f"ReleasePlanAdmission {name_of(rpa)} names no spec.policy", match
+    if managed and ctx.policy is None:
+        return (
+            f"EnterpriseContractPolicy {(rpa.get('spec') or {}).get('policy')} not found"
+        ), match
+    if ctx.snapshot is None:
+        return f"Snapshot {spec.get('snapshot')} not found", match
+    snap_app = (ctx.snapshot.get("spec") or {}).get("application")
+    plan_app = (plan.get("spec") or {}).get("application")
+    if snap_app != plan_app:
+        return (
+            f"Snapshot {name_of(ctx.snapshot)} belongs to application {snap_app}, "
+            f"the ReleasePlan to {plan_app}"
+        ), match
+    if author_of(release, plan) is None:
+        who = "ReleasePlan" if is_automated(release) else "Release"
+        return f"no author: the {who} has no {c.AUTHOR_LABEL} label", match
+    return None, match
+
+
+def is_automated(release: Obj) -> bool:
+    return labels_of(release).get(c.AUTOMATED_LABEL) == "true" or bool(
+        (release.get("status") or {}).get("automated")
+    )
+
+
+def author_of(release: Obj, plan: Obj) -> str | None:
+    """Automated releases are attributed to the plan's author, manual ones to their creator."""
+    source = plan if is_automated(release) else release
+    return labels_of(source).get(c.AUTHOR_LABEL) or None
+
+
+def ecp_param(policy: Obj) -> str:
+    return json.dumps(policy.get("spec") or {}, sort_keys=True)
+
+
+def managed_pipelinerun(ctx: ReleaseContext, rpa: Obj, attempt: int) -> Obj:
+    release, plan = ctx.release, ctx.plan
+    assert plan is not None and ctx.policy is not None and ctx.snapshot is not None
+    pipeline = (rpa.get("spec") or {}).get("pipeline") or {}
+    ns = namespace_of(release)
+    params = [
+        {"name": "release", "value": f"{ns}/{name_of(release)}"},
+        {"name": "releasePlan", "value": f"{namespace_of(plan)}/{name_of(plan)}"},
+        {"name": "releasePlanAdmission", "value": f"{namespace_of(rpa)}/{name_of(rpa)}"},
+        {"name": "snapshot", "value": f"{namespace_of(ctx.snapshot)}/{name_of(ctx.snapshot)}"},
+        {"name": "enterpriseContractPolicy", "value": ecp_param(ctx.policy)},
+    ]
+    params += [
+        p for p in pipeline.get("params") or [] if p.get("name") not in {x["name"] for x in params}
+    ]
+    spec: Obj = {"pipelineRef": pipeline["pipelineRef"], "params": params}
+    if pipeline.get("serviceAccountName"):
+        spec["taskRunTemplate"] = {"serviceAccountName": pipeline["serviceAccountName"]}
+    if pipeline.get("timeouts"):
+        spec["timeouts"] = pipeline["timeouts"]
+    return {
+        "apiVersion": c.PIPELINE_RUN.api_version,
+        "kind": c.PIPELINE_RUN.kind,
+        "metadata": {
+            "name": managed_run_name(release, attempt),
+            "namespace": namespace_of(rpa),
+            "labels": {
+                c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_RELEASE,
+                c.RELEASE_NAME_LABEL: name_of(release),
+                c.RELEASE_NAMESPACE_LABEL: ns,
+                c.SNAPSHOT_LABEL: name_of(ctx.snapshot),
+                c.MANAGED_BY: c.MANAGER_NAME,
+            },
+        },
+        "spec": spec,
+    }
+
+
+def tenant_pipelinerun(ctx: ReleaseContext) -> Obj:
+    release, plan = ctx.release, ctx.plan
+    assert plan is not None and ctx.snapshot is not None
+    pipeline = (plan.get("spec") or {}).get("tenantPipeline") or {}
+    ns = namespace_of(release)
+    spec: Obj = {
+        "pipelineRef": pipeline["pipelineRef"],
+        "params": [
+            {"name": "release", "value": f"{ns}/{name_of(release)}"},
+            {"name": "releasePlan", "value": f"{namespace_of(plan)}/{name_of(plan)}"},
+            {"name": "snapshot", "value": f"{ns}/{name_of(ctx.snapshot)}"},
+            *(pipeline.get("params") or []),
+        ],
+    }
+    if pipeline.get("serviceAccountName"):
+        spec["taskRunTemplate"] = {"serviceAccountName": pipeline["serviceAccountName"]}
+    return {
+        "apiVersion": c.PIPELINE_RUN.api_version,
+        "kind": c.PIPELINE_RUN.kind,
+        "metadata": {
+            "name": tenant_run_name(release),
+            "namespace": ns,
+            "labels": {
+                c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_TENANT,
+                c.RELEASE_NAME_LABEL: name_of(release),
+                c.RELEASE_NAMESPACE_LABEL: ns,
+                c.MANAGED_BY: c.MANAGER_NAME,
+            },
+        },
+        "spec": spec,
+    }
+
+
+def role_binding(release: Obj, rpa: Obj) -> Obj:
+    """Lets the managed pipeline's service account read the tenant's release objects."""
+    sa = ((rpa.get("spec") or {}).get("pipeline") or {}).get("serviceAccountName") or "default"
+    return {
+        "apiVersion": c.ROLE_BINDING.api_version,
+        "kind": c.ROLE_BINDING.kind,
+        "metadata": {
+            "name": role_binding_name(release),
+            "namespace": namespace_of(release),
+            "labels": {c.RELEASE_NAME_LABEL: name_of(release), c.MANAGED_BY: c.MANAGER_NAME},
+        },
+        "roleRef": {
+            "apiGroup": "rbac.authorization.k8s.io",
+            "kind": "ClusterRole",
+            "name": RELEASE_ROLE,
+        },
+        "subjects": [{"kind": "ServiceAccount", "name": sa, "namespace": namespace_of(rpa)}],
+    }
+
+
+def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actions:
+    """One step of a Release's lifecycle from the current objects."""
+    now = now or datetime.now(UTC)
+    release = ctx.release
+    ns, name = namespace_of(release), name_of(release)
+    status: Obj = dict(release.get("status") or {})
+    conds = conditions_of(release)
+    actions = Actions()
+    released = condition(release, c.CONDITION_RELEASED)
+    if released is not None and released.get("status") in ("True", "False"):
+        return actions  # finished Releases are immutable
+
+    new_status: Obj = {}
+    new = list(conds)
+    if released is None:
+        new = set_condition(new, c.CONDITION_RELEASED, "Unknown", "Progressing", "", now)
+        new_status["startTime"] = now_rfc3339(now)
+    automated = is_automated(release)
+    if status.get("automated") != automated:
+        new_status["automated"] = automated
+
+    failure, match = validate(ctx)
+    if failure is not None:
+        new = set_condition(new, c.CONDITION_VALIDATED, False, "Failed", failure, now)
+        new = set_condition(
+            new, c.CONDITION_RELEASED, False, "Failed", f"Release validation failed: {failure}", now
+        )
+        new_status["completionTime"] = now_rfc3339(now)
+        return _status(actions, ns, name, conds, new, status, new_status)
+    assert ctx.plan is not None and match is not None and match.admission is not None
+    plan, rpa = ctx.plan, match.admission
+    new = set_condition(new, c.CONDITION_VALIDATED, True, "Succeeded", "", now)
+    attribution = {"author": author_of(release, plan), "standingAuthorization": automated}
+    if status.get("attribution") != attribution:
+        new_status["attribution"] = attribution
+    target = namespace_of(rpa)
+    if status.get("target") != target:
+        new_status["target"] = target
+    if not status.get("expirationTime"):
+        days = int((plan.get("spec") or {}).get("releaseGracePeriodDays") or DEFAULT_GRACE_DAYS)
+        created = parse_time(meta(release).get("creationTimestamp")) or now
+        new_status["expirationTime"] = now_rfc3339(created + timedelta(days=days))
+
+    runs = {(namespace_of(r), name_of(r)): r for r in ctx.runs}
+    # Tenant phase.
+    tenant_state = "Skipped"
+    if ((plan.get("spec") or {}).get("tenantPipeline") or {}).get("pipelineRef"):
+        run = runs.get((ns, tenant_run_name(release)))
+        if run is None:
+            actions.creates.append(Create(c.PIPELINE_RUN, tenant_pipelinerun(ctx)))
+            tenant_state = "Running"
+        else:
+            tenant_state = run_outcome(run)
+        new_status["tenantProcessing"] = {"pipelineRun": f"{ns}/{tenant_run_name(release)}"}
+    if tenant_state == "Running":
+        new = set_condition(new, c.CONDITION_TENANT_PIPELINE, False, "Progressing", "", now)
+        return _status(actions, ns, name, conds, new, status, new_status)
+    new = set_condition(
+        new, c.CONDITION_TENANT_PIPELINE, tenant_state != "Failed", tenant_state, "", now
+    )
+    if tenant_state == "Failed":
+        new = set_condition(
+            new,
+            c.CONDITION_RELEASED,
+            False,
+            "Failed",
+            "Release processing failed on tenant pipelineRun",
+            now,
+        )
+        new_status["completionTime"] = now_rfc3339(now)
+        return _status(actions, ns, name, conds, new, status, new_status)
+
+    # Managed phase, with retries.
+    managed_state = "Skipped"
+    pipeline = (rpa.get("spec") or {}).get("pipeline") or {}
+    attempt = int((status.get("managedProcessing") or {}).get("attempt") or 0)
+    if pipeline.get("pipelineRef"):
+        if ctx.role_binding is None:
+            actions.creates.append(Create(c.ROLE_BINDING, role_binding(release, rpa)))
+        run = runs.get((target, managed_run_name(release, attempt)))
+        if run is None:
+            actions.creates.append(Create(c.PIPELINE_RUN, managed_pipelinerun(ctx, rpa, attempt)))
+            managed_state = "Running"
+        else:
+            managed_state = run_outcome(run)
+        max_retries = int(pipeline.get("maxRetries") or 0)
+        if managed_state == "Failed" and attempt < max_retries:
+            attempt += 1
+            managed_state = "Running"
+        new_status["managedProcessing"] = {
+            "pipelineRun": f"{target}/{managed_run_name(release, attempt)}",
+            "attempt": attempt,
+            "roleBinding": f"{ns}/{role_binding_name(release)}",
+        }
+    if managed_state == "Running":
+        new = set_condition(new, c.CONDITION_MANAGED_PIPELINE, False, "Progressing", "", now)
+        return _status(actions, ns, name, conds, new, status, new_status)
+    new = set_condition(
+        new, c.CONDITION_MANAGED_PIPELINE, managed_state != "Failed", managed_state, "", now
+    )
+    if managed_state == "Failed":
+        new = set_condition(
+            new,
+            c.CONDITION_RELEASED,
+            False,
+            "Failed",
+            "Release processing failed on managed pipelineRun",
+            now,
+        )
+    else:
+        new = set_condition(new, c.CONDITION_RELEASED, True, "Succeeded", "", now)
+    new_status["completionTime"] = now_rfc3339(now)
+    return _status(actions, ns, name, conds, new, status, new_status)
+
+
+def _status(
+    actions: Actions,
+    ns: str,
+    name: str,
+    old: list[Obj],
+    new: list[Obj],
+    status: Obj,
+    new_status: Obj,
+) -> Actions:
+    changed = {k: v for k, v in new_status.items() if status.get(k) != v}
+    if not same_conditions(old, new) or changed:
+        actions.patches.append(
+            Patch(c.RELEASE, ns, name, {"status": {**changed, "conditions": new}}, status=True)
+        )
+    return actions
+
+
+__all__: list[Any] = [
+    "Match",
+    "ReleaseContext",
+    "match_admission",
+    "reconcile_admission",
+    "reconcile_plan",
+    "reconcile_release",
+]

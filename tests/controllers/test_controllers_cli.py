@@ -1,0 +1,124 @@
+"""`konflux controllers` click commands: option checks and gc-snapshots against the emulator."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from konflux.cli.controllers import controllers
+from konflux.controllers import constants as c
+from konflux.controllers.emulator import LocalCluster
+
+
+def test_run_rejects_unknown_operator():
+    result = CliRunner().invoke(controllers, ["run", "--only", "integration,deploy"])
+    assert result.exit_code == 2
+    assert "deploy" in result.output
+
+
+def test_gc_snapshots_deletes_what_the_policy_lets_go():
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            for i in range(4):
+                await cl.client.create(
+                    c.SNAPSHOT,
+                    {
+                        "apiVersion": c.SNAPSHOT.api_version,
+                        "kind": "Snapshot",
+                        "metadata": {
+                            "name": f"s{i}",
+                            "namespace": "t",
+                            "labels": {c.COMPONENT_LABEL: "api"},
+                        },
+                        "spec": {"application": "app"},
+                    },
+                )
+                await asyncio.sleep(0.002)  # distinct creation timestamps
+            await cl.client.create(
+                c.RELEASE,
+                {
+                    "apiVersion": c.RELEASE.api_version,
+                    "kind": "Release",
+                    "metadata": {"name": "r", "namespace": "t"},
+                    "spec": {"snapshot": "s0"},
+                },
+            )
+            result = await asyncio.to_thread(
+                CliRunner().invoke,
+                controllers,
+                [
+                    "gc-snapshots",
+                    "--server",
+                    cl.info.server,
+                    "--keep-push",
+                    "1",
+                    "--keep-per-component",
+                    "1",
+                ],
+            )
+            assert result.exit_code == 0, result.output
+            gone = [json.loads(line)["name"] for line in result.output.splitlines()]
+            assert gone == ["s1", "s2"]
+            assert sorted(s["metadata"]["name"] for s in cl.api.live(c.SNAPSHOT)) == ["s0", "s3"]
+
+    asyncio.run(scenario())
+
+
+def test_dev_simulate_releases_when_the_policy_passes():
+    from konflux.cli.controllers import dev
+
+    result = CliRunner().invoke(dev, ["simulate", "--output", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["released"] is True
+    assert doc["testOutput"]["result"] == "SUCCESS"
+    assert doc["conditions"]["ManagedPipelineProcessed"]["reason"] == "Succeeded"
+
+
+def test_dev_simulate_policy_violation_fails_the_release_in_the_managed_pipeline():
+    from konflux.cli.controllers import dev
+
+    result = CliRunner().invoke(dev, ["simulate", "--failing", "--output", "json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    assert doc["released"] is False
+    assert doc["testOutput"]["result"] == "FAILURE"
+    assert doc["conditions"]["Validated"]["status"] == "True"
+    assert doc["conditions"]["ManagedPipelineProcessed"]["reason"] == "Failed"
+    assert (
+        doc["conditions"]["Released"]["message"]
+        == "Release processing failed on managed pipelineRun"
+    )
+
+
+def test_kubeconfig_names_the_server(tmp_path, monkeypatch):
+    from konflux.cli.controllers import connection
+
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: k\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:6443'}}]\n"
+        "users: [{name: u, user: {token: t0k}}]\n"
+        "contexts: [{name: k, context: {cluster: c, user: u, namespace: ns}}]\n"
+    )
+    info = connection(str(config))
+    assert info.server == "http://127.0.0.1:6443"
+    assert info.token == "t0k"
+
+
+def test_missing_credentials_is_a_clear_error(tmp_path, monkeypatch):
+    from konflux.cli.controllers import connection
+    from konflux.controllers.errors import ControllerError
+
+    monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    with pytest.raises(ControllerError, match=r"cannot read the kubeconfig .*absent"):
+        connection(None)
+    monkeypatch.delenv("KUBECONFIG")
+    with pytest.raises(ControllerError, match="no Kubernetes credentials"):
+        connection(None)

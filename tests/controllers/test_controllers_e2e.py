@@ -1,0 +1,473 @@
+"""The three operators end to end against the emulated API server (kmock), Tekton simulated
+by patching PipelineRun status, including a controller restart in the middle of the flow."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from konflux.controllers import constants as c
+from konflux.controllers.emulator import LocalCluster
+from konflux.controllers.operators import OperatorConfig
+
+NS, MANAGED = "tenant", "managed"
+DIGEST = "sha256:" + "a" * 64
+OTHER_DIGEST = "sha256:" + "b" * 64
+
+
+def obj(res: c.Resource, name: str, ns: str | None, spec: Any = None, **meta: Any) -> dict:
+    body: dict[str, Any] = {
+        "apiVersion": res.api_version,
+        "kind": res.kind,
+        "metadata": {"name": name, **({"namespace": ns} if ns else {}), **meta},
+    }
+    if spec is not None:
+        body["spec"] = spec
+    return body
+
+
+async def seed(cl: LocalCluster) -> None:
+    create = cl.client.create
+    await create(c.APPLICATION, obj(c.APPLICATION, "app", NS, {"displayName": "app"}))
+    await create(
+        c.COMPONENT,
+        obj(
+            c.COMPONENT,
+            "api",
+            NS,
+            {
+                "application": "app",
+                "componentName": "api",
+                "source": {"git": {"url": "https://git.example/org/api.git"}},
+                "containerImage": "registry.local/tenant/api",
+            },
+        ),
+    )
+    web = obj(
+        c.COMPONENT,
+        "web",
+        NS,
+        {
+            "application": "app",
+            "componentName": "web",
+            "source": {"git": {"url": "https://git.example/org/web"}},
+        },
+    )
+    web["status"] = {
+        "lastPromotedImage": f"registry.local/tenant/web@{OTHER_DIGEST}",
+        "lastBuiltCommit": "c0ffee",
+    }
+    await create(c.COMPONENT, web)
+    await create(c.COMPONENT, obj(c.COMPONENT, "docs", NS, {"application": "app"}))
+    ref = {"resolver": "git", "params": [{"name": "url", "value": "https://git.example/t"}]}
+    await create(
+        c.SCENARIO,
+        obj(
+            c.SCENARIO,
+            "conforma",
+            NS,
+            {
+                "application": "app",
+                "resolverRef": ref,
+                "params": [{"name": "POLICY", "value": "strict"}],
+            },
+        ),
+    )
+    await create(
+        c.SCENARIO,
+        obj(
+            c.SCENARIO,
+            "smoke",
+            NS,
+            {"application": "app", "resolverRef": ref},
+            labels={c.OPTIONAL_LABEL: "true"},
+        ),
+    )
+    await create(
+        c.SCENARIO,
+        obj(
+            c.SCENARIO,
+            "pr-only",
+            NS,
+            {"application": "app", "resolverRef": ref, "contexts": [{"name": "pull_request"}]},
+        ),
+    )
+    await create(
+        c.RELEASE_PLAN,
+        obj(
+            c.RELEASE_PLAN,
+            "to-prod",
+            NS,
+            {"application": "app", "target": MANAGED},
+            labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "alice"},
+        ),
+    )
+    await create(
+        c.RELEASE_PLAN_ADMISSION,
+        obj(
+            c.RELEASE_PLAN_ADMISSION,
+            "accept",
+            MANAGED,
+            {
+                "applications": ["app"],
+                "origin": NS,
+                "policy": "ecp",
+                "pipeline": {
+                    "pipelineRef": {"resolver": "git", "params": []},
+                    "serviceAccountName": "release-sa",
+                },
+            },
+        ),
+    )
+    await create(
+        c.POLICY, obj(c.POLICY, "ecp", MANAGED, {"sources": [{"policy": ["oci::quay.io/x"]}]})
+    )
+
+
+def build_run(name: str, succeeded: bool = True) -> dict:
+    run = obj(
+        c.PIPELINE_RUN,
+        name,
+        NS,
+        {"pipelineRef": {"name": "build"}},
+        labels={
+            c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_BUILD,
+            c.COMPONENT_LABEL: "api",
+            c.APPLICATION_LABEL: "app",
+            c.PAC_EVENT_TYPE_LABEL: "push",
+        },
+        annotations={c.CHAINS_SIGNED_ANNOTATION: "true"},
+    )
+    run["status"] = {
+        "startTime": "2026-05-01T10:20:30.456Z",
+        "conditions": [{"type": "Succeeded", "status": "True" if succeeded else "False"}],
+        "results": [
+            {"name": "IMAGE_URL", "value": "registry.local/tenant/api:abc"},
+            {"name": "IMAGE_DIGEST", "value": DIGEST},
+            {"name": "CHAINS-GIT_URL", "value": "https://git.example/org/api.git"},
+            {"name": "CHAINS-GIT_COMMIT", "value": "abc123"},
+        ],
+    }
+    return run
+
+
+async def finish(cl: LocalCluster, run: dict, test_result: str | None = None) -> None:
+    """Play Tekton: a TaskRun with TEST_OUTPUT, then the run's Succeeded condition."""
+    ns, name = run["metadata"]["namespace"], run["metadata"]["name"]
+    if test_result is not None:
+        tr = obj(c.TASK_RUN, f"{name}-verify", ns, {}, labels={"tekton.dev/pipelineRun": name})
+        tr["status"] = {
+            "results": [
+                {
+                    "name": "TEST_OUTPUT",
+                    "value": json.dumps(
+                        {"result": test_result, "successes": 3, "failures": 0, "warnings": 0}
+                    ),
+                }
+            ]
+        }
+        await cl.client.create(c.TASK_RUN, tr)
+    await cl.client.patch(
+        c.PIPELINE_RUN,
+        ns,
+        name,
+        {
+            "status": {
+                "conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]
+            }
+        },
+        status=True,
+    )
+
+
+def test_build_to_release_exactly_once_across_a_restart() -> None:
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            live = cl.api.live
+            await cl.start(OperatorConfig(only=("integration", "release")))
+            await seed(cl)
+            await cl.client.create(c.PIPELINE_RUN, build_run("api-on-push-1"))
+
+            snaps = await cl.wait_for("a Snapshot", lambda: live(c.SNAPSHOT, NS))
+            snap = snaps[0]
+            name = snap["metadata"]["name"]
+            assert name == "app-20260501-102030-456"
+            comps = {x["name"]: x for x in snap["spec"]["components"]}
+            assert comps["api"]["containerImage"] == f"registry.local/tenant/api@{DIGEST}"
+            assert comps["api"]["source"] == {
+                "git": {"url": "https://git.example/org/api.git", "revision": "abc123"}
+            }
+            assert comps["web"]["containerImage"].endswith(OTHER_DIGEST)
+            assert "docs" not in comps
+            assert snap["metadata"]["annotations"][c.INVALID_COMPONENTS_ANNOTATION] == "docs"
+            assert snap["metadata"]["labels"][c.BUILD_PIPELINERUN_LABEL] == "api-on-push-1"
+            assert (
+                snap["metadata"]["labels"]["pac.test.appstudio.openshift.io/event-type"] == "push"
+            )
+
+            # Two test runs (the PR-only scenario does not apply to a push Snapshot).
+            def test_runs() -> list[dict]:
+                return [
+                    r
+                    for r in live(c.PIPELINE_RUN, NS)
+                    if r["metadata"]["labels"].get(c.PIPELINE_TYPE_LABEL) == "test"
+                ]
+
+            await cl.wait_for("two test runs", lambda: len(test_runs()) == 2)
+            await cl.wait_for(
+                "Component promoted",
+                lambda: (
+                    live(c.COMPONENT, NS)
+                    and any(
+                        (x.get("status") or {}).get("lastPromotedImage", "").endswith(DIGEST)
+                        for x in live(c.COMPONENT, NS)
+                    )
+                ),
+            )
+            build = next(
+                r for r in live(c.PIPELINE_RUN, NS) if r["metadata"]["name"] == "api-on-push-1"
+            )
+            assert build["metadata"]["annotations"][c.SNAPSHOT_ANNOTATION] == name
+            required = next(
+                r for r in test_runs() if r["metadata"]["labels"][c.SCENARIO_LABEL] == "conforma"
+            )
+            params = {p["name"]: p["value"] for p in required["spec"]["params"]}
+            assert json.loads(params["SNAPSHOT"]) == snap["spec"]
+            assert params["POLICY"] == "strict"
+            assert required["metadata"]["ownerReferences"][0]["name"] == name
+
+            # Restart the controllers while the tests run; replayed events create nothing new.
+            await cl.stop()
+            await cl.start(OperatorConfig(only=("integration", "release")))
+            await asyncio.sleep(0.3)
+            assert len(live(c.SNAPSHOT, NS)) == 1
+            assert len(test_runs()) == 2
+
+            await finish(cl, required, "SUCCESS")
+            # The optional scenario is still running: it does not gate the release.
+            releases = await cl.wait_for("a Release", lambda: live(c.RELEASE, NS))
+            rel = releases[0]
+            assert rel["metadata"]["name"].startswith(f"{name}-")
+            assert rel["metadata"]["labels"][c.AUTOMATED_LABEL] == "true"
+
+            def managed() -> list[dict]:
+                return live(c.PIPELINE_RUN, MANAGED)
+
+            runs = await cl.wait_for("the managed PipelineRun", managed)
+            mparams = {p["name"]: p["value"] for p in runs[0]["spec"]["params"]}
+            assert mparams["snapshot"] == f"{NS}/{name}"
+            assert mparams["release"] == f"{NS}/{rel['metadata']['name']}"
+            assert mparams["releasePlanAdmission"] == f"{MANAGED}/accept"
+            assert json.loads(mparams["enterpriseContractPolicy"]) == {
+                "sources": [{"policy": ["oci::quay.io/x"]}]
+            }
+            assert live(c.ROLE_BINDING, NS)[0]["subjects"][0]["name"] == "release-sa"
+
+            # Restart again before the managed run finishes.
+            await cl.stop()
+            await cl.start(OperatorConfig(only=("integration", "release")))
+            await finish(cl, runs[0])
+
+            def released() -> dict | None:
+                r = live(c.RELEASE, NS)[0]
+                conds = {x["type"]: x for x in (r.get("status") or {}).get("conditions", [])}
+                return conds if conds.get("Released", {}).get("status") == "True" else None
+
+            conds = await cl.wait_for("Released=True", released)
+            assert conds["Validated"]["status"] == "True"
+            assert conds["ManagedPipelineProcessed"]["reason"] == "Succeeded"
+            assert conds["TenantPipelineProcessed"]["reason"] == "Skipped"
+            snap = live(c.SNAPSHOT, NS)[0]
+            sconds = {x["type"]: x for x in snap["status"]["conditions"]}
+            assert sconds["AppStudioTestSucceeded"]["reason"] == "Passed"
+            assert sconds["AutoReleased"]["status"] == "True"
+            statuses = json.loads(snap["metadata"]["annotations"][c.TEST_STATUS_ANNOTATION])
+            assert {s["scenario"]: s["status"] for s in statuses} == {
+                "conforma": "TestPassed",
+                "smoke": "InProgress",
+            }
+
+            # Exactly once, after two restarts.
+            await asyncio.sleep(0.3)
+            assert len(live(c.SNAPSHOT, NS)) == 1
+            assert len(test_runs()) == 2
+            assert len(live(c.RELEASE, NS)) == 1
+            assert len(live(c.PIPELINE_RUN, MANAGED)) == 1
+            plan = next(iter(cl.api.live(c.RELEASE_PLAN, NS)))
+            assert plan["status"]["releasePlanAdmission"] == {
+                "name": f"{MANAGED}/accept",
+                "active": True,
+            }
+            rpa = next(iter(cl.api.live(c.RELEASE_PLAN_ADMISSION, MANAGED)))
+            assert rpa["status"]["releasePlans"] == [{"name": f"{NS}/to-prod", "active": True}]
+
+    asyncio.run(scenario())
+
+
+def test_failed_build_creates_nothing_and_failed_test_blocks_release() -> None:
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            await cl.start(OperatorConfig(only=("integration", "release")))
+            await seed(cl)
+            await cl.client.create(c.PIPELINE_RUN, build_run("failed", succeeded=False))
+            await cl.client.create(c.PIPELINE_RUN, build_run("ok"))
+            snaps = await cl.wait_for("a Snapshot", lambda: cl.api.live(c.SNAPSHOT, NS))
+            assert [s["metadata"]["labels"][c.BUILD_PIPELINERUN_LABEL] for s in snaps] == ["ok"]
+            required = await cl.wait_for(
+                "the required test run",
+                lambda: [
+                    r
+                    for r in cl.api.live(c.PIPELINE_RUN, NS)
+                    if r["metadata"]["labels"].get(c.SCENARIO_LABEL) == "conforma"
+                ],
+            )
+            await finish(cl, required[0], "FAILURE")
+
+            def failed() -> bool:
+                conds = (cl.api.live(c.SNAPSHOT, NS)[0].get("status") or {}).get("conditions", [])
+                return any(
+                    x["type"] == "AppStudioTestSucceeded" and x["reason"] == "Failed" for x in conds
+                )
+
+            await cl.wait_for("AppStudioTestSucceeded=Failed", failed)
+            await asyncio.sleep(0.2)
+            assert cl.api.live(c.RELEASE, NS) == []
+
+    asyncio.run(scenario())
+
+
+def test_build_service_configures_pac_and_image_repository_sets_the_image(tmp_path) -> None:
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            await cl.start(
+                OperatorConfig(only=("build",), registry="registry.local:5000", pac_dir=tmp_path)
+            )
+            await cl.client.create(
+                c.COMPONENT,
+                obj(
+                    c.COMPONENT,
+                    "api",
+                    NS,
+                    {
+                        "application": "app",
+                        "componentName": "api",
+                        "source": {"git": {"url": "https://git.example/org/api.git"}},
+                    },
+                ),
+            )
+            await cl.client.create(
+                c.IMAGE_REPOSITORY,
+                obj(
+                    c.IMAGE_REPOSITORY,
+                    "api-image",
+                    NS,
+                    {"image": {"name": "tenant/api"}},
+                    labels={c.COMPONENT_LABEL: "api"},
+                ),
+            )
+
+            def image() -> str | None:
+                comp = cl.api.live(c.COMPONENT, NS)[0]
+                return comp["spec"].get("containerImage")
+
+            assert await cl.wait_for("containerImage", image) == "registry.local:5000/tenant/api"
+            await cl.wait_for("the PaC Repository", lambda: cl.api.live(c.PAC_REPOSITORY, NS))
+            assert (
+                cl.api.live(c.PAC_REPOSITORY, NS)[0]["spec"]["url"]
+                == "https://git.example/org/api.git"
+            )
+            assert cl.api.live(c.SERVICE_ACCOUNT, NS)[0]["metadata"]["name"] == "build-pipeline-api"
+            cm = await cl.wait_for("definitions", lambda: cl.api.live(c.CONFIG_MAP, NS))
+            assert sorted(cm[0]["data"]) == ["api-pull-request.yaml", "api-push.yaml"]
+            await cl.wait_for(
+                "files", lambda: (tmp_path / NS / "api/.tekton/api-push.yaml").exists()
+            )
+
+            await cl.client.patch(
+                c.COMPONENT,
+                NS,
+                "api",
+                {"metadata": {"annotations": {c.BUILD_REQUEST_ANNOTATION: c.REQUEST_TRIGGER_PAC}}},
+            )
+            runs = await cl.wait_for("a triggered build", lambda: cl.api.live(c.PIPELINE_RUN, NS))
+            assert runs[0]["metadata"]["labels"][c.PIPELINE_TYPE_LABEL] == "build"
+            comp = await cl.wait_for(
+                "the request consumed",
+                lambda: [
+                    x
+                    for x in cl.api.live(c.COMPONENT, NS)
+                    if c.BUILD_REQUEST_ANNOTATION not in x["metadata"].get("annotations", {})
+                ],
+            )
+            status = json.loads(comp[0]["metadata"]["annotations"][c.BUILD_STATUS_ANNOTATION])
+            assert status["pac"]["state"] == "enabled"
+            assert status["trigger-count"] == 1
+            await asyncio.sleep(0.2)
+            assert len(cl.api.live(c.PIPELINE_RUN, NS)) == 1
+
+    asyncio.run(scenario())
+
+
+def test_two_peered_replicas_create_each_object_once() -> None:
+    from konflux.controllers.operators import run
+
+    peering = c.Resource(
+        "kopf.dev", "v1", "clusterkopfpeerings", "ClusterKopfPeering", namespaced=False
+    )
+
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            cl.api.declare([peering])
+            await cl.client.create(
+                peering,
+                {
+                    "apiVersion": "kopf.dev/v1",
+                    "kind": "ClusterKopfPeering",
+                    "metadata": {"name": "konflux-controllers"},
+                },
+            )
+            stops = [asyncio.Event(), asyncio.Event()]
+            replicas = [
+                asyncio.create_task(
+                    run(
+                        cl.info,
+                        OperatorConfig(only=("integration", "release")),
+                        standalone=False,
+                        priority=prio,
+                        stop_flag=stop,
+                    )
+                )
+                for prio, stop in zip((10, 20), stops, strict=True)
+            ]
+            try:
+                await cl.wait_for(
+                    "both replicas in the peering",
+                    lambda: len(cl.api.live(peering)[0].get("status") or {}) == 2,
+                )
+                await seed(cl)
+                for i in range(3):
+                    await cl.client.create(c.PIPELINE_RUN, build_run(f"b{i}"))
+                await cl.wait_for("three Snapshots", lambda: len(cl.api.live(c.SNAPSHOT, NS)) == 3)
+                await cl.wait_for(
+                    "six test runs",
+                    lambda: (
+                        len(
+                            [
+                                r
+                                for r in cl.api.live(c.PIPELINE_RUN, NS)
+                                if r["metadata"]["labels"].get(c.PIPELINE_TYPE_LABEL) == "test"
+                            ]
+                        )
+                        == 6
+                    ),
+                )
+                await asyncio.sleep(0.5)
+                assert len(cl.api.live(c.SNAPSHOT, NS)) == 3
+                assert len(cl.api.live(c.PIPELINE_RUN, NS)) == 3 + 6
+            finally:
+                for stop in stops:
+                    stop.set()
+                await asyncio.gather(*replicas, return_exceptions=True)
+
+    asyncio.run(scenario())
