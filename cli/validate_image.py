@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,6 +16,7 @@ from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry, parse_
 from konflux.engine.output.formats import IMAGE_FORMATS
 from konflux.engine.output.vsa import VSA_PREDICATE, signed_vsa, vsa_statement
 from konflux.engine.sigstore import CheckOptions, attest_image, check_options, load_private_key
+from konflux.engine.sigstore.keys import read_key_material
 
 
 def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
@@ -49,10 +49,8 @@ def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str
 
 
 def _read_key(value: str) -> str:
-    path = Path(value)
-    if "BEGIN" not in value and path.is_file():
-        return path.read_text()
-    return value
+    """PEM text of a key given as a file path or inline (the sigstore layer's one reader)."""
+    return read_key_material(value)[0].decode()
 
 
 def trust_from_flags(

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,8 +20,7 @@ from typing import Any
 from konflux.engine.errors import EvaluationError, NoResultsError
 from konflux.engine.evaluator.capabilities import check_allowed
 from konflux.engine.evaluator.opa import OpaEvaluator
-from konflux.engine.policy.files import PolicyFiles, load_paths
-from konflux.engine.policy.sources import fetch_pinned
+from konflux.engine.policy.sources import load_source
 from konflux.engine.policy.spec import Policy, Source
 from konflux.engine.report import Outcome, Result
 from konflux.engine.rules import RESULT_RULES, Rule, result_packages, rules_of
@@ -120,21 +117,11 @@ class SourceEvaluator:
 
     def __init__(self, policy: Policy, source: Source, settings: Settings):
         self.policy, self.source, self.settings = policy, source, settings
-        workdir = settings.workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
-        files = PolicyFiles()
-        self.pinned: dict[str, str] = {}  # source URL -> the URL naming what was fetched
-        try:
-            for url, at_root in [(u, False) for u in source.policy] + [
-                (u, True) for u in source.data
-            ]:
-                fetched = fetch_pinned(url, workdir, policy_key=settings.policy_key)
-                self.pinned[url] = fetched.pinned
-                files.extend(load_paths([fetched.path], data_at_root=at_root))
-        finally:
-            if settings.workdir is None:  # everything fetched is in memory now
-                shutil.rmtree(workdir, ignore_errors=True)
-        # Tests are for `policy test`; `ec` does not load them for evaluation either.
-        files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
+        loaded = load_source(
+            source.policy, source.data, settings.workdir, policy_key=settings.policy_key
+        )
+        self.pinned = loaded.pinned  # source URL -> the URL naming what was fetched
+        files = loaded.files
         self.files = files
         self.rules = rules_of(files.modules)
         self.intentions = self._target_intentions()

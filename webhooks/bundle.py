@@ -20,8 +20,6 @@ import asyncio
 import hashlib
 import json
 import queue
-import shutil
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +28,8 @@ from typing import Any
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator.capabilities import check_allowed
 from konflux.engine.evaluator.opa import OpaEvaluator
-from konflux.engine.policy.files import PolicyFiles, load_paths
-from konflux.engine.policy.sources import fetch
+from konflux.engine.policy.files import PolicyFiles
+from konflux.engine.policy.sources import load_source
 from konflux.engine.policy.spec import load_policy
 from konflux.webhooks.endpoints import PHASE_RULES, Endpoint
 from konflux.webhooks.errors import WebhookError
@@ -70,22 +68,15 @@ def load_bundle(bundle: str | None = None, policy: str | None = None) -> Bundle:
     """Load `--bundle DIR|oci::REF`, the policy sources of `--policy P`, or the shipped rules."""
     if bundle and policy:
         raise WebhookError("give either --bundle or --policy, not both")
-    workdir = Path(tempfile.mkdtemp(prefix="konflux-webhook-"))
     files = PolicyFiles()
-    try:
-        if policy:
-            origin = policy
-            for source in load_policy(policy, workdir).sources:
-                for url in source.policy:
-                    files.extend(load_paths([fetch(url, workdir)]))
-                for url in source.data:
-                    files.extend(load_paths([fetch(url, workdir)], data_at_root=True))
-        else:
-            origin = bundle or str(DEFAULT_BUNDLE)
-            files.extend(load_paths([fetch(origin, workdir)]))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
+    if policy:
+        origin = policy
+        for source in load_policy(policy).sources:
+            files.extend(load_source(source.policy, source.data).files)
+    else:
+        origin = bundle or str(DEFAULT_BUNDLE)
+        # A bundle directory is read as `opa` reads one (data mounted by its path).
+        files.extend(load_source([origin], []).files)
     rules: dict[str, set[str]] = {}
     for module in files.modules:
         check_allowed(module.path, module.source)

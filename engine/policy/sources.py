@@ -201,3 +201,42 @@ def fetch(url: str, workdir: Path | None = None) -> Path:
     if not path.exists():
         raise SourceError(f"{url}: no such file or directory")
     return path
+
+
+@dataclass
+class LoadedSource:
+    """Everything one policy source brings: its modules and data, and what each URL pinned to."""
+
+    files: Any  # PolicyFiles
+    pinned: dict[str, str]
+
+
+def load_source(
+    policy_urls: list[str],
+    data_urls: list[str],
+    workdir: Path | None = None,
+    *,
+    policy_key: str | None = None,
+) -> LoadedSource:
+    """Fetch and read a source's policy and data URLs (data merged at the root, as `ec`).
+
+    Test modules are left out: they are for `policy test`, and `ec` does not
+    load them for evaluation either. A private work directory is removed once
+    everything is in memory.
+    """
+    from konflux.engine.policy.files import PolicyFiles, load_paths
+
+    own = workdir is None
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
+    files = PolicyFiles()
+    pinned: dict[str, str] = {}
+    try:
+        for url, at_root in [(u, False) for u in policy_urls] + [(u, True) for u in data_urls]:
+            fetched = fetch_pinned(url, workdir, policy_key=policy_key)
+            pinned[url] = fetched.pinned
+            files.extend(load_paths([fetched.path], data_at_root=at_root))
+    finally:
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
+    files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
+    return LoadedSource(files, pinned)
