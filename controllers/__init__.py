@@ -1,4 +1,7 @@
-"""kopf controllers (build, integration, release) driving Tekton.
+"""kopf controllers (integration, release, build) driving Tekton.
 
-Not built yet: see issue 6. Handlers will stay thin over pure reconcile functions.
+Layered like kopf: `constants` (every name), pure reconcile functions
+(`integration`, `release`, `build` over `objects`), the Kubernetes edge
+(`kube`), thin handlers (`operators`), and an in-memory API for tests and
+`konflux dev simulate` (`emulator`, `simulate`). See docs/controllers.md.
 """

@@ -174,3 +174,21 @@ def test_track_task_resolves_a_git_branch_to_its_commit(tmp_path: Path):
     ref = f"git+file://{repo}//clone.yaml@main"
     result = CliRunner().invoke(cli, ["policy", "track-task", ref, "--data", str(data)])
     assert result.stdout.strip() == f"git+file://{repo}//clone.yaml: {commit} (added)"
+
+
+def test_webhook_loads_its_rules_from_an_oci_bundle(oci, registry):
+    from konflux.webhooks.bundle import load_bundle
+
+    pinned = _push(oci, registry, ROOT / "rego" / "admission", "policy/admission")
+    bundle = load_bundle(f"oci::{pinned}")
+    assert {"application", "component", "release"} <= set(bundle.rules)
+
+
+def test_policy_inspect_reads_an_oci_bundle(oci, registry):
+    pinned = _push(oci, registry, LABELS, "policy/inspect")
+    result = CliRunner().invoke(cli, ["policy", "inspect", "-s", f"oci::{pinned}", "-o", "names"])
+    assert result.stdout.split() == [
+        "labels.deprecated_labels",
+        "labels.maintainer_email",
+        "labels.required_labels",
+    ]
