@@ -34,7 +34,6 @@ from konflux.engine.image.input import (
     policy_input,
 )
 from konflux.engine.image.snapshot import Component, Snapshot
-from konflux.engine.image.syntax import syntax_errors
 from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
 from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
@@ -166,7 +165,8 @@ class SnapshotValidator:
         verified = attestations.inputs()
         facts.attestations = [(a["statement"], a["signatures"]) for a in verified]
         g.statements = [a["statement"] for a in verified]
-        g.checks.append(CheckOutcome("attestation_syntax", syntax_errors(g.statements)))
+        syntax = attestations.syntax_result
+        g.checks.append(CheckOutcome("attestation_syntax", _check_error(syntax)))
         if not g.statements:
             g.stop = Result(NO_MATCHING_ATTESTATIONS)
         g.facts = facts

@@ -14,8 +14,9 @@ from typing import Any
 
 from konflux.engine.output.documents import rfc3339, sorted_targets
 from konflux.engine.report import Report
+from konflux.engine.sigstore.payloads import VSA
 
-VSA_PREDICATE = "https://slsa.dev/verification_summary/v1"
+VSA_PREDICATE = VSA  # the one spelling, kept with the other predicate types
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
 VERIFIER_ID = "https://github.com/konflux-ci/konflux-python"
 

@@ -15,11 +15,14 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import cache
+from importlib import resources
 from typing import Any
 
 from google.protobuf import json_format
 from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as StatementV1
+from jsonschema import Draft202012Validator, FormatChecker
 
 from .errors import PayloadError
 
@@ -47,7 +50,35 @@ PREDICATE_TYPES: dict[str, str] = {
 
 UNKNOWN_PREDICATE = "unknown predicate type"
 
-KNOWN_PREDICATE_TYPES = frozenset({SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, CYCLONEDX, SPDX})
+# A SLSA Verification Summary (what `validate image --vsa-upload` attaches).
+VSA = "https://slsa.dev/verification_summary/v1"
+
+KNOWN_PREDICATE_TYPES = frozenset({SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, CYCLONEDX, SPDX, VSA})
+
+# JSON Schemas of whole statements, for the predicate types `ec` validates that way.
+STATEMENT_SCHEMAS = {
+    SLSA_PROVENANCE_V02: "slsa_provenance_v0.2.json",
+    SLSA_PROVENANCE_V1: "slsa_provenance_v1.json",
+}
+
+
+@cache
+def _schema_validator(name: str) -> Draft202012Validator:
+    text = resources.files("konflux.engine.sigstore").joinpath("schemas", name).read_text()
+    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+
+
+def schema_problems(statement: Mapping[str, Any]) -> list[str]:
+    """Where a statement of a schema-checked predicate type departs from its JSON Schema."""
+    name = STATEMENT_SCHEMAS.get(str(statement.get("predicateType", "")))
+    if not name:
+        return []
+    errors = sorted(_schema_validator(name).iter_errors(statement), key=lambda e: list(e.path))
+    return [
+        f"{statement['predicateType']}: {'/'.join(map(str, e.absolute_path)) or '(root)'}: "
+        f"{e.message}"
+        for e in errors
+    ]
 
 
 def simple_signing_payload(
@@ -175,6 +206,8 @@ def predicate_problems(statement: Mapping[str, Any]) -> list[str]:
         if need(pred, "bomFormat") not in (None, "CycloneDX"):
             problems.append(f"{ptype}: bomFormat is {pred['bomFormat']!r}, not 'CycloneDX'")
         need(pred, "specVersion")
+    elif ptype == VSA:
+        need(pred, "verificationResult")
     elif ptype == SPDX:
         # cosign's `--type spdx` stores the document as a string, `spdxjson` as an object.
         if isinstance(pred, str):
@@ -185,7 +218,7 @@ def predicate_problems(statement: Mapping[str, Any]) -> list[str]:
             need(pred, "SPDXID")
     else:
         problems.append(f"{UNKNOWN_PREDICATE} {ptype!r}")
-    return problems
+    return problems + schema_problems(statement)
 
 
 def resolve_predicate_type(kind: str) -> str:

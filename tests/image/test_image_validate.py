@@ -191,3 +191,29 @@ def test_vsa_output_names_each_image_with_the_verdict(validate, publisher, signe
 
 def test_canonical_json_is_stable():
     assert canonical_json({"b": 1, "a": 2}) == b'{"a":2,"b":1}'
+
+
+def test_unknown_predicate_type_fails_the_syntax_check(validate, publisher, signer):
+    from konflux.engine.sigstore import attest_image
+
+    ref = publisher.image("bad/predicate")
+    publisher.sign(ref, signer)
+    publisher.sync.run(
+        attest_image(
+            publisher.sync.client, ref, signer.key, "https://example.test/made-up/v9", {"x": 1}
+        )
+    )
+    violations = {r.code: r.message for r in validate(ref).targets[0].outcome.violations}
+    assert violations["builtin.attestation.syntax_check"] == (
+        "Attestation syntax check failed: unknown predicate type 'https://example.test/made-up/v9'"
+    )
+
+
+def test_provenance_breaking_its_schema_fails_the_syntax_check(validate, publisher, signer):
+    ref = publisher.image("bad/schema")
+    publisher.sign(ref, signer)
+    bad = provenance()
+    bad["metadata"]["buildFinishedOn"] = "yesterday"
+    publisher.attest(ref, signer, bad)
+    violations = {r.code: r.message for r in validate(ref).targets[0].outcome.violations}
+    assert "predicate/metadata/buildFinishedOn" in violations["builtin.attestation.syntax_check"]
