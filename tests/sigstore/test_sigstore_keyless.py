@@ -149,7 +149,10 @@ def test_keyless_attestation_verifies():
     signer = generate_private_key()
     cert = make_leaf(INTERMEDIATE, signer)
     stmt = in_toto_statement(
-        SLSA_PROVENANCE_V02, {"builder": {"id": "https://builder.test"}, "buildType": "t"}, REPO, IMAGE
+        SLSA_PROVENANCE_V02,
+        {"builder": {"id": "https://builder.test"}, "buildType": "t"},
+        REPO,
+        IMAGE,
     )
     layer = as_layer(
         *attestation_layer(
