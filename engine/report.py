@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
+
+from konflux import __version__
 
 # Without --info only these metadata keys are reported (as `ec`).
 BRIEF_METADATA = ("code", "effective_on", "term")
@@ -84,13 +86,13 @@ class TargetReport:
 
 @dataclass
 class Report:
-    """What `validate input` produced: one entry per input, and how it was produced."""
+    """What a validation produced: one entry per input or image, and how it was produced."""
 
     targets: list[TargetReport]
     policy: dict[str, Any]
     effective_time: datetime
-    created: datetime
-    version: str
+    created: datetime = field(default_factory=lambda: datetime.now(UTC))
+    version: str = f"v{__version__}"
     show_successes: bool = False
     show_warnings: bool = True
     info: bool = False

@@ -5,11 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from konflux import __version__
 from konflux.engine.documents import parse_text, read_document
 from konflux.engine.errors import InputError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
@@ -84,8 +82,6 @@ def validate_inputs(
         targets=targets,
         policy=policy.spec,
         effective_time=settings.effective_time,
-        created=datetime.now(UTC),
-        version=f"v{__version__}",
         show_successes=show_successes,
         show_warnings=show_warnings,
         info=info,

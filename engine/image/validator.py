@@ -19,10 +19,8 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from typing import Any
 
-from konflux import __version__
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.image.builtins import registry_builtins
@@ -280,8 +278,6 @@ class SnapshotValidator:
             targets=targets,
             policy=policy_spec,
             effective_time=settings.effective_time,
-            created=datetime.now(UTC),
-            version=f"v{__version__}",
             show_successes=show_successes,
             show_warnings=show_warnings,
             info=info,
