@@ -50,9 +50,9 @@ def webhook() -> None:
 @click.option(
     "--workers",
     type=int,
-    default=4,
+    default=2,
     show_default=True,
-    help="Evaluator threads (one OPA engine each).",
+    help="Evaluator threads (one OPA engine each); requests queued meanwhile are batched.",
 )
 @click.option(
     "--timeout",

@@ -9,18 +9,25 @@ evaluator gets a generated aggregate module so a single prepared query,
 Rego, so no builtin calls back into Python per rule), never into a new query
 string.
 
-One OPA engine serializes its evaluations, so the pool keeps one evaluator per
-worker thread and runs evaluations in a thread pool, off the event loop. Any
-error or timeout becomes a deny carrying the reason (fail closed).
+One OPA engine serializes its evaluations, so each worker thread owns one
+evaluator and evaluations run off the event loop. Requests that queue up while
+a worker is busy are decided together in one evaluation (`batch`, each with
+its own input through `with input as`): a burst pays the fixed cost of
+crossing into OPA once. The rules see only the request fields they read
+(`input_shape`). Any error or timeout becomes a deny carrying the reason (fail
+closed); an error in a batch is retried request by request so that only the
+request causing it is denied for it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import queue
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,10 +40,16 @@ from konflux.engine.policy.sources import load_source
 from konflux.engine.policy.spec import load_policy
 from konflux.webhooks.endpoints import PHASE_RULES, Endpoint
 from konflux.webhooks.errors import WebhookError
+from konflux.webhooks.input_shape import InputShape, shape_of
 
 AGGREGATE_PACKAGE = "konflux_admission"
 AGGREGATE_PATH = "konflux/admission.rego"
 QUERY = f"{AGGREGATE_PACKAGE}.results"
+# Several requests in one evaluation: `input.batch` is a list of inputs, the answer maps each
+# index to that input's results (`with input as`): one crossing into OPA for a burst.
+BATCH_QUERY = f"{AGGREGATE_PACKAGE}.batch"
+BATCH_KEY = "batch"
+BATCH_MAX = 16
 PACKAGE_PREFIX = "admission."
 # The endpoint's `<kind>/<phase>`, set in the input by the server (never taken from the request).
 # A plain comparison in Rego: cheaper than a `konflux.selected` call back into Python per rule.
@@ -53,6 +66,7 @@ class Bundle:
     origin: str
     revision: str
     rules: dict[str, set[str]] = field(default_factory=dict)  # kind -> rule names defined
+    shape: InputShape = field(default_factory=InputShape)  # what of a request the rules read
 
 
 def _revision(files: PolicyFiles) -> str:
@@ -85,7 +99,8 @@ def load_bundle(bundle: str | None = None, policy: str | None = None) -> Bundle:
             rules.setdefault(kind, set()).update(module.rule_names())
     if not rules:
         raise WebhookError(f"{origin}: the bundle defines no admission.<kind> package")
-    return Bundle(files, origin, _revision(files), rules)
+    shape = shape_of(module.source for module in files.modules)
+    return Bundle(files, origin, _revision(files), rules, shape)
 
 
 def aggregate_module(rules: dict[str, set[str]]) -> str:
@@ -103,6 +118,10 @@ def aggregate_module(rules: dict[str, set[str]]) -> str:
                         f"\tinput.{SELECT_KEY} == {key}\n"
                         f"\tsome r in data.admission.{kind}.{name}\n}}\n"
                     )
+    out.append(
+        f"{BATCH_KEY}[i] := r if {{\n\tsome i, item in input.{BATCH_KEY}\n"
+        "\tr := results with input as item\n}\n"
+    )
     return "\n".join(out)
 
 
@@ -166,16 +185,42 @@ def decision_of(results: Any) -> Decision:
                     patch=ops if not denials else [])
 
 
+@dataclass
+class _Job:
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[Decision]
+    select_key: str
+    input: dict[str, Any]
+
+
+def _settle(future: asyncio.Future[Decision], decision: Decision | None,
+            error: BaseException | None) -> None:
+    if future.done():  # the request gave up (timeout) while the evaluation ran
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(decision)  # type: ignore[arg-type]
+
+
 class AdmissionEngine:
-    """A pool of evaluators over one bundle; `evaluate` never raises, it fails closed."""
+    """Evaluator threads over one bundle; `evaluate` never raises, it fails closed.
+
+    Each worker thread owns one evaluator and takes jobs (with whatever else is
+    already waiting, up to BATCH_MAX) from one queue; the request coroutine
+    waits on a future the thread settles. The bridge releases the GIL while OPA
+    runs, so evaluations overlap the event loop's HTTP work.
+    """
 
     def __init__(self, bundle: Bundle, *, workers: int = 4, timeout: float = 5.0):
         self.bundle = bundle
         self.workers = max(1, workers)
         self.timeout = timeout
-        self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="admission-eval")
-        self._idle: queue.SimpleQueue[OpaEvaluator] = queue.SimpleQueue()
-        self._all: list[OpaEvaluator] = []
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._count_lock = threading.Lock()
+        self.evaluations = 0  # calls into OPA (a batch is one)
+        self.evaluated = 0  # requests those calls decided
         self.ready = False
         self.failure: str | None = None
 
@@ -186,34 +231,102 @@ class AdmissionEngine:
         for doc in self.bundle.files.data:
             evaluator.add_data(doc.value, doc.mount)
         evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.bundle.rules))
-        # Prepare the one query now, so the first request does not pay for compilation.
+        # Prepare both queries now, so no request pays for compilation.
         evaluator.evaluate(QUERY, {SELECT_KEY: ""})
+        evaluator.evaluate(BATCH_QUERY, {BATCH_KEY: [{SELECT_KEY: ""}]})
         return evaluator
 
     def start(self) -> None:
-        """Build and warm every evaluator (blocking; call from a thread or before serving)."""
-        futures = [self._executor.submit(self._new_evaluator) for _ in range(self.workers)]
-        for future in futures:
-            evaluator = future.result()
-            self._all.append(evaluator)
-            self._idle.put(evaluator)
+        """Start the worker threads and wait until each has built and warmed its evaluator."""
+        built: queue.SimpleQueue[BaseException | None] = queue.SimpleQueue()
+        for n in range(self.workers):
+            thread = threading.Thread(target=self._work, args=(built,), daemon=True,
+                                      name=f"admission-eval-{n}")
+            thread.start()
+            self._threads.append(thread)
+        errors = [error for error in (built.get() for _ in self._threads) if error is not None]
+        if errors:
+            self.close()
+            raise errors[0]
         self.ready = True
 
-    def _run(self, select_key: str, input: dict[str, Any]) -> Decision:
-        evaluator = self._idle.get()
+    def _work(self, built: queue.SimpleQueue[BaseException | None]) -> None:
         try:
-            result = evaluator.evaluate(QUERY, {**input, SELECT_KEY: select_key})
+            evaluator = self._new_evaluator()
+        except BaseException as exc:  # reported by start(), which raises it
+            built.put(exc)
+            return
+        built.put(None)
+        try:
+            while (jobs := self._take()) is not None:
+                outcomes = self._decide_all(evaluator, jobs)
+                with self._count_lock:
+                    self.evaluated += len(jobs)
+                for job, (decision, error) in zip(jobs, outcomes, strict=True):
+                    # RuntimeError: the loop closed while we evaluated, and nobody waits.
+                    with contextlib.suppress(RuntimeError):
+                        job.loop.call_soon_threadsafe(_settle, job.future, decision, error)
         finally:
-            self._idle.put(evaluator)
-        return decision_of(result.value if result.defined else [])
+            evaluator.close()
 
-    def evaluate_sync(self, endpoint: Endpoint, input: dict[str, Any]) -> Decision:
-        """Evaluate in the calling thread (for tests and tools); same failure rules."""
+    def _take(self) -> list[_Job] | None:
+        """The next job and up to BATCH_MAX - 1 more already waiting; None once closing."""
+        jobs: list[_Job] = []
+        while not jobs:
+            job = self._jobs.get()
+            if job is None:
+                return None
+            if not job.future.done():  # skip requests that already gave up
+                jobs.append(job)
+        while len(jobs) < BATCH_MAX:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._jobs.put(None)  # leave the stop signal for the next _take
+                break
+            if not job.future.done():
+                jobs.append(job)
+        return jobs
+
+    def _decide_all(
+        self, evaluator: OpaEvaluator, jobs: list[_Job]
+    ) -> list[tuple[Decision | None, Exception | None]]:
+        """Each job's decision or error; a failing batch is retried one by one (fair blame)."""
+        if len(jobs) > 1:
+            decisions = self._decide_batch(evaluator, jobs)
+            with self._count_lock:
+                self.evaluations += 1
+            if decisions is not None:
+                return [(decision, None) for decision in decisions]
+        with self._count_lock:
+            self.evaluations += len(jobs)
+        outcomes: list[tuple[Decision | None, Exception | None]] = []
+        for job in jobs:
+            try:
+                outcomes.append((self._decide(evaluator, job.select_key, job.input), None))
+            except Exception as exc:  # handed to the waiting request, never lost
+                outcomes.append((None, exc))
+        return outcomes
+
+    @staticmethod
+    def _decide_batch(evaluator: OpaEvaluator, jobs: list[_Job]) -> list[Decision] | None:
+        """The jobs' decisions from one evaluation, or None if any part of it failed."""
+        batch = [{**job.input, SELECT_KEY: job.select_key} for job in jobs]
         try:
-            self._check(endpoint)
-            return self._run(endpoint.select_key, input)
-        except (KonfluxError, ValueError, TypeError) as exc:
-            return Decision.failure(f"policy evaluation failed: {exc}")
+            result = evaluator.evaluate(BATCH_QUERY, {BATCH_KEY: batch})
+            answers = result.value if result.defined else None
+            if not isinstance(answers, dict) or len(answers) != len(jobs):
+                return None
+            return [decision_of(answers[str(i)]) for i in range(len(jobs))]
+        except Exception:  # any failure: the caller evaluates each job alone and blames it
+            return None
+
+    @staticmethod
+    def _decide(evaluator: OpaEvaluator, select_key: str, input: dict[str, Any]) -> Decision:
+        result = evaluator.evaluate(QUERY, {**input, SELECT_KEY: select_key})
+        return decision_of(result.value if result.defined else [])
 
     def _check(self, endpoint: Endpoint) -> None:
         defined = self.bundle.rules.get(endpoint.kind, set())
@@ -237,17 +350,23 @@ class AdmissionEngine:
         except WebhookError as exc:
             return Decision.failure(str(exc))
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, self._run, endpoint.select_key, input)
+        future: asyncio.Future[Decision] = loop.create_future()
+        self._jobs.put(_Job(loop, future, endpoint.select_key, input))
         budget = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
-            return await asyncio.wait_for(future, max(budget, 0.001))
+            async with asyncio.timeout(max(budget, 0.001)):
+                return await future
         except TimeoutError:
             return Decision.failure(f"policy evaluation timed out after {budget:.3g}s")
         except (KonfluxError, ValueError, TypeError) as exc:
             return Decision.failure(f"policy evaluation failed: {exc}")
 
-    def close(self) -> None:
-        self._executor.shutdown(wait=True, cancel_futures=True)
-        for evaluator in self._all:
-            evaluator.close()
-        self._all.clear()
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the workers; each closes its evaluator after its current evaluation."""
+        self.ready = False
+        for _ in self._threads:
+            self._jobs.put(None)
+        deadline = time.monotonic() + wait
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()

@@ -26,6 +26,7 @@ import yaml
 
 from konflux.webhooks.endpoints import Lookup
 from konflux.webhooks.errors import ClusterConfigError
+from konflux.webhooks.input_shape import without_managed_fields
 
 SERVICE_ACCOUNT = Path("/var/run/secrets/kubernetes.io/serviceaccount")
 NO_CLUSTER = (
@@ -137,8 +138,10 @@ class KubeReader:
         ttl: float = 5.0,
         timeout: float = 3.0,
         max_entries: int = 2048,
+        managed_fields: bool = True,
     ):
         self.config, self.ttl, self.timeout, self.max_entries = config, ttl, timeout, max_entries
+        self.managed_fields = managed_fields  # False: answers drop metadata.managedFields
         self._cache: OrderedDict[str, tuple[float, dict[str, Any]]] = OrderedDict()
         self._session: aiohttp.ClientSession | None = None
 
@@ -162,12 +165,17 @@ class KubeReader:
                 return resp.status, text
             return resp.status, body
 
+    def cached(self, path: str) -> dict[str, Any] | None:
+        """The cached answer for `path` if it is still fresh."""
+        cached = self._cache.get(path)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        return None
+
     async def read(self, path: str, *, listing: bool = False) -> dict[str, Any]:
         """`{"found": bool, "object": ...}` (GET), `{"items": [...]}` (LIST) or `{"error": ...}`."""
-        now = time.monotonic()
-        cached = self._cache.get(path)
-        if cached and cached[0] > now:
-            return cached[1]
+        if (cached := self.cached(path)) is not None:
+            return cached
         if self.config is None:
             return {"error": NO_CLUSTER}
         try:
@@ -182,10 +190,13 @@ class KubeReader:
             return {"error": f"Kubernetes API read {path} answered HTTP {status}: {body}"}
         elif listing:
             items = body.get("items")
-            result = {"items": items if isinstance(items, list) else []}
+            items = items if isinstance(items, list) else []
+            result = {"items": items if self.managed_fields
+                      else [without_managed_fields(item) for item in items]}
         else:
-            result = {"found": True, "object": body}
-        self._cache[path] = (now + self.ttl, result)
+            result = {"found": True,
+                      "object": body if self.managed_fields else without_managed_fields(body)}
+        self._cache[path] = (time.monotonic() + self.ttl, result)
         self._cache.move_to_end(path)
         while len(self._cache) > self.max_entries:
             self._cache.popitem(last=False)
@@ -208,6 +219,7 @@ async def gather(
     spec = spec if isinstance(spec, dict) else {}
     out: dict[str, Any] = {}
     jobs: dict[str, Any] = {}
+    # Fresh cached answers are taken here: most requests then need no task at all.
     for lookup in lookups:
         if not isinstance(namespace, str) or not _NAME.match(namespace):
             out[lookup.key] = {"error": f"request namespace {namespace!r} is not a valid name"}
@@ -219,10 +231,19 @@ async def gather(
             if not _NAME.match(name):
                 out[lookup.key] = {"name": name, "found": False}
                 continue
-            jobs[lookup.key] = (name, reader.read(lookup_path(lookup, namespace, name)))
+            path = lookup_path(lookup, namespace, name)
+            if (hit := reader.cached(path)) is not None:
+                out[lookup.key] = {**hit, "name": name}
+            else:
+                jobs[lookup.key] = (name, reader.read(path))
         else:
-            jobs[lookup.key] = (None, reader.read(lookup_path(lookup, namespace), listing=True))
-    results = await asyncio.gather(*(job for _, job in jobs.values()))
-    for (key, (name, _)), result in zip(jobs.items(), results, strict=True):
-        out[key] = {**result, **({"name": name} if name else {})}
+            path = lookup_path(lookup, namespace)
+            if (hit := reader.cached(path)) is not None:
+                out[lookup.key] = hit
+            else:
+                jobs[lookup.key] = (None, reader.read(path, listing=True))
+    if jobs:
+        results = await asyncio.gather(*(job for _, job in jobs.values()))
+        for (key, (name, _)), result in zip(jobs.items(), results, strict=True):
+            out[key] = {**result, **({"name": name} if name else {})}
     return out

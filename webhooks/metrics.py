@@ -8,7 +8,9 @@ revision as an info gauge.
 from __future__ import annotations
 
 import threading
+from bisect import bisect_left
 from collections import defaultdict
+from itertools import accumulate
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
@@ -35,10 +37,9 @@ class Metrics:
     def request(self, path: str, code: int, seconds: float) -> None:
         with self._lock:
             self.requests[(("path", path), ("code", str(code)))] += 1
-            counts = self.latency.setdefault(path, [0] * len(BUCKETS))
-            for i, bound in enumerate(BUCKETS):
-                if seconds <= bound:
-                    counts[i] += 1
+            # One count per request in its own bucket (the last one is +Inf); cumulated on render.
+            counts = self.latency.setdefault(path, [0] * (len(BUCKETS) + 1))
+            counts[bisect_left(BUCKETS, seconds)] += 1
             self.latency_sum[path] += seconds
             self.latency_count[path] += 1
 
@@ -50,7 +51,8 @@ class Metrics:
         with self._lock:
             self.lookups[(("lookup", kind), ("result", result))] += 1
 
-    def render(self) -> str:
+    def render(self, engine: tuple[int, int] | None = None) -> str:
+        """The exposition text; `engine` is (OPA evaluations, requests they decided)."""
         lines: list[str] = []
         with self._lock:
             lines += ["# HELP konflux_webhook_requests_total HTTP requests by path and code.",
@@ -68,13 +70,21 @@ class Metrics:
             name = "konflux_webhook_request_duration_seconds"
             lines += [f"# HELP {name} Request latency.", f"# TYPE {name} histogram"]
             for path in sorted(self.latency):
-                for bound, count in zip(BUCKETS, self.latency[path], strict=True):
+                for bound, count in zip(BUCKETS, accumulate(self.latency[path]), strict=False):
                     lines.append(f"{name}_bucket{_labels((('path', path), ('le', str(bound))))} "
                                  f"{count}")
                 total = self.latency_count[path]
                 lines.append(f"{name}_bucket{_labels((('path', path), ('le', '+Inf')))} {total}")
                 lines.append(f"{name}_sum{_labels((('path', path),))} {self.latency_sum[path]}")
                 lines.append(f"{name}_count{_labels((('path', path),))} {total}")
+            if engine is not None:
+                for name, help_text, value in (
+                    ("evaluations", "Policy evaluations (a batch of requests is one).", engine[0]),
+                    ("evaluated_requests", "Requests decided by those evaluations.", engine[1]),
+                ):
+                    lines += [f"# HELP konflux_webhook_{name}_total {help_text}",
+                              f"# TYPE konflux_webhook_{name}_total counter",
+                              f"konflux_webhook_{name}_total {value}"]
             lines += ["# HELP konflux_webhook_bundle_info The loaded policy bundle.",
                       "# TYPE konflux_webhook_bundle_info gauge"]
             if self.bundle_revision:

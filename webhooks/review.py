@@ -13,6 +13,9 @@ from typing import Any
 
 from konflux.webhooks.bundle import Decision
 from konflux.webhooks.errors import BadReview
+from konflux.webhooks.input_shape import InputShape
+
+EVERY_FIELD = InputShape()
 
 API_VERSION = "admission.k8s.io/v1"
 KIND = "AdmissionReview"
@@ -73,9 +76,11 @@ def parse_review(body: bytes) -> dict[str, Any]:
     return request
 
 
-def rule_input(request: dict[str, Any], lookups: dict[str, Any]) -> dict[str, Any]:
-    """The document the rules see as `input`: the request's fields plus the lookups."""
-    doc = {key: request[key] for key in REQUEST_FIELDS if key in request}
+def rule_input(
+    request: dict[str, Any], lookups: dict[str, Any], shape: InputShape = EVERY_FIELD
+) -> dict[str, Any]:
+    """The document the rules see as `input`: the request's fields they read, and the lookups."""
+    doc = shape.request_fields(request, REQUEST_FIELDS)
     doc["lookups"] = lookups
     return doc
 

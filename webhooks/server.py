@@ -43,7 +43,7 @@ class WebhookConfig:
     bundle: str | None = None
     policy: str | None = None
     kubeconfig: str | None = None
-    workers: int = 4
+    workers: int = 2
     # The API server waits 10 s by default (timeoutSeconds); answer well before it gives up.
     timeout: float = 8.0
     max_body: int = 3 * 1024 * 1024
@@ -52,36 +52,40 @@ class WebhookConfig:
     shutdown_timeout: float = 10.0
 
 
+async def _gather(
+    endpoint: Endpoint, review: dict, reader: kube.KubeReader, deadline: float
+) -> dict:
+    """The endpoint's lookups; those not answered by `deadline` become errors for the rules."""
+    try:
+        async with asyncio.timeout(deadline - time.perf_counter()):
+            return await kube.gather(endpoint.lookups, review, reader)
+    except TimeoutError:
+        return {lu.key: {"error": "Kubernetes API lookup timed out"} for lu in endpoint.lookups}
+
+
 def _admit_handler(
     endpoint: Endpoint, timeout: float
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def admit(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        metrics = request.app[METRICS_KEY]
-        engine = request.app[ENGINE_KEY]
+        deadline = started + timeout
+        app = request.app
+        metrics = app[METRICS_KEY]
         try:
-            body = await request.read()
-            review = parse_review(body)
+            review = parse_review(await request.read())
         except BadReview as exc:
             metrics.request(endpoint.path, 400, time.perf_counter() - started)
             log.info("bad request: %s", exc, extra={"path": endpoint.path, "code": 400})
             return web.json_response({"code": 400, "message": str(exc)}, status=400)
-        uid = review["uid"]
-        remaining = lambda: timeout - (time.perf_counter() - started)  # noqa: E731
+        engine = app[ENGINE_KEY]
         lookups: dict = {}
         if endpoint.lookups:
-            try:
-                lookups = await asyncio.wait_for(
-                    kube.gather(endpoint.lookups, review, request.app[READER_KEY]), remaining()
-                )
-            except TimeoutError:
-                lookups = {
-                    lu.key: {"error": "Kubernetes API lookup timed out"} for lu in endpoint.lookups
-                }
+            lookups = await _gather(endpoint, review, app[READER_KEY], deadline)
             for key, value in lookups.items():
                 metrics.lookup(key, "error" if "error" in value else "ok")
         decision: Decision = await engine.evaluate(
-            endpoint, rule_input(review, lookups), timeout=remaining()
+            endpoint, rule_input(review, lookups, engine.bundle.shape),
+            timeout=deadline - time.perf_counter(),
         )
         outcome = "error" if decision.error else ("allowed" if decision.allowed else "denied")
         metrics.decision(endpoint.path, outcome)
@@ -89,11 +93,11 @@ def _admit_handler(
         metrics.request(endpoint.path, 200, elapsed)
         log.info(
             "admission %s", outcome,
-            extra={"uid": uid, "path": endpoint.path, "allowed": decision.allowed,
+            extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
                    "operation": review.get("operation"), "reason": decision.message or None,
                    "duration_ms": round(elapsed * 1000, 3)},
         )
-        return web.json_response(response(uid, decision))
+        return web.json_response(response(review["uid"], decision))
 
     return admit
 
@@ -111,7 +115,9 @@ async def _readyz(request: web.Request) -> web.Response:
 
 
 async def _metrics(request: web.Request) -> web.Response:
-    return web.Response(text=request.app[METRICS_KEY].render(),
+    engine = request.app[ENGINE_KEY]
+    counts = (engine.evaluations, engine.evaluated)
+    return web.Response(text=request.app[METRICS_KEY].render(counts),
                         content_type="text/plain", charset="utf-8")
 
 
@@ -159,7 +165,8 @@ class WebhookService:
             timeout=config.timeout,
         )
         self.reader = kube.KubeReader(kube.discover(config.kubeconfig), ttl=config.cache_ttl,
-                                      timeout=min(3.0, config.timeout / 2))
+                                      timeout=min(3.0, config.timeout / 2),
+                                      managed_fields=self.engine.bundle.shape.managed_fields)
         self.context = server_context(config.tls_cert, config.tls_key)
         self.reloader = CertReloader(self.context, config.tls_cert, config.tls_key,
                                      config.reload_interval)
