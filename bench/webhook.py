@@ -169,6 +169,23 @@ def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
     asyncio.run(main())
 
 
+def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
+    latencies.sort()
+    return {"requests": len(latencies), "errors": errors,
+            "p50_ms": round(statistics.median(latencies) * 1000, 3),
+            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+                            * 1000, 3),
+            "rps": round(len(latencies) / elapsed, 1)}
+
+
+async def _post(session: aiohttp.ClientSession, url: str, i: int) -> bool:
+    """Send review `i`; whether it was answered 200 and allowed."""
+    async with session.post(url, data=_review(i),
+                            headers={"Content-Type": "application/json"}) as resp:
+        doc = await resp.json()
+    return resp.status == 200 and doc["response"]["allowed"]
+
+
 async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
                 seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
@@ -178,12 +195,9 @@ async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
         async def one(i: int) -> None:
             nonlocal errors
             started = time.perf_counter()
-            async with session.post(url, data=_review(i),
-                                    headers={"Content-Type": "application/json"}) as resp:
-                doc = await resp.json()
+            ok = await _post(session, url, i)
             latencies.append(time.perf_counter() - started)
-            if resp.status != 200 or not doc["response"]["allowed"]:
-                errors += 1
+            errors += not ok
 
         for i in range(min(50, count)):  # warm-up: connections, caches, prepared queries
             await one(i)
@@ -200,12 +214,7 @@ async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
 
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {"requests": len(latencies), "errors": errors,
-            "p50_ms": round(statistics.median(latencies) * 1000, 3),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-                            * 1000, 3),
-            "rps": round(len(latencies) / elapsed, 1)}
+    return _summary(latencies, errors, elapsed)
 
 
 async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float
@@ -217,12 +226,9 @@ async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float
     async with aiohttp.ClientSession(connector=connector) as session:
         async def one(i: int, due: float) -> None:
             nonlocal errors
-            async with session.post(url, data=_review(i),
-                                    headers={"Content-Type": "application/json"}) as resp:
-                doc = await resp.json()
+            ok = await _post(session, url, i)
             latencies.append(time.perf_counter() - due)
-            if resp.status != 200 or not doc["response"]["allowed"]:
-                errors += 1
+            errors += not ok
 
         for i in range(50):  # warm-up
             await one(i, time.perf_counter())
@@ -235,12 +241,7 @@ async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float
             tasks.append(asyncio.create_task(one(i, due)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - start
-    latencies.sort()
-    return {"requests": len(latencies), "errors": errors,
-            "p50_ms": round(statistics.median(latencies) * 1000, 3),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-                            * 1000, 3),
-            "rps": round(len(latencies) / elapsed, 1)}
+    return _summary(latencies, errors, elapsed)
 
 
 def _wait(port: int, context: ssl.SSLContext, path: str) -> None:

@@ -16,15 +16,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from konflux.engine.policy.rego_text import scanner
+
 MANAGED_FIELDS = "managedFields"
 
 # Strings, raw strings and comments are skipped; `input` counts only as a whole word that
 # is not a field of something else (`x.input`).
-_TOKEN = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"'  # string
-    r"|`[^`]*`"  # raw string
-    r"|#[^\n]*"  # comment
-    r"|(?<![\w.])input\b(?P<rest>\.[A-Za-z_]\w*|\[\s*\"(?:[^\"\\\n]|\\.)*\"\s*\])?"
+_TOKEN = scanner(
+    r"(?<![\w.])(?P<input>input)\b(?P<rest>\.[A-Za-z_]\w*|\[\s*\"(?:[^\"\\\n]|\\.)*\"\s*\])?"
 )
 _FIELD = re.compile(r'\.(?P<ident>[A-Za-z_]\w*)|\[\s*"(?P<key>(?:[^"\\\n]|\\.)*)"\s*\]')
 
@@ -66,7 +65,7 @@ def shape_of(sources: Iterable[str]) -> InputShape:
     for source in sources:
         managed = managed or MANAGED_FIELDS in source
         for match in _TOKEN.finditer(source):
-            if not match.group(0).startswith("input"):
+            if not match.group("input"):
                 continue  # a string or comment
             rest = match.group("rest")
             if rest is None:

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from konflux.engine.evaluator._bridge import BridgeEngine, OpaError
+from konflux.engine.policy.rego_text import scanner
 
 PACKAGE = "konflux_lenient"
 VALIDITY_BUILTIN = "konflux.builtin_ok"
@@ -173,14 +174,9 @@ def module_source() -> str:
 
 MODULE_PATH = "konflux/lenient.rego"
 
-# Strings, raw strings and comments are copied untouched; a dotted name is a
+# Strings, raw strings and comments are copied untouched (`scanner`); a dotted name is a
 # candidate only when not preceded by `.`/identifier chars and followed by `(`.
-_TOKEN = re.compile(
-    r'"(?:[^"\\\n]|\\.)*"'  # string
-    r"|`[^`]*`"  # raw string
-    r"|#[^\n]*"  # comment
-    r"|(?<![\w.])(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s*\()"
-)
+_TOKEN = scanner(r"(?<![\w.])(?P<name>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)(?=\s*\()")
 
 
 def rewrite(source: str) -> str:
