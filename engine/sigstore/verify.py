@@ -27,7 +27,7 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -495,18 +495,28 @@ def verify_attestation_layer(
 
 # --------------------------------------------------------------------------- aggregates
 
+CheckedT = TypeVar("CheckedT", CheckedSignature, CheckedAttestation)
+
 
 @dataclass(frozen=True)
-class SignatureReport:
-    """All `.sig` layers of one image; passes when one verifies (cosign semantics)."""
+class _LayerReport(Generic[CheckedT]):
+    """All layers of one kind (`.sig` or `.att`) of one image; passes when one verifies."""
 
     image_digest: str
-    checked: tuple[CheckedSignature, ...] = ()
-    error: str | None = None  # the signatures could not be fetched
+    checked: tuple[CheckedT, ...] = ()
+    error: str | None = None  # the layers could not be fetched
 
     @property
-    def verified(self) -> list[CheckedSignature]:
+    def verified(self) -> list[CheckedT]:
         return [c for c in self.checked if c.result]
+
+    def _failure_reasons(self) -> list[str]:
+        return [c.result.reason for c in self.checked if isinstance(c.result, VerificationFailure)]
+
+
+@dataclass(frozen=True)
+class SignatureReport(_LayerReport[CheckedSignature]):
+    """All `.sig` layers of one image; passes when one verifies (cosign semantics)."""
 
     @property
     def result(self) -> VerificationResult:
@@ -516,10 +526,7 @@ class SignatureReport:
             return VerificationSuccess()
         if not self.checked:
             return VerificationFailure("no signatures found")
-        reasons = [
-            c.result.reason for c in self.checked if isinstance(c.result, VerificationFailure)
-        ]
-        return VerificationFailure("no matching signatures: " + "\n ".join(reasons))
+        return VerificationFailure("no matching signatures: " + "\n ".join(self._failure_reasons()))
 
     def entities(self) -> list[dict[str, Any]]:
         """`image.signatures` of the policy input: the verified signatures."""
@@ -538,16 +545,8 @@ class SignatureReport:
 
 
 @dataclass(frozen=True)
-class AttestationReport:
+class AttestationReport(_LayerReport[CheckedAttestation]):
     """All `.att` layers of one image; passes when one verifies (cosign semantics)."""
-
-    image_digest: str
-    checked: tuple[CheckedAttestation, ...] = ()
-    error: str | None = None
-
-    @property
-    def verified(self) -> list[CheckedAttestation]:
-        return [c for c in self.checked if c.result]
 
     @property
     def result(self) -> VerificationResult:
@@ -555,12 +554,8 @@ class AttestationReport:
             return VerificationFailure(self.error)
         if self.verified:
             return VerificationSuccess()
-        reasons = [
-            c.result.reason for c in self.checked if isinstance(c.result, VerificationFailure)
-        ]
-        return VerificationFailure(
-            "no matching attestations: " + ("\n ".join(reasons) or "no attestations found")
-        )
+        reasons = "\n ".join(self._failure_reasons()) or "no attestations found"
+        return VerificationFailure("no matching attestations: " + reasons)
 
     @property
     def syntax_result(self) -> VerificationResult:
