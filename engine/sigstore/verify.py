@@ -513,10 +513,8 @@ class _LayerReport(Generic[CheckedT]):
     def _failure_reasons(self) -> list[str]:
         return [c.result.reason for c in self.checked if isinstance(c.result, VerificationFailure)]
 
-
-@dataclass(frozen=True)
-class SignatureReport(_LayerReport[CheckedSignature]):
-    """All `.sig` layers of one image; passes when one verifies (cosign semantics)."""
+    def _no_match(self) -> str:
+        raise NotImplementedError
 
     @property
     def result(self) -> VerificationResult:
@@ -524,9 +522,17 @@ class SignatureReport(_LayerReport[CheckedSignature]):
             return VerificationFailure(self.error)
         if self.verified:
             return VerificationSuccess()
+        return VerificationFailure(self._no_match())
+
+
+@dataclass(frozen=True)
+class SignatureReport(_LayerReport[CheckedSignature]):
+    """All `.sig` layers of one image; passes when one verifies (cosign semantics)."""
+
+    def _no_match(self) -> str:
         if not self.checked:
-            return VerificationFailure("no signatures found")
-        return VerificationFailure("no matching signatures: " + "\n ".join(self._failure_reasons()))
+            return "no signatures found"
+        return "no matching signatures: " + "\n ".join(self._failure_reasons())
 
     def entities(self) -> list[dict[str, Any]]:
         """`image.signatures` of the policy input: the verified signatures."""
@@ -548,14 +554,9 @@ class SignatureReport(_LayerReport[CheckedSignature]):
 class AttestationReport(_LayerReport[CheckedAttestation]):
     """All `.att` layers of one image; passes when one verifies (cosign semantics)."""
 
-    @property
-    def result(self) -> VerificationResult:
-        if self.error:
-            return VerificationFailure(self.error)
-        if self.verified:
-            return VerificationSuccess()
+    def _no_match(self) -> str:
         reasons = "\n ".join(self._failure_reasons()) or "no attestations found"
-        return VerificationFailure("no matching attestations: " + reasons)
+        return "no matching attestations: " + reasons
 
     @property
     def syntax_result(self) -> VerificationResult:
