@@ -466,25 +466,7 @@ def reconcile_snapshot(
     conds = conditions_of(snapshot)
     new = list(conds)
     passed = False
-    if required_total == 0:
-        new = set_condition(
-            new,
-            c.CONDITION_INTEGRATION_STATUS,
-            True,
-            "Finished",
-            "Snapshot integration status finished",
-            now,
-        )
-        new = set_condition(
-            new,
-            c.CONDITION_TEST_SUCCEEDED,
-            True,
-            "Passed",
-            "No required IntegrationTestScenarios found, skipped testing",
-            now,
-        )
-        passed = True
-    elif required_done < required_total:
+    if required_done < required_total:
         new = set_condition(
             new,
             c.CONDITION_INTEGRATION_STATUS,
@@ -493,7 +475,7 @@ def reconcile_snapshot(
             f"{required_done} of {required_total} required tests finished",
             now,
         )
-    else:
+    else:  # every required test finished (or there is none)
         new = set_condition(
             new,
             c.CONDITION_INTEGRATION_STATUS,
@@ -502,25 +484,16 @@ def reconcile_snapshot(
             "Snapshot integration status finished",
             now,
         )
-        if required_failed:
-            new = set_condition(
-                new,
-                c.CONDITION_TEST_SUCCEEDED,
-                False,
-                "Failed",
-                f"{required_failed} of {required_total} required tests failed",
-                now,
-            )
+        passed = not required_failed
+        if required_total == 0:
+            message = "No required IntegrationTestScenarios found, skipped testing"
+        elif required_failed:
+            message = f"{required_failed} of {required_total} required tests failed"
         else:
-            new = set_condition(
-                new,
-                c.CONDITION_TEST_SUCCEEDED,
-                True,
-                "Passed",
-                "All required integration tests passed",
-                now,
-            )
-            passed = True
+            message = "All required integration tests passed"
+        new = set_condition(
+            new, c.CONDITION_TEST_SUCCEEDED, passed, "Passed" if passed else "Failed", message, now
+        )
 
     if passed and is_push_event(labels, c.PAC_COPY_PREFIX):
         auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
