@@ -39,6 +39,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from konflux.engine.digests import sha256_digest
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.auth import (
     Challenge,
@@ -62,10 +63,6 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 5 * 1024 * 1024
 _MAX_REDIRECTS = 5
 _CACHE_ITEM_LIMIT = 16 * 1024 * 1024
-
-
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ names them).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import tarfile
@@ -39,7 +38,7 @@ def tar_layer(files: Mapping[str, bytes]) -> tuple[bytes, str]:
     uncompressed = raw.getvalue()
     # mtime=0 keeps the gzip header, and so the digest, reproducible.
     compressed = gzip.compress(uncompressed, mtime=0)
-    return compressed, "sha256:" + hashlib.sha256(uncompressed).hexdigest()
+    return compressed, sha256_digest(uncompressed)
 
 
 def canonical_json(value: Any) -> bytes:

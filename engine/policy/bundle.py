@@ -12,7 +12,6 @@ Test files (`*_test.rego`) stay out: a bundle carries what evaluates.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import io
 import json
 import re
@@ -21,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from konflux.engine.digests import sha256_digest
 from konflux.engine.errors import PolicyLoadError
 from konflux.engine.policy.files import DATA_SUFFIXES
 
@@ -41,7 +41,7 @@ class BundleFile:
 
     @property
     def digest(self) -> str:
-        return "sha256:" + hashlib.sha256(self.content).hexdigest()
+        return sha256_digest(self.content)
 
 
 def collect(directory: str | Path) -> list[BundleFile]:
@@ -102,7 +102,7 @@ def oci_manifest(files: list[BundleFile], config: bytes, revision: str) -> dict[
         "mediaType": OCI_MANIFEST,
         "config": {
             "mediaType": CONFIG_MEDIA_TYPE,
-            "digest": "sha256:" + hashlib.sha256(config).hexdigest(),
+            "digest": sha256_digest(config),
             "size": len(config),
         },
         "layers": [

@@ -18,11 +18,12 @@ This module is pure: manifests in, layer descriptions out, and back.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from konflux.engine.digests import sha256_digest
 
 from .errors import PayloadError
 
@@ -54,10 +55,6 @@ SBOM_SUFFIX = "sbom"
 
 # cosign refuses signature images with more layers (pkg/oci/mutate: maxLayers).
 MAX_LAYERS = 1000
-
-
-def sha256_digest(data: bytes) -> str:
-    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def triangulation_tag(digest: str, suffix: str) -> str:

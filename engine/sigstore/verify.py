@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +31,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from konflux.engine.digests import sha256_digest
 from konflux.engine.errors import KonfluxError
 from konflux.engine.oci import ImageReference, NotFoundError
 
@@ -334,7 +334,7 @@ def _establish(
 
 
 def _content_problem(layer: layout.CosignLayer, content: bytes) -> str | None:
-    actual = "sha256:" + hashlib.sha256(content).hexdigest()
+    actual = sha256_digest(content)
     if layer.digest != actual:
         return (
             f"layer {layer.digest} content does not match its digest (got {actual}, "
