@@ -212,7 +212,7 @@ class AdmissionEngine:
     runs, so evaluations overlap the event loop's HTTP work.
     """
 
-    def __init__(self, bundle: Bundle, *, workers: int = 4, timeout: float = 5.0):
+    def __init__(self, bundle: Bundle, *, workers: int = 2, timeout: float = 5.0):
         self.bundle = bundle
         self.workers = max(1, workers)
         self.timeout = timeout

@@ -165,6 +165,10 @@ class KubeReader:
                 return resp.status, text
             return resp.status, body
 
+    def _kept(self, obj: Any) -> Any:
+        """`obj` as the rules get it: without managedFields unless they read them."""
+        return obj if self.managed_fields else without_managed_fields(obj)
+
     def cached(self, path: str) -> dict[str, Any] | None:
         """The cached answer for `path` if it is still fresh."""
         cached = self._cache.get(path)
@@ -191,11 +195,9 @@ class KubeReader:
         elif listing:
             items = body.get("items")
             items = items if isinstance(items, list) else []
-            result = {"items": items if self.managed_fields
-                      else [without_managed_fields(item) for item in items]}
+            result = {"items": [self._kept(item) for item in items]}
         else:
-            result = {"found": True,
-                      "object": body if self.managed_fields else without_managed_fields(body)}
+            result = {"found": True, "object": self._kept(body)}
         self._cache[path] = (time.monotonic() + self.ttl, result)
         self._cache.move_to_end(path)
         while len(self._cache) > self.max_entries:
