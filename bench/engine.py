@@ -16,7 +16,7 @@ Timed, per evaluation of that input:
                query plus ec post-processing (metadata, selection, successes,
                severity, depends_on trimming, sorting).
   same-query   the evaluator's own engine running the very query ours runs
-               (`x = data.konflux_eval.results`; same rewritten modules, same
+               (`x = data.konflux_prepared.results`; same rewritten modules, same
                data, `konflux.selected` builtin): ours minus the Python around it.
   raw-agg      a plain opa_bindings.OpaEngine with the original (not rewritten)
                modules and the same data, evaluating an aggregate module without
@@ -47,6 +47,7 @@ import yaml
 from opa_bindings import OpaEngine
 
 from konflux.engine import PolicyEvaluator, Settings, load_policy
+from konflux.engine.prepared import AGGREGATE_PATH, RESULTS
 
 KINDS = [f"kind{i:02d}" for i in range(20)]
 GOAL_RATIO = 1.3
@@ -194,10 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         setup_s = time.perf_counter() - t0
         try:
             source = evaluator.sources[0]
-            engine = source.evaluator._engine
+            # The pool's one engine (workers=1). This thread is its only user, so its raw
+            # OPA engine can be driven directly once the borrow has ended.
+            with source.prepared.borrow() as backend:
+                pass
+            engine = backend._engine
 
             ours_ms, ours_samples, outcome = timed(lambda: evaluator.evaluate(doc), args.iterations)
-            query = "x = data.konflux_eval.results"  # what OpaEvaluator.evaluate runs
+            query = f"x = data.{RESULTS}"  # what the core runs (no selection: all packages)
             same_ms, same_samples, rows = timed(
                 lambda: engine.eval_query(query, doc), args.iterations
             )
@@ -206,8 +211,8 @@ def main(argv: list[str] | None = None) -> int:
             # Plain engine: original modules, same data, aggregate without the selection guard.
             raw = OpaEngine()
             raw.print_handler = lambda *_: None
-            for path, src in source.evaluator.modules.items():
-                if path != "konflux/eval.rego":
+            for path, src in backend.modules.items():
+                if path != AGGREGATE_PATH:
                     raw.add_policy(path, src)
             for d in source.files.data:
                 raw.add_data(d.value, d.mount)

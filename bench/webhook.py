@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import multiprocessing
 import os
@@ -46,6 +47,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -55,8 +57,11 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2  # `konflux webhook serve --workers` default
 NAMESPACE = "tenant"
-FIXED = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-         "response": {"uid": "x", "allowed": True}}
+FIXED = {
+    "apiVersion": "admission.k8s.io/v1",
+    "kind": "AdmissionReview",
+    "response": {"uid": "x", "allowed": True},
+}
 
 
 def _deployed_env(name: str) -> str:
@@ -82,35 +87,75 @@ def _review(i: int) -> bytes:
     name = f"web-{i % 50}"
     gvk = {"group": "appstudio.redhat.com", "version": "v1alpha1", "kind": "Component"}
     gvr = {"group": "appstudio.redhat.com", "version": "v1alpha1", "resource": "components"}
-    spec = {"componentName": "web", "application": "app",
-            "source": {"git": {"url": "https://github.com/org/web", "revision": "main",
-                               "context": "./"}}}
-    obj = {"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Component",
-           "metadata": {
-               "name": name, "namespace": NAMESPACE, "uid": f"3f1c0a52-{i:08d}",
-               "generation": 1, "creationTimestamp": "2026-11-25T12:00:00Z",
-               "managedFields": [{
-                   "manager": "kubectl-client-side-apply", "operation": "Update",
-                   "apiVersion": "appstudio.redhat.com/v1alpha1",
-                   "time": "2026-11-25T12:00:00Z", "fieldsType": "FieldsV1",
-                   "fieldsV1": {"f:spec": {".": {}, "f:application": {}, "f:componentName": {},
-                                           "f:source": {".": {}, "f:git": {
-                                               ".": {}, "f:context": {}, "f:revision": {},
-                                               "f:url": {}}}}}}]},
-           "spec": spec}
-    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                       "request": {
-                           "uid": f"705ab4f5-6393-11e8-b7cc-{i:012d}", "kind": gvk,
-                           "resource": gvr, "requestKind": gvk, "requestResource": gvr,
-                           "name": name, "namespace": NAMESPACE, "operation": "CREATE",
-                           "userInfo": {"username": "alice@example.com",
-                                        "uid": "6b1e2f0c-0000-4000-8000-000000000001",
-                                        "groups": ["konflux-tenant-admins",
-                                                   "system:authenticated"]},
-                           "object": obj, "oldObject": None, "dryRun": False,
-                           "options": {"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1",
-                                       "fieldManager": "kubectl-client-side-apply",
-                                       "fieldValidation": "Strict"}}}).encode()
+    spec = {
+        "componentName": "web",
+        "application": "app",
+        "source": {
+            "git": {"url": "https://github.com/org/web", "revision": "main", "context": "./"}
+        },
+    }
+    obj = {
+        "apiVersion": "appstudio.redhat.com/v1alpha1",
+        "kind": "Component",
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "uid": f"3f1c0a52-{i:08d}",
+            "generation": 1,
+            "creationTimestamp": "2026-11-25T12:00:00Z",
+            "managedFields": [
+                {
+                    "manager": "kubectl-client-side-apply",
+                    "operation": "Update",
+                    "apiVersion": "appstudio.redhat.com/v1alpha1",
+                    "time": "2026-11-25T12:00:00Z",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {
+                        "f:spec": {
+                            ".": {},
+                            "f:application": {},
+                            "f:componentName": {},
+                            "f:source": {
+                                ".": {},
+                                "f:git": {".": {}, "f:context": {}, "f:revision": {}, "f:url": {}},
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+        "spec": spec,
+    }
+    return json.dumps(
+        {
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": f"705ab4f5-6393-11e8-b7cc-{i:012d}",
+                "kind": gvk,
+                "resource": gvr,
+                "requestKind": gvk,
+                "requestResource": gvr,
+                "name": name,
+                "namespace": NAMESPACE,
+                "operation": "CREATE",
+                "userInfo": {
+                    "username": "alice@example.com",
+                    "uid": "6b1e2f0c-0000-4000-8000-000000000001",
+                    "groups": ["konflux-tenant-admins", "system:authenticated"],
+                },
+                "object": obj,
+                "oldObject": None,
+                "dryRun": False,
+                "options": {
+                    "kind": "CreateOptions",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "fieldManager": "kubectl-client-side-apply",
+                    "fieldValidation": "Strict",
+                },
+            },
+        }
+    ).encode()
 
 
 def _bare(cert: str, key: str, port: int) -> None:
@@ -118,22 +163,60 @@ def _bare(cert: str, key: str, port: int) -> None:
         await request.read()
         return web.json_response(FIXED)
 
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
     app = web.Application()
     app.router.add_post("/validate-component", handle)
-    web.run_app(app, host="127.0.0.1", port=port, ssl_context=context, print=None,
-                access_log=None)
+    web.run_app(
+        app,
+        host="127.0.0.1",
+        port=port,
+        ssl_context=_server_context(cert, key),
+        print=None,
+        access_log=None,
+    )
 
 
-def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
-             log: str, evaluate: bool = True) -> None:
-    """The service; with `evaluate=False` every request is allowed without the engine (the
-    `no-eval` decomposition: all the service's own work except the policy evaluation)."""
+def _server_context(cert: str, key: str) -> ssl.SSLContext:
+    """The webhook's own TLS settings, so every server pays the same for TLS."""
+    from konflux.webhooks.tls import server_context
+
+    return server_context(Path(cert), Path(key))
+
+
+@contextlib.asynccontextmanager
+async def _cluster(kubeconfig: str) -> AsyncIterator[None]:
+    """A kmock API server holding the Application the requests name; its kubeconfig written."""
     import kmock
     import yaml
 
+    async with kmock.KubernetesEmulator() as k8s, kmock.Server(k8s) as srv:
+        for plural in ("applications", "components"):
+            k8s.resources[f"appstudio.redhat.com/v1alpha1/{plural}"] = {}
+        await srv.client.post(
+            f"/apis/appstudio.redhat.com/v1alpha1/namespaces/{NAMESPACE}/applications",
+            json={
+                "apiVersion": "appstudio.redhat.com/v1alpha1",
+                "kind": "Application",
+                "metadata": {"name": "app", "namespace": NAMESPACE, "uid": "u1"},
+                "spec": {"displayName": "App"},
+            },
+        )
+        Path(kubeconfig).write_text(
+            yaml.safe_dump(
+                {
+                    "current-context": "k",
+                    "contexts": [{"name": "k", "context": {"cluster": "k"}}],
+                    "clusters": [{"name": "k", "cluster": {"server": str(srv.url).rstrip("/")}}],
+                }
+            )
+        )
+        yield
+
+
+def _webhook(
+    cert: str, key: str, port: int, workers: int, kubeconfig: str, log: str, evaluate: bool = True
+) -> None:
+    """The service; with `evaluate=False` every request is allowed without the engine (the
+    `no-eval` decomposition: all the service's own work except the policy evaluation)."""
     from konflux.webhooks import jsonlog
     from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
     from konflux.webhooks.server import WebhookConfig, WebhookService
@@ -147,20 +230,15 @@ def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
     jsonlog.configure()
 
     async def main() -> None:
-        async with kmock.KubernetesEmulator() as k8s, kmock.Server(k8s) as srv:
-            for plural in ("applications", "components"):
-                k8s.resources[f"appstudio.redhat.com/v1alpha1/{plural}"] = {}
-            await srv.client.post(
-                f"/apis/appstudio.redhat.com/v1alpha1/namespaces/{NAMESPACE}/applications",
-                json={"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Application",
-                      "metadata": {"name": "app", "namespace": NAMESPACE, "uid": "u1"},
-                      "spec": {"displayName": "App"}})
-            Path(kubeconfig).write_text(yaml.safe_dump({
-                "current-context": "k", "contexts": [{"name": "k", "context": {"cluster": "k"}}],
-                "clusters": [{"name": "k", "cluster": {"server": str(srv.url).rstrip("/")}}]}))
+        async with _cluster(kubeconfig):
             config = WebhookConfig(
-                tls_cert=Path(cert), tls_key=Path(key), host="127.0.0.1", port=port,
-                kubeconfig=kubeconfig, workers=workers)
+                tls_cert=Path(cert),
+                tls_key=Path(key),
+                host="127.0.0.1",
+                port=port,
+                kubeconfig=kubeconfig,
+                workers=workers,
+            )
             engine = None if evaluate else _NoEval(load_bundle(), workers=1)
             service = WebhookService(config, engine)
             await service.start()
@@ -169,29 +247,83 @@ def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
     asyncio.run(main())
 
 
+def _ceiling(cert: str, key: str, port: int, kubeconfig: str) -> None:
+    """The bare server plus the webhook's one evaluation, inline on the event loop.
+
+    The limit of this stack: the same HTTPS server as `bare`, and per request only
+    what evaluating needs. The body is parsed and shaped into the same input the
+    webhook evaluates, with the lookups the webhook's cache answers (read once, at
+    start, from the same kmock cluster), then the same prepared query runs on the
+    loop's thread and its decision is the answer. No thread hand-off, deadline,
+    logging or metrics: nothing bounds this evaluation, which is why it is a
+    ceiling and not a design.
+    """
+    from konflux.webhooks import kube
+    from konflux.webhooks.bundle import AdmissionEngine, decision_of, load_bundle
+    from konflux.webhooks.endpoints import ENDPOINTS
+    from konflux.webhooks.review import parse_review, response, rule_input
+
+    endpoint = ENDPOINTS["/validate-component"]
+    bundle = load_bundle()
+    engine = AdmissionEngine(bundle, workers=1)
+    engine.start()
+    assert engine.prepared is not None
+    prepared, select = engine.prepared, (endpoint.select_key,)
+
+    async def main() -> None:
+        async with _cluster(kubeconfig):
+            reader = kube.KubeReader(
+                kube.discover(kubeconfig), managed_fields=bundle.shape.managed_fields
+            )
+            lookups = await kube.gather(endpoint.lookups, parse_review(_review(0)), reader)
+            await reader.close()
+
+        async def handle(request: web.Request) -> web.Response:
+            review = parse_review(await request.read())
+            input = rule_input(review, lookups, bundle.shape)
+            decision = decision_of(prepared.evaluate(input, select).raise_errors())
+            return web.json_response(response(review["uid"], decision))
+
+        app = web.Application()
+        app.router.add_post("/validate-component", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(
+            runner, "127.0.0.1", port, ssl_context=_server_context(cert, key), backlog=512
+        ).start()
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
 def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors,
-            "p50_ms": round(statistics.median(latencies) * 1000, 3),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-                            * 1000, 3),
-            "rps": round(len(latencies) / elapsed, 1)}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": round(statistics.median(latencies) * 1000, 3),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 3),
+        "rps": round(len(latencies) / elapsed, 1),
+    }
 
 
 async def _post(session: aiohttp.ClientSession, url: str, i: int) -> bool:
     """Send review `i`; whether it was answered 200 and allowed."""
-    async with session.post(url, data=_review(i),
-                            headers={"Content-Type": "application/json"}) as resp:
+    async with session.post(
+        url, data=_review(i), headers={"Content-Type": "application/json"}
+    ) as resp:
         doc = await resp.json()
     return resp.status == 200 and doc["response"]["allowed"]
 
 
-async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
-                seconds: float) -> dict[str, Any]:
+async def _load(
+    url: str, context: ssl.SSLContext, concurrency: int, count: int, seconds: float
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(ssl=context, limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one(i: int) -> None:
             nonlocal errors
             started = time.perf_counter()
@@ -217,13 +349,13 @@ async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
     return _summary(latencies, errors, elapsed)
 
 
-async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float
-                 ) -> dict[str, Any]:
+async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float) -> dict[str, Any]:
     """Open loop: request i leaves at i/rate s, whatever the answers; latency counts from then."""
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(ssl=context, limit=256)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one(i: int, due: float) -> None:
             nonlocal errors
             ok = await _post(session, url, i)
@@ -250,8 +382,9 @@ def _wait(port: int, context: ssl.SSLContext, path: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{port}{path}", context=context,
-                                        timeout=2) as resp:
+            with urllib.request.urlopen(
+                f"https://127.0.0.1:{port}{path}", context=context, timeout=2
+            ) as resp:
                 if resp.status in (200, 405):
                     return
         except Exception as exc:
@@ -266,11 +399,24 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", default="1,8,32")
-    parser.add_argument("--rate", type=float, default=300.0,
-                        help="open-loop arrival rate for the latency goal (requests/s)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="open-loop arrival rate for the latency goal (requests/s)",
+    )
     parser.add_argument("--workers", type=int, default=WORKERS)
-    parser.add_argument("--decompose", action="store_true",
-                        help="also run the service with the evaluation left out (no-eval)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="closed-loop rounds over all servers; the median round is kept",
+    )
+    parser.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also run the service with the evaluation left out (no-eval)",
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
 
@@ -279,60 +425,112 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="konflux-bench-"))
     files = generate(tmp, ["127.0.0.1", "localhost"])
     context = ssl.create_default_context(cafile=str(files.ca_cert))
-    servers = ["webhook", "bare"] + (["no-eval"] if args.decompose else [])
+    servers = ["webhook", "ceiling", "bare"] + (["no-eval"] if args.decompose else [])
     ports = {name: _free_port() for name in servers}
     # A fresh interpreter (spawn) with the environment deploy/webhook gives the service: the
     # embedded Go runtime reads GOGC only when the process starts.
     os.environ.setdefault("GOGC", _deployed_env("GOGC"))
     spawn = multiprocessing.get_context("spawn")
+    cert, key = str(files.cert), str(files.key)
     procs = {
-        "webhook": spawn.Process(target=_webhook, daemon=True, args=(
-            str(files.cert), str(files.key), ports["webhook"], args.workers,
-            str(tmp / "kubeconfig"), str(tmp / "webhook.log"))),
-        "bare": spawn.Process(target=_bare, daemon=True, args=(
-            str(files.cert), str(files.key), ports["bare"])),
+        "webhook": spawn.Process(
+            target=_webhook,
+            daemon=True,
+            args=(
+                cert,
+                key,
+                ports["webhook"],
+                args.workers,
+                str(tmp / "kubeconfig"),
+                str(tmp / "webhook.log"),
+            ),
+        ),
+        "ceiling": spawn.Process(
+            target=_ceiling,
+            daemon=True,
+            args=(cert, key, ports["ceiling"], str(tmp / "kubeconfig-ceiling")),
+        ),
+        "bare": spawn.Process(target=_bare, daemon=True, args=(cert, key, ports["bare"])),
     }
     if args.decompose:
-        procs["no-eval"] = spawn.Process(target=_webhook, daemon=True, args=(
-            str(files.cert), str(files.key), ports["no-eval"], 1, str(tmp / "kubeconfig2"),
-            str(tmp / "no-eval.log"), False))
+        procs["no-eval"] = spawn.Process(
+            target=_webhook,
+            daemon=True,
+            args=(
+                cert,
+                key,
+                ports["no-eval"],
+                1,
+                str(tmp / "kubeconfig-no-eval"),
+                str(tmp / "no-eval.log"),
+                False,
+            ),
+        )
     for proc in procs.values():
         proc.start()
+    runs: dict[str, dict[int, list[dict[str, Any]]]] = {
+        n: {lv: [] for lv in levels} for n in servers
+    }
+    paced: dict[str, dict[str, Any]] = {}
     try:
         for name in servers:
-            _wait(ports[name], context, "/validate-component" if name == "bare" else "/readyz")
-        results: dict[str, dict[int, dict[str, Any]]] = {name: {} for name in servers}
-        paced: dict[str, dict[str, Any]] = {}
+            _wait(ports[name], context, "/readyz" if name == "webhook" else "/validate-component")
+        urls = {name: f"https://127.0.0.1:{ports[name]}/validate-component" for name in servers}
         for name in servers:
-            url = f"https://127.0.0.1:{ports[name]}/validate-component"
-            paced[name] = asyncio.run(_paced(url, context, args.rate, args.seconds))
+            paced[name] = asyncio.run(_paced(urls[name], context, args.rate, args.seconds))
+        # Side by side: every round runs each level on every server in turn, so a change in
+        # the machine's load during the run falls on all of them alike.
+        for _ in range(args.rounds):
             for level in levels:
-                results[name][level] = asyncio.run(
-                    _load(url, context, level, args.requests, args.seconds))
+                for name in servers:
+                    runs[name][level].append(
+                        asyncio.run(_load(urls[name], context, level, args.requests, args.seconds))
+                    )
     finally:
         for proc in procs.values():
             proc.terminate()
             proc.join(5)
+    # The round with the median throughput stands for each server and level.
+    results = {
+        name: {lv: sorted(rs, key=lambda r: r["rps"])[len(rs) // 2] for lv, rs in by_level.items()}
+        for name, by_level in runs.items()
+    }
     print(f"open loop at {args.rate:g} req/s for {args.seconds:g} s:")
     print(f"{'server':8} {'':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for name, r in paced.items():
-        print(f"{name:8} {'':>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-              f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else ""))
-    print("closed loop (as fast as answers come):")
+        print(
+            f"{name:8} {'':>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+            f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
+        )
+    print(f"closed loop (as fast as answers come), median of {args.rounds} round(s):")
     print(f"{'server':8} {'conc':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    ratios: dict[str, dict[int, float]] = {}
     for level in levels:
         for name in servers:
             r = results[name][level]
-            print(f"{name:8} {level:>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-                  f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else ""))
-        for name in servers[:1] + servers[2:]:
-            ratio = results[name][level]["rps"] / results["bare"][level]["rps"]
-            print(f"{'':8} {level:>4} {name}/bare throughput: {ratio:.0%}")
-    print(json.dumps({"workers": args.workers, "paced": paced,
-                      "results": {k: {str(lv): r for lv, r in v.items()}
-                                  for k, v in results.items()}}))
+            print(
+                f"{name:8} {level:>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+                f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
+            )
+        for name, base in [("webhook", "ceiling"), ("webhook", "bare"), ("ceiling", "bare")] + (
+            [("no-eval", "bare")] if args.decompose else []
+        ):
+            ratio = results[name][level]["rps"] / results[base][level]["rps"]
+            ratios.setdefault(f"{name}/{base}", {})[level] = round(ratio, 3)
+            print(f"{'':8} {level:>4} {name}/{base} throughput: {ratio:.0%}")
+    print(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "paced": paced,
+                "ratios": ratios,
+                "results": {k: {str(lv): r for lv, r in v.items()} for k, v in results.items()},
+            }
+        )
+    )
     if any(r["errors"] for v in results.values() for r in v.values()) or any(
-            r["errors"] for r in paced.values()):
+        r["errors"] for r in paced.values()
+    ):
         sys.exit(1)
 
 

@@ -1,16 +1,19 @@
 """Evaluating a policy against targets with `ec`'s semantics.
 
 For each policy source: load its modules and data, evaluate the `deny`/`warn`
-rules of every result package in one prepared query, then post-process as
+rules of every result package through the evaluation core (one prepared
+query, a package's error blamed on that package alone), then post-process as
 `ec` does — rule metadata, include/exclude selection, severity and
 `effective_on`, successes for silent rules, unmatched includes, `depends_on`
 trimming, and the exclusion hint on failures.
+
+A `PolicyEvaluator` is safe to share between threads: each source's
+`PreparedPolicy` lends every evaluation its own engine (up to `workers`).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -18,16 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from konflux.engine.errors import EvaluationError, NoResultsError
-from konflux.engine.evaluator.capabilities import check_allowed
-from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.sources import load_source
 from konflux.engine.policy.spec import Policy, Source
+from konflux.engine.prepared import PreparedPolicy, rule_entries
 from konflux.engine.report import Outcome, Result
 from konflux.engine.rules import RESULT_RULES, Rule, result_packages, rules_of
 from konflux.engine.selection import RuleSelector, matchers
 
-AGGREGATE_PACKAGE = "konflux_eval"
-AGGREGATE_PATH = "konflux/eval.rego"
 EFFECTIVE_ON_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 EFFECTIVE_ON_RELEVANCE = timedelta(days=90)
 FILTER_TYPES = ("include-exclude", "ec-policy")
@@ -80,19 +80,6 @@ def parse_effective_time(value: str | None, *, allow_past: bool = True) -> datet
     return parsed
 
 
-def aggregate_module(packages: list[str], defined: dict[str, set[str]]) -> str:
-    """One rule per (package, kind): a single prepared query evaluates any selection of them."""
-    rules = []
-    for pkg in packages:
-        for kind in RESULT_RULES:
-            if kind in defined.get(pkg, set()):
-                rules.append(
-                    f"results contains [{json.dumps(pkg)}, {json.dumps(kind)}, r] if {{\n"
-                    f"\tkonflux.selected({json.dumps(pkg)})\n\tsome r in data.{pkg}.{kind}\n}}\n"
-                )
-    return f"package {AGGREGATE_PACKAGE}\n\nimport rego.v1\n\n" + "\n".join(rules)
-
-
 def _to_result(raw: Any) -> Result:
     if isinstance(raw, dict):
         meta = {k: v for k, v in raw.items() if k not in ("msg", "outputs")}
@@ -113,9 +100,9 @@ def _rule_at(rules: dict[str, Rule], location: str | None) -> Rule | None:
 
 
 class SourceEvaluator:
-    """One policy source, loaded into its own evaluator (its data differs from other sources')."""
+    """One policy source, prepared on its own (its data differs from other sources')."""
 
-    def __init__(self, policy: Policy, source: Source, settings: Settings):
+    def __init__(self, policy: Policy, source: Source, settings: Settings, *, workers: int = 1):
         self.policy, self.source, self.settings = policy, source, settings
         loaded = load_source(
             source.policy, source.data, settings.workdir, policy_key=settings.policy_key
@@ -129,19 +116,14 @@ class SourceEvaluator:
         self.selector = RuleSelector.for_source(
             source, settings.effective_time, policy.spec.get("configuration")
         )
-        self.evaluator = OpaEvaluator()
-        for name, fn in settings.builtins.items():
-            self.evaluator.registry.replace(name, fn)
-        for module in files.modules:
-            check_allowed(module.path, module.source)
-            self.evaluator.add_module(module.path, module.source)
-        for doc in files.data:
-            self.evaluator.add_data(doc.value, doc.mount)
-        self.evaluator.add_data(self._config_data())
-        defined: dict[str, set[str]] = {}
-        for module in files.modules:
-            defined.setdefault(module.package, set()).update(module.rule_names())
-        self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.packages, defined))
+        # One entry per (package, deny|warn); selecting a package answers both.
+        self.prepared = PreparedPolicy(
+            files,
+            rule_entries(files.modules, RESULT_RULES, packages=self.packages),
+            data=self._config_data(),
+            builtins=settings.builtins,
+            size=workers,
+        )
 
     def _target_intentions(self) -> list[str]:
         value = self.source.rule_data.get("pipeline_intention")
@@ -208,23 +190,9 @@ class SourceEvaluator:
         self, input: Any, packages: list[str]
     ) -> tuple[list[tuple[str, str, Any]], dict[str, Result]]:
         """All (package, kind, result) triples; a package whose query errors yields a failure."""
-        try:
-            value = self.evaluator.evaluate(
-                f"{AGGREGATE_PACKAGE}.results", input, select=set(packages)
-            ).value
-            return [tuple(v) for v in value or []], {}
-        except EvaluationError:
-            pass  # find the package(s) at fault, evaluate the rest alone
-        triples: list[tuple[str, str, Any]] = []
-        errors: dict[str, Result] = {}
-        for pkg in packages:
-            try:
-                value = self.evaluator.evaluate(
-                    f"{AGGREGATE_PACKAGE}.results", input, select={pkg}
-                ).value
-                triples += [tuple(v) for v in value or []]
-            except EvaluationError as exc:
-                errors[pkg] = self._error_result(pkg, exc)
+        answer = self.prepared.evaluate(input, packages)
+        triples = [(entry.package, entry.rule, value) for entry, value in answer.results]
+        errors = {pkg: self._error_result(pkg, exc) for pkg, exc in answer.errors.items()}
         return triples, errors
 
     def _error_result(self, pkg: str, exc: EvaluationError) -> Result:
@@ -241,7 +209,6 @@ class SourceEvaluator:
         self, input: Any, *, image_ref: str = "", component: str = ""
     ) -> tuple[Outcome, set[str]]:
         """Outcome for one target, and the include criteria no result matched."""
-        self.evaluator.registry.new_run()
         at = self.settings.effective_time
         packages = self._selected_packages(image_ref, component)
         triples, errors = self._raw_results(input, packages)
@@ -304,7 +271,7 @@ class SourceEvaluator:
         return successes
 
     def close(self) -> None:
-        self.evaluator.close()
+        self.prepared.close()
 
 
 def _add_rule_metadata(result: Result, rule: Rule, at: datetime) -> None:
@@ -385,15 +352,19 @@ def _trim(outcome: Outcome) -> None:
 
 
 class PolicyEvaluator:
-    """A whole EnterpriseContractPolicy, ready to evaluate any number of targets."""
+    """A whole EnterpriseContractPolicy, ready to evaluate any number of targets.
 
-    def __init__(self, policy: Policy, settings: Settings | None = None):
+    `evaluate` may be called from up to `workers` threads at once, each evaluation on
+    engines of its own; more threads wait for one to be free.
+    """
+
+    def __init__(self, policy: Policy, settings: Settings | None = None, *, workers: int = 1):
         self.policy = policy
         self.settings = settings or Settings()
         self.sources: list[SourceEvaluator] = []
         try:
             for source in policy.sources:
-                self.sources.append(SourceEvaluator(policy, source, self.settings))
+                self.sources.append(SourceEvaluator(policy, source, self.settings, workers=workers))
         except Exception:
             self.close()
             raise

@@ -1,31 +1,25 @@
-"""`policy test`: `opa test` semantics over the embedded evaluator.
+"""`policy test`: `opa test` semantics over the evaluation core.
 
-Every `test_*` rule is a test; it passes when it evaluates to `true`.
-Preparing a query recompiles all modules, so instead of one query per test we
-generate one aggregate module whose rules each evaluate one test, guarded by
-`konflux.selected("<package>\\t<test>")`. A single prepared query then runs a
-whole package (select = package) or one test (select = package\\ttest): the
-per-test fallback, used only for a package whose query errors and to capture
-the `print` output of a failing test, costs no extra compilation.
+Every `test_*` rule is a test; it passes when it evaluates to `true`. Each
+test is one entry of a `PreparedPolicy` (its value, keyed
+`<package>\\t<test>`), so one prepared query runs a whole package (its
+tests selected together) or one test, with no extra compilation: the core
+evaluates a package whose query errors test by test, and a failing test is
+run again alone to capture its `print` output. The modules pass the same
+capability check as for evaluation.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from konflux.engine.errors import EvaluationError
-from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles, load_paths
-
-AGGREGATE_PACKAGE = "konflux_tests"
-AGGREGATE_PATH = "konflux/tests.rego"
-GENERATED_PATHS = {AGGREGATE_PATH, "konflux/lenient.rego"}
+from konflux.engine.prepared import Answer, Entry, PreparedPolicy
 
 
 @dataclass(frozen=True)
@@ -41,8 +35,12 @@ class TestCase:
         return f"{self.package}\t{self.name}"
 
     @property
+    def ref(self) -> str:
+        return f"{self.package}.{self.name}"
+
+    @property
     def full_name(self) -> str:
-        return f"data.{self.package}.{self.name}"
+        return f"data.{self.ref}"
 
 
 @dataclass
@@ -87,28 +85,17 @@ def discover(files: PolicyFiles, run: str | None = None) -> list[TestCase]:
     return cases
 
 
-def aggregate_module(cases: Iterable[TestCase]) -> str:
-    rules = [
-        f"results contains r if {{\n\tkonflux.selected({json.dumps(c.key)})\n"
-        f"\tr := [{json.dumps(c.key)}, data.{c.package}.{c.name}]\n}}\n"
-        for c in cases
-        if not c.skip
-    ]
-    return f"package {AGGREGATE_PACKAGE}\n\nimport rego.v1\n\n" + "\n".join(rules)
-
-
 class PolicyTester:
-    """Runs the tests of a set of policy files on one evaluator."""
+    """Runs the tests of a set of policy files on one prepared policy."""
 
     def __init__(self, files: PolicyFiles, *, run: str | None = None):
         self.files = files
         self.cases = discover(files, run)
-        self.evaluator = OpaEvaluator()
-        for module in files.modules:
-            self.evaluator.add_module(module.path, module.source)
-        for doc in files.data:
-            self.evaluator.add_data(doc.value, doc.mount)
-        self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.cases))
+        self.prepared = PreparedPolicy(
+            files,
+            [Entry(c.ref, c.key, whole=True) for c in self.cases if not c.skip],
+            name="policy-test",
+        )
 
     def run(
         self, *, coverage: bool = False, progress: Callable[[int], None] | None = None
@@ -119,64 +106,54 @@ class PolicyTester:
             by_package.setdefault(case.package, []).append(case)
         results: list[TestResult] = []
         cover = CoverageMerger() if coverage else None
-        for package, cases in by_package.items():
-            results.extend(self._run_package(package, cases, cover))
+        for cases in by_package.values():
+            results.extend(self._run_package(cases, cover))
             if progress:
                 progress(len(cases))
         report = TestReport(results, duration_s=time.monotonic() - start)
         if cover:
-            report.coverage = cover.report(GENERATED_PATHS)
+            report.coverage = cover.report(set(self.prepared.generated_paths))
         return report
 
-    def _evaluate(self, select: set[str], cover: CoverageMerger | None) -> dict[str, Any]:
-        # An erroring run reports no prints (never those of the previous run).
-        self._last_prints: list[tuple[str, str]] = []
-        result = self.evaluator.evaluate(
-            f"{AGGREGATE_PACKAGE}.results", select=select, coverage=cover is not None
-        )
-        if cover and result.coverage:
-            cover.add(result.coverage)
-        self._last_prints = result.prints
-        return {key: value for key, value in (result.value or [])}
+    def _evaluate(self, keys: set[str], cover: CoverageMerger | None) -> Answer:
+        answer = self.prepared.evaluate(None, keys, coverage=cover is not None)
+        if cover:
+            for report in answer.coverage:
+                cover.add(report)
+        return answer
 
-    def _run_package(
-        self, package: str, cases: list[TestCase], cover: CoverageMerger | None
-    ) -> list[TestResult]:
+    def _run_package(self, cases: list[TestCase], cover: CoverageMerger | None) -> list[TestResult]:
         runnable = [c for c in cases if not c.skip]
         skipped = [TestResult(c, "SKIP") for c in cases if c.skip]
         t0 = time.monotonic_ns()
-        try:
-            values = self._evaluate({c.key for c in runnable}, cover)
-        except EvaluationError:
-            return skipped + [self._run_one(c, cover) for c in runnable]
+        # One evaluation for the package; the core runs it test by test if it errors.
+        answer = self._evaluate({c.key for c in runnable}, cover)
         share = (time.monotonic_ns() - t0) // max(len(runnable), 1)
+        values = {entry.key: value for entry, value in answer.results}
         results = []
         for case in runnable:
-            if values.get(case.key) is True:
+            if case.key in answer.errors:
+                results.append(
+                    TestResult(case, "ERROR", error=str(answer.errors[case.key]), duration_ns=share)
+                )
+            elif values.get(case.key) is True:
                 results.append(TestResult(case, "PASS", duration_ns=share))
             else:
-                results.append(self._run_one(case, None))  # again alone, for its prints
+                results.append(self._run_one(case))  # again alone, for its prints
         return skipped + results
 
-    def _run_one(self, case: TestCase, cover: CoverageMerger | None) -> TestResult:
+    def _run_one(self, case: TestCase) -> TestResult:
         t0 = time.monotonic_ns()
-        try:
-            values = self._evaluate({case.key}, cover)
-        except EvaluationError as exc:
-            return TestResult(
-                case,
-                "ERROR",
-                error=str(exc),
-                prints=self._last_prints,
-                duration_ns=time.monotonic_ns() - t0,
-            )
-        status = "PASS" if values.get(case.key) is True else "FAIL"
-        return TestResult(
-            case, status, prints=self._last_prints, duration_ns=time.monotonic_ns() - t0
-        )
+        answer = self._evaluate({case.key}, None)
+        took = time.monotonic_ns() - t0
+        if case.key in answer.errors:
+            return TestResult(case, "ERROR", error=str(answer.errors[case.key]), duration_ns=took)
+        value = answer.value(case.ref)
+        status = "PASS" if value is True else "FAIL"
+        return TestResult(case, status, prints=answer.prints, duration_ns=took)
 
     def close(self) -> None:
-        self.evaluator.close()
+        self.prepared.close()
 
 
 class CoverageMerger:

@@ -57,27 +57,24 @@ def validate_inputs(
     show_warnings: bool = True,
     progress: Callable[[], None] | None = None,
 ) -> Report:
-    """Evaluate every input; each worker owns its evaluators (one engine per worker)."""
+    """Evaluate every input on `workers` threads sharing one prepared policy."""
     workers = max(1, min(workers, len(inputs)))
-    chunks = [inputs[i::workers] for i in range(workers)]
+    evaluator = PolicyEvaluator(policy, settings, workers=workers)
 
-    def run(chunk: list[InputDocument]) -> list[TargetReport]:
-        evaluator = PolicyEvaluator(policy, settings)
-        try:
-            out = []
-            for doc in chunk:
-                out.append(TargetReport(doc.name, evaluator.evaluate(doc.value)))
-                if progress:
-                    progress()
-            return out
-        finally:
-            evaluator.close()
+    def run(doc: InputDocument) -> TargetReport:
+        target = TargetReport(doc.name, evaluator.evaluate(doc.value))
+        if progress:
+            progress()
+        return target
 
-    if workers == 1:
-        targets = run(inputs)
-    else:
-        with ThreadPoolExecutor(workers) as pool:
-            targets = [t for part in pool.map(run, chunks) for t in part]
+    try:
+        if workers == 1:
+            targets = [run(doc) for doc in inputs]
+        else:
+            with ThreadPoolExecutor(workers) as pool:
+                targets = list(pool.map(run, inputs))
+    finally:
+        evaluator.close()
     return Report(
         targets=targets,
         policy=policy.spec,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from support import codes
 
 from konflux.engine.evaluator import lenient
-from konflux.engine.evaluator.opa import OpaEvaluator
+from konflux.engine.policy.files import PolicyFiles
+from konflux.engine.policy.modules import parse_module
+from konflux.engine.prepared import Entry, PreparedPolicy
 
 LENIENT_REGO = {
     "lenient.rego": """
@@ -145,12 +147,13 @@ def test_rewrite_leaves_member_calls_alone() -> None:
 
 
 def _value(rego: str, input=None):
-    evaluator = OpaEvaluator()
+    """The whole `data.t` document, evaluated through the core as every caller does."""
+    module = parse_module("t.rego", "package t\n\nimport rego.v1\n\n" + rego)
+    prepared = PreparedPolicy(PolicyFiles([module]), [Entry("t", "t", whole=True)])
     try:
-        evaluator.add_module("t.rego", "package t\n\nimport rego.v1\n\n" + rego)
-        return evaluator.evaluate("t", input).value
+        return prepared.evaluate(input).raise_errors().value("t")
     finally:
-        evaluator.close()
+        prepared.close()
 
 
 def test_lenient_call_keeps_valid_results() -> None:

@@ -210,3 +210,42 @@ def test_cli_invalid_run_regex_is_usage_error(runner: CliRunner, suite: Path) ->
 def test_cli_json_format_summarizes(runner: CliRunner, suite: Path) -> None:
     result = runner.invoke(cli, ["policy", "test", str(suite), "--format", "json"])
     assert json.loads(result.stdout)["summary"] == {"pass": 2, "fail": 1, "error": 1, "skip": 1}
+
+
+def test_cli_refuses_a_forbidden_builtin_as_evaluation_does(
+    runner: CliRunner, tmp_path: Path
+) -> None:
+    # A rule that would ask a server at decision time: `validate input` refuses the policy, and
+    # `policy test` refuses the same files with the same message instead of letting tests pass.
+    directory = write_rego(
+        tmp_path / "net",
+        {
+            "net.rego": """
+        package net
+
+        import rego.v1
+
+        deny contains "down" if http.send({"method": "GET", "url": "https://x"}).status_code != 200
+    """,
+            "net_test.rego": """
+        package net_test
+
+        import rego.v1
+
+        import data.net
+
+        test_up if count(net.deny) == 0 with http.send as {"status_code": 200}
+    """,
+        },
+    )
+    policy = tmp_path / "policy.yaml"
+    policy.write_text(json.dumps({"sources": [{"policy": [str(directory)]}]}))
+    (tmp_path / "input.json").write_text("{}")
+    message = f"{directory / 'net.rego'}:5: the policy calls http.send, which is not available"
+    validated = runner.invoke(
+        cli, ["validate", "input", "--policy", str(policy), str(tmp_path / "input.json")]
+    )
+    tested = runner.invoke(cli, ["policy", "test", str(directory)])
+    assert validated.exit_code == tested.exit_code != 0
+    assert message in validated.stderr and message in tested.stderr
+    assert "PASS" not in tested.stdout

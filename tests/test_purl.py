@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from konflux.engine.evaluator.opa import OpaEvaluator
+from konflux.engine.policy.files import PolicyFiles
+from konflux.engine.policy.modules import parse_module
+from konflux.engine.prepared import Entry, PreparedPolicy
 
 MODULE = """
 package purl
@@ -21,14 +23,15 @@ parsed := ec.purl.parse(input)
 
 @pytest.fixture(scope="module")
 def evaluator():
-    ev = OpaEvaluator()
-    ev.add_module("purl.rego", MODULE)
-    yield ev
-    ev.close()
+    prepared = PreparedPolicy(
+        PolicyFiles([parse_module("purl.rego", MODULE)]), [Entry("purl", "purl", whole=True)]
+    )
+    yield prepared
+    prepared.close()
 
 
-def query(evaluator: OpaEvaluator, purl: Any) -> dict[str, Any]:
-    return evaluator.evaluate("purl", purl).value
+def query(evaluator: PreparedPolicy, purl: Any) -> dict[str, Any]:
+    return evaluator.evaluate(purl).raise_errors().value("purl")
 
 
 def test_is_valid_true_for_valid_purl(evaluator) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,8 +140,11 @@ def default_builtins() -> Iterable[Builtin]:
         yield Builtin(name, arity, _unavailable(name))
 
 
-def default_registry() -> BuiltinRegistry:
+def default_registry(overrides: Mapping[str, BuiltinFn] | None = None) -> BuiltinRegistry:
+    """Our builtins; `overrides` replace implementations by name (registry-backed `ec.oci.*`)."""
     registry = BuiltinRegistry()
     for builtin in default_builtins():
         registry.add(builtin)
+    for name, fn in (overrides or {}).items():
+        registry.replace(name, fn)
     return registry

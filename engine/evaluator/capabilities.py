@@ -3,8 +3,10 @@
 `ec` evaluates with strict capabilities that remove network access
 (`http.send`, `net.lookup_ip_addr`) and runtime introspection (`opa.runtime`),
 so a release decision cannot depend on what a remote server answers at that
-moment. We check the module source before compiling it; `policy test` does
-not apply this check, so tests may still mock these with `with`.
+moment. The evaluation core (`engine/prepared.py`) checks every module's
+source before compiling it, for evaluation and `policy test` alike: a policy
+that could not be evaluated cannot pass its tests either. Mocking with
+`with http.send as ...` is not a call, so tests of other rules may still use it.
 """
 
 from __future__ import annotations

@@ -201,7 +201,15 @@ def calls(source: str) -> list[tuple[str, int]]:
 
 
 class BuiltinValidity:
-    """Answers whether a builtin call would error, by evaluating it on a helper engine."""
+    """Answers whether a builtin call would error, by evaluating it on a helper engine.
+
+    The helper is a bare `BridgeEngine`, the one OPA engine built outside the
+    evaluation core, on purpose: it is part of this backend, not a policy
+    evaluation. It holds no modules, data or custom builtins, and runs one
+    builtin call per `TABLE` entry (a fixed, bounded set of query strings).
+    An `OpaEvaluator` would register this very validity builtin on itself and
+    rewrite the call it is meant to try.
+    """
 
     def __init__(self) -> None:
         self._engine = BridgeEngine()

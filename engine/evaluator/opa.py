@@ -1,15 +1,15 @@
-"""The default evaluator: OPA embedded in-process through `opa_bindings`.
+"""The default backend: OPA embedded in-process through `opa_bindings` (an `Evaluator`).
 
 Design constraints of the bridge, and how we meet them:
 - each distinct query string is prepared once and preparing recompiles every
   loaded module (~1 s for ~170 files): the query set is fixed — one query per
-  entry point — and callers narrow work with `select` (read by the
-  `konflux.selected` builtin from generated aggregate modules), not with new
-  query strings;
+  entry point — and the core narrows work with `select` (read by the
+  `konflux.selected` builtin from its generated aggregate module), not with
+  new query strings;
 - builtin errors abort the evaluation: modules are rewritten to lenient
   wrappers (see `lenient`), and what still errors is raised as a typed
   `EvaluationError` naming the location and the builtin;
-- evaluations on one engine are serialized: use one evaluator per worker.
+- evaluations on one engine are serialized: the core's pool holds several.
 """
 
 from __future__ import annotations
@@ -21,10 +21,8 @@ from typing import Any
 from konflux.engine.errors import EvaluationError, RegoError
 from konflux.engine.evaluator import lenient
 from konflux.engine.evaluator._bridge import BridgeEngine, OpaError
-from konflux.engine.evaluator.base import QueryResult
+from konflux.engine.evaluator.base import SELECTED_BUILTIN, QueryResult
 from konflux.engine.evaluator.builtins import Builtin, BuiltinRegistry, default_registry
-
-SELECTED_BUILTIN = "konflux.selected"
 
 _ERROR = re.compile(
     r"^(?P<code>[\w ]+?): (?:\d+ errors? occurred: )?(?:(?P<loc>[^\s]+?:\d+(?::\d+)?): )?"
@@ -50,7 +48,12 @@ def parse_error(exc: OpaError, *, compile_phase: bool = False) -> EvaluationErro
 
 
 class OpaEvaluator:
-    """One embedded OPA engine with our custom builtins and lenient builtin wrappers."""
+    """One embedded OPA engine with our custom builtins and lenient builtin wrappers.
+
+    Build it through the evaluation core (`PreparedPolicy`), which owns the
+    aggregate module, the capability check and the pool; `lenient_builtins`
+    off is only for measuring the rewrite (`bench/lenient.py`).
+    """
 
     def __init__(self, registry: BuiltinRegistry | None = None, *, lenient_builtins: bool = True):
         self.registry = registry or default_registry()
@@ -61,13 +64,15 @@ class OpaEvaluator:
         self._lenient = lenient_builtins
         self._validity: lenient.BuiltinValidity | None = None
         self.modules: dict[str, str] = {}
+        self.generated_paths: frozenset[str] = frozenset()
         for builtin in self.registry.builtins.values():
-            self.register_builtin(builtin)
+            self._register(builtin)
         self._engine.register_function(SELECTED_BUILTIN, self._is_selected, arity=1)
         if lenient_builtins:
             self._validity = lenient.BuiltinValidity()
             self._engine.register_function(lenient.VALIDITY_BUILTIN, self._validity, arity=2)
             self._add(lenient.MODULE_PATH, lenient.module_source())
+            self.generated_paths = frozenset({lenient.MODULE_PATH})
 
     def _is_selected(self, key: str) -> bool:
         return self._selected is None or key in self._selected
@@ -89,8 +94,7 @@ class OpaEvaluator:
         except OpaError as exc:
             raise RegoError(f"data conflict at {path or 'data'}: {exc.message}") from None
 
-    def register_builtin(self, builtin: Builtin) -> None:
-        self.registry.add(builtin)
+    def _register(self, builtin: Builtin) -> None:
         self._engine.register_function(
             builtin.name, self.registry.dispatcher(builtin.name), arity=builtin.arity
         )

@@ -5,7 +5,7 @@ Two phases, both bounded by `workers`:
    config, image signature verification, attestation verification, syntax
    check (all I/O through one registry client);
 2. evaluate — per component that got that far: the policy on the input `ec`
-   would build, on an evaluator owned by the worker thread.
+   would build, through one prepared policy whose engines the threads share.
 The effective time `attestation` (latest build finish over all attestations)
 is known only after phase 1, which is why evaluators are made in phase 2.
 Never pass on error: every check that could not complete is a violation.
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -251,17 +250,12 @@ class SnapshotValidator:
             when = attestation_time([s for g in gathered for s in g.statements])
             if when is not None:
                 settings = replace(settings, effective_time=when)
-        local = threading.local()
-        made: list[PolicyEvaluator] = []
-        lock = threading.Lock()
+        # One prepared policy for every evaluating thread, each evaluation on its own engine.
+        evaluator = PolicyEvaluator(self.policy, settings, workers=evaluators)
         spec = expanded.to_spec()
 
         def evaluate(g: Gathered) -> TargetReport:
-            if not hasattr(local, "evaluator"):
-                local.evaluator = PolicyEvaluator(self.policy, settings)
-                with lock:
-                    made.append(local.evaluator)
-            report = self._evaluate(g, local.evaluator, spec)
+            report = self._evaluate(g, evaluator, spec)
             if progress:
                 progress()
             return report
@@ -270,10 +264,9 @@ class SnapshotValidator:
             with ThreadPoolExecutor(evaluators) as pool:
                 targets = list(pool.map(evaluate, gathered))
             # As `ec`, the image report names the policy sources pinned to what was used.
-            policy_spec = made[0].pinned_spec() if made else self.policy.spec
+            policy_spec = evaluator.pinned_spec()
         finally:
-            for e in made:
-                e.close()
+            evaluator.close()
         return Report(
             targets=targets,
             policy=policy_spec,

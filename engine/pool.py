@@ -1,0 +1,236 @@
+"""A bounded pool of engines shared by threads, and batched evaluation for asyncio callers.
+
+One engine runs one evaluation at a time, so concurrency comes from several
+engines. Two ways in, over the same engines:
+
+- `borrow()`: the calling thread takes an idle engine (one is made when fewer
+  than `size` exist, else it waits) and gives it back afterwards. The CLI's
+  worker threads evaluate this way.
+- `submit(job)` from an event loop: the pool's own threads (`size` of them,
+  started on first use) take the next job together with every job already
+  waiting (up to `batch_max`), borrow an engine and run the batch in one go
+  (`run_batch`). The coroutine awaits a future the thread settles, so the loop
+  never blocks on an evaluation and a caller can stop waiting at its deadline.
+  A job whose caller stopped waiting before its batch started is skipped.
+
+The pool knows nothing about Rego: what a batch means is `run_batch`'s
+business (the evaluation core's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
+
+
+class Closable(Protocol):
+    def close(self) -> None: ...
+
+
+E = TypeVar("E", bound=Closable)
+J = TypeVar("J")
+R = TypeVar("R")
+# The outcome of each job of a batch: its result, or the exception its caller gets.
+BatchRunner = Callable[[E, Sequence[J]], Sequence["R | BaseException"]]
+
+
+class PoolClosed(RuntimeError):
+    """The pool was closed: no engine will evaluate this."""
+
+
+@dataclass(slots=True)
+class _Job(Generic[J, R]):
+    loop: asyncio.AbstractEventLoop
+    future: asyncio.Future[R]
+    item: J
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
+    """Runs on the caller's loop: hand each waiting coroutine its outcome."""
+    for future, outcome in outcomes:
+        if future.done():  # the caller stopped waiting (deadline) while the batch ran
+            continue
+        if isinstance(outcome, BaseException):
+            future.set_exception(outcome)
+        else:
+            future.set_result(outcome)
+
+
+class EnginePool(Generic[E, J, R]):
+    """Up to `size` engines made by `make`, lent to threads or driven by the pool's threads."""
+
+    def __init__(
+        self,
+        make: Callable[[], E],
+        size: int,
+        run_batch: BatchRunner[E, J, R] | None = None,
+        *,
+        batch_max: int = 16,
+        name: str = "engine",
+    ):
+        self._make = make
+        self.size = max(1, size)
+        self._run_batch = run_batch
+        self.batch_max = max(1, batch_max)
+        self._name = name
+        self._cond = threading.Condition()
+        self._idle: list[E] = []
+        self._made = 0
+        self._closed = False
+        self._jobs: queue.SimpleQueue[_Job[J, R] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+
+    # -- lending -----------------------------------------------------------------------------
+
+    def adopt(self, engine: E) -> None:
+        """Add an engine made elsewhere (the first one, built eagerly to surface load errors)."""
+        with self._cond:
+            self._made += 1
+            self._idle.append(engine)
+            self._cond.notify()
+
+    @contextlib.contextmanager
+    def borrow(self) -> Iterator[E]:
+        """An engine for the calling thread alone, until the block ends."""
+        engine = self._acquire()
+        try:
+            yield engine
+        finally:
+            self._release(engine)
+
+    def _acquire(self) -> E:
+        with self._cond:
+            while not self._idle and self._made >= self.size and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                raise PoolClosed(f"the {self._name} pool is closed")
+            if self._idle:
+                return self._idle.pop()  # the most recently used: its caches are warm
+            self._made += 1
+        try:
+            return self._make()
+        except BaseException:
+            with self._cond:
+                self._made -= 1
+                self._cond.notify()
+            raise
+
+    def _release(self, engine: E) -> None:
+        with self._cond:
+            if not self._closed:
+                self._idle.append(engine)
+                self._cond.notify()
+                return
+            self._made -= 1
+        engine.close()
+
+    def warm(self, prepare: Callable[[E], None]) -> None:
+        """Make every engine and run `prepare` on each, in parallel (compiling is slow)."""
+        held: list[E] = []
+        errors: list[BaseException] = []
+
+        def one() -> None:
+            try:
+                engine = self._acquire()
+                held.append(engine)  # list.append is atomic; nothing is given back until all end
+                prepare(engine)
+            except BaseException as exc:  # raised below, in the caller's thread
+                errors.append(exc)
+
+        threads = [
+            threading.Thread(target=one, name=f"{self._name}-warm-{n}") for n in range(self.size)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for engine in held:
+            self._release(engine)
+        if errors:
+            raise errors[0]
+
+    # -- batched evaluation for asyncio callers ----------------------------------------------
+
+    def submit(self, item: J) -> asyncio.Future[R]:
+        """Queue `item` for the pool's threads; await the returned future (on this loop)."""
+        if self._run_batch is None:
+            raise TypeError(f"the {self._name} pool was built without a batch runner")
+        if self._closed:
+            raise PoolClosed(f"the {self._name} pool is closed")
+        if len(self._threads) < self.size:
+            self._start_threads()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[R] = loop.create_future()
+        self._jobs.put(_Job(loop, future, item))
+        return future
+
+    def _start_threads(self) -> None:
+        with self._cond:
+            while len(self._threads) < self.size:
+                thread = threading.Thread(
+                    target=self._work, daemon=True, name=f"{self._name}-{len(self._threads)}"
+                )
+                thread.start()
+                self._threads.append(thread)
+
+    def _work(self) -> None:
+        assert self._run_batch is not None
+        while (jobs := self._take()) is not None:
+            items = [job.item for job in jobs]
+            try:
+                with self.borrow() as engine:
+                    outcomes: Sequence[Any] = self._run_batch(engine, items)
+            except BaseException as exc:  # handed to every waiting caller, never lost
+                outcomes = [exc] * len(jobs)
+            by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
+            for job, outcome in zip(jobs, outcomes, strict=True):
+                by_loop.setdefault(job.loop, []).append((job.future, outcome))
+            for loop, settled in by_loop.items():
+                # RuntimeError: the loop closed while we evaluated, and nobody waits.
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_settle, settled)
+
+    def _take(self) -> list[_Job[J, R]] | None:
+        """The next job and up to batch_max - 1 more already waiting; None once closing."""
+        jobs: list[_Job[J, R]] = []
+        while not jobs:
+            job = self._jobs.get()
+            if job is None:
+                return None
+            if not job.future.done():  # skip callers that already gave up
+                jobs.append(job)
+        while len(jobs) < self.batch_max:
+            try:
+                job = self._jobs.get_nowait()
+            except queue.Empty:
+                break
+            if job is None:
+                self._jobs.put(None)  # leave the stop signal for the next _take
+                break
+            if not job.future.done():
+                jobs.append(job)
+        return jobs
+
+    # -- end -----------------------------------------------------------------------------------
+
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the threads, then close every engine (a busy one when it is given back)."""
+        for _ in self._threads:
+            self._jobs.put(None)
+        deadline = time.monotonic() + wait
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        self._threads.clear()
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._made -= len(idle)
+            self._cond.notify_all()
+        for engine in idle:
+            engine.close()
