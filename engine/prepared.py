@@ -256,9 +256,11 @@ class PreparedPolicy:
         Raises `TimeoutError` when no answer came within `timeout` seconds (the evaluation
         itself cannot be interrupted; its answer is then dropped).
         """
-        future = self._pool.submit((input, frozenset(self._keys(select))))
+        job = (input, frozenset(self._keys(select)))
         async with asyncio.timeout(max(timeout, 0.001)):
-            return await future
+            # Queued last, right before this coroutine yields: the loop thread is about to let
+            # go of the GIL when the pool's thread wakes up and wants it.
+            return await self._pool.submit(job)
 
     def warm(self) -> None:
         """Make every engine and prepare its queries now, so no evaluation pays for compiling."""

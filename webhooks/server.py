@@ -63,6 +63,20 @@ async def _gather(
         return {lu.key: {"error": "Kubernetes API lookup timed out"} for lu in endpoint.lookups}
 
 
+def _record(
+    metrics: Metrics, endpoint: Endpoint, review: dict, decision: Decision, elapsed: float
+) -> None:
+    outcome = "error" if decision.error else ("allowed" if decision.allowed else "denied")
+    metrics.decision(endpoint.path, outcome)
+    metrics.request(endpoint.path, 200, elapsed)
+    log.info(
+        "admission %s", outcome,
+        extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
+               "operation": review.get("operation"), "reason": decision.message or None,
+               "duration_ms": round(elapsed * 1000, 3)},
+    )
+
+
 def _admit_handler(
     endpoint: Endpoint, timeout: float
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -87,15 +101,10 @@ def _admit_handler(
             endpoint, rule_input(review, lookups, engine.bundle.shape),
             timeout=deadline - time.perf_counter(),
         )
-        outcome = "error" if decision.error else ("allowed" if decision.allowed else "denied")
-        metrics.decision(endpoint.path, outcome)
         elapsed = time.perf_counter() - started
-        metrics.request(endpoint.path, 200, elapsed)
-        log.info(
-            "admission %s", outcome,
-            extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
-                   "operation": review.get("operation"), "reason": decision.message or None,
-                   "duration_ms": round(elapsed * 1000, 3)},
+        # Counted and logged once the answer is on its way: the API server waits for no log line.
+        asyncio.get_running_loop().call_soon(
+            _record, metrics, endpoint, review, decision, elapsed
         )
         return web.json_response(response(review["uid"], decision))
 
