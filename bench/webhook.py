@@ -296,6 +296,15 @@ def _ceiling(cert: str, key: str, port: int, kubeconfig: str) -> None:
     asyncio.run(main())
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    """CPU time (user + system, all threads) a server process has used so far (Linux)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
     latencies.sort()
     return {
@@ -483,9 +492,14 @@ def main() -> None:
         for _ in range(args.rounds):
             for level in levels:
                 for name in servers:
-                    runs[name][level].append(
-                        asyncio.run(_load(urls[name], context, level, args.requests, args.seconds))
+                    pid = procs[name].pid
+                    cpu = _cpu_seconds(pid)
+                    run = asyncio.run(
+                        _load(urls[name], context, level, args.requests, args.seconds)
                     )
+                    used = _cpu_seconds(pid) - cpu
+                    run["cpu_us"] = round(used / max(run["requests"], 1) * 1e6, 1)
+                    runs[name][level].append(run)
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -503,19 +517,28 @@ def main() -> None:
             f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
         )
     print(f"closed loop (as fast as answers come), median of {args.rounds} round(s):")
-    print(f"{'server':8} {'conc':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+    print(
+        f"{'server':8} {'conc':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} "
+        f"{'cpu us/req':>10}"
+    )
     ratios: dict[str, dict[int, float]] = {}
     for level in levels:
         for name in servers:
             r = results[name][level]
             print(
                 f"{name:8} {level:>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-                f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
+                f"{r['rps']:>8} {r['cpu_us']:>10}"
+                + (f"  errors={r['errors']}" if r["errors"] else "")
             )
         for name, base in [("webhook", "ceiling"), ("webhook", "bare"), ("ceiling", "bare")] + (
             [("no-eval", "bare")] if args.decompose else []
         ):
-            ratio = results[name][level]["rps"] / results[base][level]["rps"]
+            # Each round's two runs were back to back: the median of the per-round ratios.
+            per_round = sorted(
+                a["rps"] / b["rps"]
+                for a, b in zip(runs[name][level], runs[base][level], strict=True)
+            )
+            ratio = per_round[len(per_round) // 2]
             ratios.setdefault(f"{name}/{base}", {})[level] = round(ratio, 3)
             print(f"{'':8} {level:>4} {name}/{base} throughput: {ratio:.0%}")
     print(
