@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import textwrap
 import threading
-from collections.abc import Collection
 from typing import Any
 
 import pytest
@@ -209,19 +208,12 @@ def counting_backend(counts: Counts) -> Any:
         def add_data(self, data: dict[str, Any], path: str = "") -> None:
             self._inner.add_data(data, path)
 
-        def evaluate(
-            self,
-            entrypoint: str,
-            input: Any = None,
-            *,
-            select: Collection[str] | None = None,
-            coverage: bool = False,
-        ) -> QueryResult:
+        def evaluate(self, entrypoint: str, input: Any = None, **options: Any) -> QueryResult:
             with counts.lock:
                 counts.running += 1
                 counts.most = max(counts.most, counts.running)
             try:
-                return self._inner.evaluate(entrypoint, input, select=select, coverage=coverage)
+                return self._inner.evaluate(entrypoint, input, **options)
             finally:
                 with counts.lock:
                     counts.running -= 1
