@@ -1,8 +1,8 @@
-"""Webhook latency and throughput: `/validate-component` against a bare aiohttp HTTPS server.
+"""Webhook latency and throughput: `/validate-component` against a ceiling and a bare server.
 
 Usage:
     python bench/webhook.py [--requests N] [--seconds S] [--concurrency 1,8,32]
-                            [--rate R] [--workers W] [--decompose]
+                            [--rate R] [--workers W] [--rounds K] [--decompose]
 
 The servers run in their own processes (spawned, with the environment the
 deploy/webhook Deployment sets, GOGC included) on 127.0.0.1 with a certificate
@@ -18,6 +18,13 @@ found and there is no nudge cycle.
            default 5 s lookup cache.
   bare     an aiohttp HTTPS server that reads the body and answers a fixed
            AdmissionReview: the floor set by HTTP + TLS on this machine.
+  ceiling  the bare server plus the webhook's one evaluation, inline on the event
+           loop: the body parsed and shaped into the same input, with the
+           lookups the webhook's cache answers, the same prepared query, its
+           decision as the answer. No hand-off, deadline, logging or metrics:
+           the limit of this stack (the throughput goal is >= 75 % of it).
+  inline   (--decompose) the webhook evaluating on the event loop's thread
+           (the service minus the hand-off to the evaluation pool).
   no-eval  (--decompose) the webhook with the policy evaluation left out: every
            request allowed after parsing, lookups, input and logging. It
            separates the service's own overhead from the cost of evaluating.
@@ -28,9 +35,12 @@ Two measurements per server:
                "p99 at 300 req/s" figure;
   closed loop  at each --concurrency level, up to N requests or S seconds
                after a warm-up, each connection sending its next request when
-               the answer arrives: requests/s and p50/p99 at saturation.
+               the answer arrives: requests/s and p50/p99 at saturation, and
+               the server's CPU time per request. Side by side: each of K
+               rounds runs every level on every server in turn, and a ratio
+               is the median of the per-round ratios.
 
-Prints the tables, the webhook/bare throughput ratios and one JSON line.
+Prints the tables, the throughput ratios (webhook/ceiling is the goal) and one JSON line.
 """
 
 from __future__ import annotations
@@ -213,17 +223,24 @@ async def _cluster(kubeconfig: str) -> AsyncIterator[None]:
 
 
 def _webhook(
-    cert: str, key: str, port: int, workers: int, kubeconfig: str, log: str, evaluate: bool = True
+    cert: str, key: str, port: int, workers: int, kubeconfig: str, log: str, variant: str = ""
 ) -> None:
-    """The service; with `evaluate=False` every request is allowed without the engine (the
-    `no-eval` decomposition: all the service's own work except the policy evaluation)."""
+    """The service. Variants for --decompose: `no-eval` allows every request without the
+    engine (all the service's own work except the policy evaluation); `inline` evaluates on
+    the event loop's thread, as the ceiling does (the service minus the hand-off to the pool;
+    nothing bounds such an evaluation, so it is a measurement, not a design)."""
     from konflux.webhooks import jsonlog
-    from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
+    from konflux.webhooks.bundle import AdmissionEngine, Decision, decision_of, load_bundle
     from konflux.webhooks.server import WebhookConfig, WebhookService
 
     class _NoEval(AdmissionEngine):
         async def evaluate(self, endpoint: Any, input: Any, timeout: Any = None) -> Decision:
             return Decision(allowed=True)
+
+    class _Inline(AdmissionEngine):
+        async def evaluate(self, endpoint: Any, input: Any, timeout: Any = None) -> Decision:
+            assert self.prepared is not None
+            return decision_of(self.prepared.evaluate(input, (endpoint.select_key,)))
 
     # Log as `konflux webhook serve` does (one JSON line per request), to a file.
     sys.stderr = open(log, "w")  # noqa: SIM115 - the process's stderr for its lifetime
@@ -239,7 +256,8 @@ def _webhook(
                 kubeconfig=kubeconfig,
                 workers=workers,
             )
-            engine = None if evaluate else _NoEval(load_bundle(), workers=1)
+            variants = {"no-eval": _NoEval, "inline": _Inline}
+            engine = variants[variant](load_bundle(), workers=1) if variant else None
             service = WebhookService(config, engine)
             await service.start()
             await asyncio.Event().wait()
@@ -424,7 +442,7 @@ def main() -> None:
     parser.add_argument(
         "--decompose",
         action="store_true",
-        help="also run the service with the evaluation left out (no-eval)",
+        help="also run the service evaluating inline (inline) and without evaluating (no-eval)",
     )
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
@@ -434,7 +452,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="konflux-bench-"))
     files = generate(tmp, ["127.0.0.1", "localhost"])
     context = ssl.create_default_context(cafile=str(files.ca_cert))
-    servers = ["webhook", "ceiling", "bare"] + (["no-eval"] if args.decompose else [])
+    variants = ["inline", "no-eval"] if args.decompose else []
+    servers = ["webhook", "ceiling", "bare", *variants]
     ports = {name: _free_port() for name in servers}
     # A fresh interpreter (spawn) with the environment deploy/webhook gives the service: the
     # embedded Go runtime reads GOGC only when the process starts.
@@ -461,18 +480,18 @@ def main() -> None:
         ),
         "bare": spawn.Process(target=_bare, daemon=True, args=(cert, key, ports["bare"])),
     }
-    if args.decompose:
-        procs["no-eval"] = spawn.Process(
+    for variant in variants:
+        procs[variant] = spawn.Process(
             target=_webhook,
             daemon=True,
             args=(
                 cert,
                 key,
-                ports["no-eval"],
+                ports[variant],
                 1,
-                str(tmp / "kubeconfig-no-eval"),
-                str(tmp / "no-eval.log"),
-                False,
+                str(tmp / f"kubeconfig-{variant}"),
+                str(tmp / f"{variant}.log"),
+                variant,
             ),
         )
     for proc in procs.values():
@@ -483,7 +502,8 @@ def main() -> None:
     paced: dict[str, dict[str, Any]] = {}
     try:
         for name in servers:
-            _wait(ports[name], context, "/readyz" if name == "webhook" else "/validate-component")
+            served = name in ("ceiling", "bare")
+            _wait(ports[name], context, "/validate-component" if served else "/readyz")
         urls = {name: f"https://127.0.0.1:{ports[name]}/validate-component" for name in servers}
         for name in servers:
             paced[name] = asyncio.run(_paced(urls[name], context, args.rate, args.seconds))
@@ -530,9 +550,10 @@ def main() -> None:
                 f"{r['rps']:>8} {r['cpu_us']:>10}"
                 + (f"  errors={r['errors']}" if r["errors"] else "")
             )
-        for name, base in [("webhook", "ceiling"), ("webhook", "bare"), ("ceiling", "bare")] + (
-            [("no-eval", "bare")] if args.decompose else []
-        ):
+        pairs = [("webhook", "ceiling"), ("webhook", "bare"), ("ceiling", "bare")]
+        if args.decompose:
+            pairs += [("webhook", "inline"), ("inline", "ceiling"), ("no-eval", "bare")]
+        for name, base in pairs:
             # Each round's two runs were back to back: the median of the per-round ratios.
             per_round = sorted(
                 a["rps"] / b["rps"]
