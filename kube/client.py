@@ -183,10 +183,11 @@ class KubeClient:
         detail = ""
         if status == 401:
             kind = Unauthorized
-            user = self.config.user
+            method, origin = self.config.user.method, self.config.origin
             detail = (
-                f"unauthorized: the API server did not accept {user.method} "
-                f"(from {self.config.origin})"
+                f"unauthorized: no credentials configured ({origin})"
+                if method == "no credentials"
+                else f"unauthorized: the API server refused the {method} (from {origin})"
             )
         elif status == 403:
             kind = Forbidden
