@@ -1,9 +1,10 @@
 """The kopf handlers of the three operators, and running them.
 
 Handlers are thin: read the event's object and the related objects through the one
-`KubeClient` (`konflux.kube.client`), call a pure reconcile function, apply the `Actions`. They are level-triggered
-(`kopf.on.event`, including the initial listing), so after a restart each object is
-simply reconciled again from what exists; keyed creates make that safe. An in-process
+`KubeClient` (`konflux.kube.client`), call a pure reconcile function, apply the `Actions`.
+They are level-triggered (`kopf.on.event`, including the initial listing), so after a
+restart each object is simply reconciled again from what exists; keyed creates make that
+safe. An in-process
 lock per cause serializes reconciles that could race for the same create (a build run's
 Snapshot, a Snapshot's Releases); across replicas kopf peering keeps one active.
 """

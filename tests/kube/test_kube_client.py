@@ -1,4 +1,4 @@
-"""`KubeClient` over TLS: the verbs, keyed creates, and typed errors naming verb, resource and fix."""
+"""`KubeClient` over TLS: the verbs, keyed creates, typed errors naming verb, resource and fix."""
 
 from __future__ import annotations
 

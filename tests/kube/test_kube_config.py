@@ -1,4 +1,4 @@
-"""Reading kubeconfig files: kubectl's merge rules, discovery order, and errors that name the field."""
+"""Reading kubeconfig files: kubectl's merge rules, discovery order, errors naming the field."""
 
 from __future__ import annotations
 

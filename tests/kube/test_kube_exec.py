@@ -32,7 +32,7 @@ def answer(status: str, version: str = V1) -> str:
         ("print('not json')", "printed no ExecCredential JSON"),
         ("print('[]')", "not an ExecCredential"),
         (answer('{"token": "t"}', "client.authentication.k8s.io/v1beta1"), "answered 'client"),
-        ('print(\'{"apiVersion": "%s", "kind": "ExecCredential"}\')' % V1, "without a status"),
+        (f'print(\'{{"apiVersion": "{V1}", "kind": "ExecCredential"}}\')', "without a status"),
         (answer("{}"), "neither a token nor a certificate and key"),
         (answer('{"clientCertificateData": "x"}'), "only a certificate or a key"),
         (answer('{"token": "t", "expirationTimestamp": "soon"}'), "not RFC 3339"),

@@ -133,7 +133,7 @@ def test_client_certificate_of_another_ca_is_refused_in_the_handshake(kube_pki, 
             ca_data(kube_pki, server.url),
             {"client-certificate-data": b64(cert), "client-key-data": b64(key)},
         )
-        with pytest.raises(KubeConnectionError, match="the API server https://127.0.0.1"):
+        with pytest.raises(KubeConnectionError, match=r"the API server https://127\.0\.0\.1"):
             await read(load_config(path), server)
         assert server.seen == []
 
