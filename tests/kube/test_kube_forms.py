@@ -516,3 +516,63 @@ def test_credentials_never_go_to_a_plain_http_server(tmp_path):
 
     creds = asyncio.run(Authenticator(config.user, secure=config.secure).current())
     assert creds.authorization is None
+
+
+# --- kopf's login carries every form ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["certificate-data", "token", "basic", "tls-server-name", "exec"])
+def test_kopf_login_carries_the_form(kube_pki, tmp_path, form):
+    """The `ConnectionInfo` our login hands kopf, used as kopf's `APIContext` uses it (an aiohttp
+    session from `as_ssl_context()` and `as_http_headers()`), authenticates as configured."""
+    import aiohttp
+    import kopf
+
+    from konflux.kube.login import KopfLogin
+
+    cert, key = kube_pki.client("kopf-user")
+    v1 = "client.authentication.k8s.io/v1"
+    plugin = exec_plugin_script(tmp_path / "plugin", v1, tmp_path / "runs")
+    users = {
+        "certificate-data": {"client-certificate-data": b64(cert), "client-key-data": b64(key)},
+        "token": {"token": "tok"},
+        "basic": {"username": "kopf-user", "password": "pw"},
+        "tls-server-name": {"token": "tok"},
+        "exec": _exec_user(plugin, v1, interactiveMode="Never"),
+    }
+
+    async def scenario(server: TlsApiServer) -> None:
+        server.tokens.update({"tok": "kopf-user", "exec-1": "kopf-user"})
+        server.passwords["kopf-user"] = "pw"
+        cluster = ca_data(kube_pki, server.url)
+        if form == "tls-server-name":
+            cluster["tls-server-name"] = SERVER_NAME
+        config = load_config(kubeconfig(tmp_path / "kc", cluster, users[form]))
+        info = await KopfLogin(config)()
+        assert isinstance(info, kopf.ConnectionInfo)
+        connector = aiohttp.TCPConnector(ssl=info.as_ssl_context())
+        async with aiohttp.ClientSession(connector=connector, headers=info.as_http_headers()) as s:
+            async with s.get(info.server + r.SNAPSHOT.path(NS)) as resp:
+                assert resp.status == 200
+        assert server.seen[-1].user == "kopf-user"
+        if form == "exec":
+            assert info.token == "exec-1"
+
+    serve(kube_pki, scenario, named=form == "tls-server-name")
+
+
+def test_kopf_login_again_rereads_the_token_file_and_repeats_unchanged_credentials(tmp_path):
+    """kopf calls the login again after a 401: a rotated token file gives the new token; a
+    static token gives an equal answer, which kopf recognises as refused and stops on."""
+    from konflux.kube.login import KopfLogin
+
+    (tmp_path / "token").write_text("one")
+    cluster = {"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": True}
+    login = KopfLogin(load_config(kubeconfig(tmp_path / "kc", cluster, {"tokenFile": "token"})))
+    assert asyncio.run(login()).token == "one"
+    (tmp_path / "token").write_text("two")
+    assert asyncio.run(login()).token == "two"
+
+    static = KopfLogin(load_config(kubeconfig(tmp_path / "kc2", cluster, {"token": "same"})))
+    first = asyncio.run(static())
+    assert asyncio.run(static()) == first
