@@ -551,9 +551,12 @@ def test_kopf_login_carries_the_form(kube_pki, tmp_path, form):
         info = await KopfLogin(config)()
         assert isinstance(info, kopf.ConnectionInfo)
         connector = aiohttp.TCPConnector(ssl=info.as_ssl_context())
-        async with aiohttp.ClientSession(connector=connector, headers=info.as_http_headers()) as s:
-            async with s.get(info.server + r.SNAPSHOT.path(NS)) as resp:
-                assert resp.status == 200
+        url = info.server + r.SNAPSHOT.path(NS)
+        async with (
+            aiohttp.ClientSession(connector=connector, headers=info.as_http_headers()) as s,
+            s.get(url) as resp,
+        ):
+            assert resp.status == 200
         assert server.seen[-1].user == "kopf-user"
         if form == "exec":
             assert info.token == "exec-1"
