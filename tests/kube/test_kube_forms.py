@@ -36,6 +36,8 @@ from tests.fixtures.kube_api import (
 )
 
 NS = "tenant"
+V1 = "client.authentication.k8s.io/v1"
+V1BETA1 = "client.authentication.k8s.io/v1beta1"
 
 
 def serve(pki: KubePKI, scenario: Callable[[TlsApiServer], Awaitable[Any]], **kw: Any) -> Any:
@@ -207,13 +209,12 @@ def _exec_user(plugin: Path, version: str, **extra: Any) -> dict[str, Any]:
 
 
 def test_exec_plugin_v1(kube_pki, tmp_path):
-    v1 = "client.authentication.k8s.io/v1"
     state = tmp_path / "runs"
-    plugin = exec_plugin_script(tmp_path / "plugin", v1, state)
+    plugin = exec_plugin_script(tmp_path / "plugin", V1, state)
 
     async def scenario(server: TlsApiServer) -> None:
         server.tokens["exec-1"] = "carol"
-        user = _exec_user(plugin, v1, interactiveMode="Never")
+        user = _exec_user(plugin, V1, interactiveMode="Never")
         path = kubeconfig(tmp_path / "kc", ca_data(kube_pki, server.url), user)
         config = load_config(path)
         seen = await read(config, server)
@@ -223,7 +224,7 @@ def test_exec_plugin_v1(kube_pki, tmp_path):
         assert run["argv"] == ["get-token", "--cluster", "test"]
         assert run["prefix"] == "exec"  # the kubeconfig's env reached the plugin
         assert run["info"] == {
-            "apiVersion": v1,
+            "apiVersion": V1,
             "kind": "ExecCredential",
             "spec": {"interactive": False},  # no cluster without provideClusterInfo
         }
@@ -232,9 +233,8 @@ def test_exec_plugin_v1(kube_pki, tmp_path):
 
 
 def test_exec_plugin_v1beta1_with_cluster_info(kube_pki, tmp_path):
-    beta = "client.authentication.k8s.io/v1beta1"
     state = tmp_path / "runs"
-    plugin = exec_plugin_script(tmp_path / "plugin", beta, state)
+    plugin = exec_plugin_script(tmp_path / "plugin", V1BETA1, state)
 
     async def scenario(server: TlsApiServer) -> None:
         server.tokens["exec-1"] = "dave"
@@ -246,11 +246,11 @@ def test_exec_plugin_v1beta1_with_cluster_info(kube_pki, tmp_path):
             ],
         )
         # v1beta1 may leave interactiveMode out (IfAvailable); pytest's stdin is no terminal
-        user = _exec_user(plugin, beta, provideClusterInfo=True)
+        user = _exec_user(plugin, V1BETA1, provideClusterInfo=True)
         seen = await read(load_config(kubeconfig(tmp_path / "kc", cluster, user)), server)
         assert seen.user == "dave"
         (run,) = exec_runs(state)
-        assert run["info"]["apiVersion"] == beta
+        assert run["info"]["apiVersion"] == V1BETA1
         assert run["info"]["spec"]["interactive"] is False
         assert run["info"]["spec"]["cluster"] == {
             "server": server.url,
@@ -262,13 +262,12 @@ def test_exec_plugin_v1beta1_with_cluster_info(kube_pki, tmp_path):
 
 
 def test_exec_credential_is_cached_until_it_expires(kube_pki, tmp_path):
-    v1 = "client.authentication.k8s.io/v1"
     state = tmp_path / "runs"
-    plugin = exec_plugin_script(tmp_path / "plugin", v1, state, expires="2030-01-01T00:00:00Z")
+    plugin = exec_plugin_script(tmp_path / "plugin", V1, state, expires="2030-01-01T00:00:00Z")
 
     async def scenario(server: TlsApiServer) -> None:
         server.tokens.update({"exec-1": "first-token", "exec-2": "second-token"})
-        user = _exec_user(plugin, v1, interactiveMode="IfAvailable")
+        user = _exec_user(plugin, V1, interactiveMode="IfAvailable")
         config = load_config(kubeconfig(tmp_path / "kc", ca_data(kube_pki, server.url), user))
         clock = plugin_for(config.user.exec)
         expiry = datetime(2030, 1, 1, tzinfo=UTC)
@@ -286,13 +285,12 @@ def test_exec_credential_is_cached_until_it_expires(kube_pki, tmp_path):
 
 
 def test_exec_plugin_runs_again_when_the_server_refuses_its_token(kube_pki, tmp_path):
-    v1 = "client.authentication.k8s.io/v1"
     state = tmp_path / "runs"
-    plugin = exec_plugin_script(tmp_path / "plugin", v1, state)
+    plugin = exec_plugin_script(tmp_path / "plugin", V1, state)
 
     async def scenario(server: TlsApiServer) -> None:
         server.tokens["exec-1"] = "erin"
-        user = _exec_user(plugin, v1, interactiveMode="Never")
+        user = _exec_user(plugin, V1, interactiveMode="Never")
         config = load_config(kubeconfig(tmp_path / "kc", ca_data(kube_pki, server.url), user))
         async with KubeClient(config) as client:
             await client.list(r.SNAPSHOT, NS)
@@ -313,13 +311,12 @@ def test_exec_plugin_runs_again_when_the_server_refuses_its_token(kube_pki, tmp_
 
 
 def test_exec_plugin_client_certificate(kube_pki, tmp_path):
-    v1 = "client.authentication.k8s.io/v1"
     plugin = exec_plugin_script(
-        tmp_path / "plugin", v1, tmp_path / "runs", cert=kube_pki.client("frank")
+        tmp_path / "plugin", V1, tmp_path / "runs", cert=kube_pki.client("frank")
     )
 
     async def scenario(server: TlsApiServer) -> None:
-        user = {"exec": {"apiVersion": v1, "command": str(plugin), "interactiveMode": "Never"}}
+        user = {"exec": {"apiVersion": V1, "command": str(plugin), "interactiveMode": "Never"}}
         config = load_config(kubeconfig(tmp_path / "kc", ca_data(kube_pki, server.url), user))
         seen = await read(config, server)
         assert (seen.user, seen.via) == ("frank", "x509")
@@ -531,14 +528,13 @@ def test_kopf_login_carries_the_form(kube_pki, tmp_path, form):
     from konflux.kube.login import KopfLogin
 
     cert, key = kube_pki.client("kopf-user")
-    v1 = "client.authentication.k8s.io/v1"
-    plugin = exec_plugin_script(tmp_path / "plugin", v1, tmp_path / "runs")
+    plugin = exec_plugin_script(tmp_path / "plugin", V1, tmp_path / "runs")
     users = {
         "certificate-data": {"client-certificate-data": b64(cert), "client-key-data": b64(key)},
         "token": {"token": "tok"},
         "basic": {"username": "kopf-user", "password": "pw"},
         "tls-server-name": {"token": "tok"},
-        "exec": _exec_user(plugin, v1, interactiveMode="Never"),
+        "exec": _exec_user(plugin, V1, interactiveMode="Never"),
     }
 
     async def scenario(server: TlsApiServer) -> None:

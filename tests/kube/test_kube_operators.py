@@ -20,6 +20,7 @@ from konflux.controllers import constants as c
 from konflux.controllers.operators import OperatorConfig, run
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig, load_config
+from tests.controllers.test_controllers_e2e import NS, build_run, obj
 from tests.fixtures.kube_api import (
     KubePKI,
     TlsApiServer,
@@ -28,42 +29,6 @@ from tests.fixtures.kube_api import (
     exec_runs,
     kubeconfig,
 )
-
-NS = "tenant"
-DIGEST = "sha256:" + "a" * 64
-
-
-def obj(res: c.Resource, name: str, spec: Any, **meta: Any) -> dict[str, Any]:
-    return {
-        "apiVersion": res.api_version,
-        "kind": res.kind,
-        "metadata": {"name": name, "namespace": NS, **meta},
-        "spec": spec,
-    }
-
-
-def build_run(name: str, started: str) -> dict[str, Any]:
-    run = obj(
-        c.PIPELINE_RUN,
-        name,
-        {"pipelineRef": {"name": "build"}},
-        labels={
-            c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_BUILD,
-            c.COMPONENT_LABEL: "api",
-            c.APPLICATION_LABEL: "app",
-            c.PAC_EVENT_TYPE_LABEL: "push",
-        },
-        annotations={c.CHAINS_SIGNED_ANNOTATION: "true"},
-    )
-    run["status"] = {
-        "startTime": started,
-        "conditions": [{"type": "Succeeded", "status": "True"}],
-        "results": [
-            {"name": "IMAGE_URL", "value": "registry.local/tenant/api:abc"},
-            {"name": "IMAGE_DIGEST", "value": DIGEST},
-        ],
-    }
-    return run
 
 
 def data_kubeconfig(path: Path, pki: KubePKI, server: TlsApiServer, user: str) -> Path:
@@ -76,14 +41,42 @@ def data_kubeconfig(path: Path, pki: KubePKI, server: TlsApiServer, user: str) -
 
 
 async def seed(admin: KubeClient) -> None:
-    await admin.create(c.APPLICATION, obj(c.APPLICATION, "app", {"displayName": "app"}))
+    """An Application with one Component: enough for a build run to become a Snapshot."""
+    await admin.create(c.APPLICATION, obj(c.APPLICATION, "app", NS, {"displayName": "app"}))
     component = {
         "application": "app",
         "componentName": "api",
         "source": {"git": {"url": "https://git.example/org/api.git"}},
         "containerImage": "registry.local/tenant/api",
     }
-    await admin.create(c.COMPONENT, obj(c.COMPONENT, "api", component))
+    await admin.create(c.COMPONENT, obj(c.COMPONENT, "api", NS, component))
+
+
+def started(name: str, start: str) -> dict[str, Any]:
+    """A succeeded build run named `name` that started at `start` (the Snapshot's name)."""
+    run = build_run(name)
+    run["status"]["startTime"] = start
+    return run
+
+
+async def controllers_run(kubeconfig_path: Path, only: str, home: Path, **kw: Any) -> Any:
+    """`konflux controllers run` in its own process, as a user starts it."""
+    env = {**os.environ, "HOME": str(home)}
+    env.pop("KUBECONFIG", None)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "konflux",
+        "controllers",
+        "run",
+        "--kubeconfig",
+        str(kubeconfig_path),
+        "--standalone",
+        "--only",
+        only,
+        env=env,
+        **kw,
+    )
 
 
 async def wait_for(what: str, check: Any, timeout: float = 60.0) -> Any:
@@ -100,29 +93,17 @@ def test_controllers_run_with_a_data_field_kubeconfig_over_tls(kube_pki, tmp_pat
         async with TlsApiServer(kube_pki) as server:
             kc = data_kubeconfig(tmp_path / "kc", kube_pki, server, "konflux-controllers")
             admin = load_config(data_kubeconfig(tmp_path / "admin", kube_pki, server, "admin"))
-            env = {**os.environ, "HOME": str(tmp_path)}
-            env.pop("KUBECONFIG", None)
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "konflux",
-                "controllers",
-                "run",
-                "--kubeconfig",
-                str(kc),
-                "--standalone",
-                "--only",
+            proc = await controllers_run(
+                kc,
                 "integration",
-                env=env,
+                tmp_path,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
             )
             try:
                 async with KubeClient(admin) as client:
                     await seed(client)
-                    await client.create(
-                        c.PIPELINE_RUN, build_run("api-on-push-1", "2026-05-01T10:20:30Z")
-                    )
+                    await client.create(c.PIPELINE_RUN, build_run("api-on-push-1"))
 
                 def done() -> Any:
                     if proc.returncode is not None:
@@ -152,19 +133,10 @@ def test_controllers_run_refuses_an_untrusted_server_with_a_clear_error(kube_pki
                 {"server": server.url, "certificate-authority-data": b64(kube_pki.other_ca_pem)},
                 {"token": "t"},
             )
-            env = {**os.environ, "HOME": str(tmp_path)}
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable,
-                "-m",
-                "konflux",
-                "controllers",
-                "run",
-                "--kubeconfig",
-                str(kc),
-                "--standalone",
-                "--only",
+            proc = await controllers_run(
+                kc,
                 "release",
-                env=env,
+                tmp_path,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
@@ -211,7 +183,7 @@ def test_operators_log_in_again_with_the_exec_plugin_after_a_401(kube_pki, tmp_p
                 await asyncio.wait_for(ready.wait(), 30)
                 async with KubeClient(admin) as client:
                     await seed(client)
-                    await client.create(c.PIPELINE_RUN, build_run("b1", "2026-05-01T10:00:00Z"))
+                    await client.create(c.PIPELINE_RUN, started("b1", "2026-05-01T10:00:00Z"))
                     await wait_for("the first Snapshot", lambda: server.api.live(c.SNAPSHOT, NS))
                     # the token is revoked and the watches are cut: kopf must log in again
                     server.tokens = {"ctl-2": "controller-second-token"}
@@ -223,7 +195,7 @@ def test_operators_log_in_again_with_the_exec_plugin_after_a_401(kube_pki, tmp_p
                             for s in server.seen
                         ),
                     )
-                    await client.create(c.PIPELINE_RUN, build_run("b2", "2026-05-01T11:00:00Z"))
+                    await client.create(c.PIPELINE_RUN, started("b2", "2026-05-01T11:00:00Z"))
                     await wait_for(
                         "the second Snapshot", lambda: len(server.api.live(c.SNAPSHOT, NS)) == 2
                     )
