@@ -27,12 +27,13 @@ from konflux.kube.errors import (
     Forbidden,
     KubeApiError,
     KubeConnectionError,
+    KubeError,
     NotFound,
     Unauthorized,
     permission,
     target,
 )
-from konflux.kube.resources import Resource
+from konflux.kube.resources import Resource, addressable
 from konflux.kube.tls import ClientCertificate
 
 Obj = dict[str, Any]
@@ -107,7 +108,10 @@ class KubeClient:
     ) -> tuple[int, Any]:
         """(status, parsed body) of one API request; 401 and 403 raise, other statuses return."""
         what = (verb, resource, namespace, name, subresource)
-        url = self.config.server + resource.path(namespace, name, subresource or None)
+        try:
+            url = self.config.server + resource.path(namespace, name, subresource or None)
+        except ValueError as exc:
+            raise KubeError(f"cannot {target(*what)}: {exc}") from None
         creds = await self._auth.current()
         status, doc = await self._send(what, url, creds, params, body, content_type)
         if status == 401:
@@ -211,7 +215,9 @@ class KubeClient:
     # --- the verbs ---------------------------------------------------------------------------
 
     async def get(self, resource: Resource, namespace: str | None, name: str) -> Obj | None:
-        """The object, or None when it does not exist."""
+        """The object, or None when it does not exist (or no object can have that name)."""
+        if not _names_object(resource, namespace, name):
+            return None  # e.g. a tenant's spec naming "" or "..": nothing to read
         status, doc = await self.request("get", resource, namespace, name)
         self._raise_for(("get", resource, namespace, name, ""), status, doc, 404)
         return None if status == 404 else doc
@@ -224,7 +230,11 @@ class KubeClient:
         *,
         limit: int | None = None,
     ) -> list[Obj]:
-        """Objects in `namespace` (None: all namespaces) with all `labels` (equality)."""
+        """Objects in `namespace` (None: all namespaces) with all `labels` (equality).
+
+        A namespace no object can be in ("" included: it never means all) has none."""
+        if namespace is not None and not addressable(namespace):
+            return []
         params = {}
         if labels:
             params["labelSelector"] = ",".join(f"{k}={v}" for k, v in labels.items())
@@ -252,6 +262,8 @@ class KubeClient:
         status: bool = False,
     ) -> Obj | None:
         """JSON merge patch (of the status subresource with `status`); None when gone."""
+        if not _names_object(resource, namespace, name):
+            return None
         sub = "status" if status else ""
         code, doc = await self.request(
             "patch", resource, namespace, name, subresource=sub, body=patch,
@@ -262,9 +274,18 @@ class KubeClient:
 
     async def delete(self, resource: Resource, namespace: str | None, name: str) -> bool:
         """True when deleted, False when it did not exist."""
+        if not _names_object(resource, namespace, name):
+            return False
         status, doc = await self.request("delete", resource, namespace, name)
         self._raise_for(("delete", resource, namespace, name, ""), status, doc, 404)
         return status != 404
+
+
+def _names_object(resource: Resource, namespace: str | None, name: str) -> bool:
+    """Whether (namespace, name) can address one object of `resource`."""
+    if resource.namespaced and (namespace is None or not addressable(namespace)):
+        return False
+    return addressable(name)
 
 
 def _ssl_reason(exc: BaseException) -> str:

@@ -38,11 +38,16 @@ class Resource:
     ) -> str:
         """The REST path of the collection (no name) or of one object (and its subresource).
 
-        Names are percent-encoded, so a hostile name cannot walk to another path. A namespaced
-        resource without a namespace is the cluster-wide collection (list and watch only).
+        A namespaced resource with namespace None is the cluster-wide collection (list and
+        watch only). A namespace or name that no object can have (`addressable`) is a
+        `ValueError`, never another path: `..` or an empty name would otherwise reach the
+        collection or the parent instead of the object.
         """
+        for value in (namespace, name, subresource):
+            if value is not None and not addressable(value):
+                raise ValueError(f"{value!r} cannot name a Kubernetes object or namespace")
         base = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
-        if self.namespaced and namespace:
+        if self.namespaced and namespace is not None:
             base += f"/namespaces/{quote(namespace, safe='')}"
         base += f"/{self.plural}"
         if name:
@@ -50,6 +55,12 @@ class Resource:
             if subresource:
                 base += f"/{quote(subresource, safe='')}"
         return base
+
+
+def addressable(value: str) -> bool:
+    """Whether `value` can be a name in an API path: the API server refuses empty names,
+    `.` and `..`, and names with `/` or `%` (apimachinery's IsValidPathSegmentName)."""
+    return value not in ("", ".", "..") and "/" not in value and "%" not in value
 
 
 APPSTUDIO = "appstudio.redhat.com"
@@ -111,4 +122,5 @@ __all__ = [
     "TASK_RUN",
     "TEKTON",
     "Resource",
+    "addressable",
 ]

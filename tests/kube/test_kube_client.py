@@ -10,7 +10,7 @@ import pytest
 from konflux.kube import resources as r
 from konflux.kube.client import KubeClient
 from konflux.kube.config import load_config
-from konflux.kube.errors import Forbidden, NotFound, permission
+from konflux.kube.errors import Forbidden, KubeError, NotFound, permission
 from konflux.kube.resources import Resource
 from tests.fixtures.kube_api import TlsApiServer, b64, kubeconfig
 
@@ -110,3 +110,25 @@ def test_permission_wording():
     assert permission("watch", r.NAMESPACE, "ignored") == (
         'watch on namespaces (core API group "") cluster-wide'
     )
+
+
+@pytest.mark.parametrize("hostile", ["", ".", "..", "a/b", "%2e%2e"])
+def test_names_no_object_can_have_reach_no_other_path(kube_pki, tmp_path, hostile):
+    """A tenant's spec naming `..` or "" must not read the collection or the parent."""
+
+    async def scenario(server: TlsApiServer, client: KubeClient) -> None:
+        await client.create(r.SNAPSHOT, snapshot("s1"))
+        before = len(server.seen)
+        assert await client.get(r.SNAPSHOT, NS, hostile) is None
+        assert await client.get(r.SNAPSHOT, hostile, "s1") is None
+        assert await client.patch(r.SNAPSHOT, NS, hostile, {"spec": {}}) is None
+        assert await client.delete(r.SNAPSHOT, NS, hostile) is False
+        assert await client.list(r.SNAPSHOT, hostile) == []  # "" never means all namespaces
+        assert len(server.seen) == before  # nothing was sent
+        with pytest.raises(KubeError, match="cannot name a Kubernetes object"):
+            await client.create(
+                r.SNAPSHOT,
+                {**snapshot("x"), "metadata": {"name": hostile or "x", "namespace": ".."}},
+            )
+
+    with_server(kube_pki, tmp_path, scenario)
