@@ -37,6 +37,7 @@ from konflux.kube.resources import Resource, addressable
 from konflux.kube.tls import ClientCertificate
 
 Obj = dict[str, Any]
+What = tuple[str, Resource, str | None, str | None, str]  # verb, resource, ns, name, subresource
 _METHODS = {"get": "GET", "list": "GET", "create": "POST", "patch": "PATCH", "delete": "DELETE"}
 MERGE_PATCH = "application/merge-patch+json"
 
@@ -107,7 +108,7 @@ class KubeClient:
         content_type: str = "application/json",
     ) -> tuple[int, Any]:
         """(status, parsed body) of one API request; 401 and 403 raise, other statuses return."""
-        what = (verb, resource, namespace, name, subresource)
+        what: What = (verb, resource, namespace, name, subresource)
         try:
             url = self.config.server + resource.path(namespace, name, subresource or None)
         except ValueError as exc:
@@ -125,7 +126,7 @@ class KubeClient:
 
     async def _send(
         self,
-        what: tuple[str, Resource, str | None, str | None, str],
+        what: What,
         url: str,
         creds: Credentials,
         params: dict[str, str] | None,
@@ -169,14 +170,14 @@ class KubeClient:
         except ValueError:
             return status, text
 
-    def _unreachable(self, what: tuple[Any, ...], detail: str) -> KubeConnectionError:
+    def _unreachable(self, what: What, detail: str) -> KubeConnectionError:
         return KubeConnectionError(
             f"cannot {target(*what)}: the API server {self.config.server} ({self.config.origin}): "
             f"{detail}"
         )
 
-    def error(self, what: tuple[str, Resource, str | None, str | None, str], status: int, doc: Any):
-        """The typed error for an error answer to `what` (verb, resource, ns, name, sub)."""
+    def error(self, what: What, status: int, doc: Any) -> KubeApiError:
+        """The typed error for an error answer to `what`."""
         verb, resource, namespace, name, sub = what
         message = reason = ""
         if isinstance(doc, dict):
@@ -188,11 +189,12 @@ class KubeClient:
         if status == 401:
             kind = Unauthorized
             method, origin = self.config.user.method, self.config.origin
-            detail = (
-                f"unauthorized: no credentials configured ({origin})"
-                if method == "no credentials"
-                else f"unauthorized: the API server refused the {method} (from {origin})"
-            )
+            if method == "no credentials":
+                detail = f"unauthorized: no credentials configured ({origin})"
+            elif not self.config.secure:
+                detail = f"unauthorized: credentials are never sent over plain http ({origin})"
+            else:
+                detail = f"unauthorized: the API server refused the {method} (from {origin})"
         elif status == 403:
             kind = Forbidden
             detail = f"forbidden (needs {permission(verb, resource, namespace, sub)})"
@@ -208,9 +210,9 @@ class KubeClient:
             subresource=sub, reason=reason, detail=detail,
         )  # fmt: skip
 
-    def _raise_for(self, what: tuple[Any, ...], status: int, doc: Any, *ok: int) -> None:
+    def _raise_for(self, what: What, status: int, doc: Any, *ok: int) -> None:
         if status >= 400 and status not in ok:
-            raise self.error(what, status, doc)  # type: ignore[arg-type]
+            raise self.error(what, status, doc)
 
     # --- the verbs ---------------------------------------------------------------------------
 
