@@ -276,7 +276,8 @@ def _ceiling(cert: str, key: str, port: int, kubeconfig: str) -> None:
     logging or metrics: nothing bounds this evaluation, which is why it is a
     ceiling and not a design.
     """
-    from konflux.webhooks import kube
+    from konflux.kube.config import find_config
+    from konflux.webhooks import lookups as lookup
     from konflux.webhooks.bundle import AdmissionEngine, decision_of, load_bundle
     from konflux.webhooks.endpoints import ENDPOINTS
     from konflux.webhooks.review import parse_review, response, rule_input
@@ -290,10 +291,10 @@ def _ceiling(cert: str, key: str, port: int, kubeconfig: str) -> None:
 
     async def main() -> None:
         async with _cluster(kubeconfig):
-            reader = kube.KubeReader(
-                kube.discover(kubeconfig), managed_fields=bundle.shape.managed_fields
+            reader = lookup.LookupReader(
+                find_config(kubeconfig), managed_fields=bundle.shape.managed_fields
             )
-            lookups = await kube.gather(endpoint.lookups, parse_review(_review(0)), reader)
+            lookups = await lookup.gather(endpoint.lookups, parse_review(_review(0)), reader)
             await reader.close()
 
         async def handle(request: web.Request) -> web.Response:
