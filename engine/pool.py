@@ -52,6 +52,9 @@ class _Job(Generic[J, R]):
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[R]
     item: J
+    # Set while the caller waits on its own thread (see `run`); the pool lock guards both.
+    direct: threading.Lock | None = None
+    outcome: Any = None
 
 
 def _settle(outcomes: list[tuple[asyncio.Future[Any], Any]]) -> None:
@@ -91,6 +94,7 @@ class EnginePool(Generic[E, J, R]):
         self._pending: collections.deque[_Job[J, R]] = collections.deque()
         self._sleepers: list[threading.Lock] = []
         self._stopping = False
+        self._running = 0  # batches being evaluated
         self._threads: list[threading.Thread] = []
 
     # -- lending -----------------------------------------------------------------------------
@@ -164,23 +168,41 @@ class EnginePool(Generic[E, J, R]):
 
     # -- batched evaluation for asyncio callers ----------------------------------------------
 
-    def submit(self, item: J) -> asyncio.Future[R]:
-        """Queue `item` for the pool's threads; await the returned future (on this loop)."""
+    async def run(self, item: J, direct_wait: float = 0.0) -> R:
+        """Evaluate `item` on the pool's threads; cancel the awaiting task to stop waiting.
+
+        When this job is the only one in flight, the caller first waits for it on its own
+        thread for up to `direct_wait` seconds (the GIL released): the answer then comes
+        back without a round trip through the event loop's wake-up. Nothing else is
+        waiting, so the loop loses nothing; a longer evaluation continues as usual.
+        """
         if self._run_batch is None:
             raise TypeError(f"the {self._name} pool was built without a batch runner")
         if len(self._threads) < self.size:
             self._start_threads()
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[R] = loop.create_future()
+        job: _Job[J, R] = _Job(loop, loop.create_future(), item)
         with self._lock:
             if self._stopping:
                 raise PoolClosed(f"the {self._name} pool is closed")
-            self._pending.append(_Job(loop, future, item))
+            if direct_wait > 0 and not self._pending and self._running == 0:
+                job.direct = threading.Lock()
+                job.direct.acquire()
+            self._pending.append(job)
             # The thread that went idle last: its engine and the Go thread behind it are warm.
             sleeper = self._sleepers.pop() if self._sleepers else None
         if sleeper is not None:
             sleeper.release()
-        return future
+        if job.direct is not None:
+            answered = job.direct.acquire(timeout=direct_wait)
+            with self._lock:
+                if answered or job.direct is None:  # None: the thread answered in between
+                    outcome = job.outcome
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+                    return outcome  # type: ignore[no-any-return]
+                job.direct = None  # from now on the thread settles the future
+        return await job.future
 
     def _start_threads(self) -> None:
         with self._lock:
@@ -193,7 +215,7 @@ class EnginePool(Generic[E, J, R]):
 
     def _work(self) -> None:
         assert self._run_batch is not None
-        wake = threading.Lock()  # released by `submit` (or `close`) once per time we sleep
+        wake = threading.Lock()  # released by `run` (or `close`) once per time we sleep
         wake.acquire()
         while (jobs := self._take(wake)) is not None:
             items = [job.item for job in jobs]
@@ -203,8 +225,14 @@ class EnginePool(Generic[E, J, R]):
             except BaseException as exc:  # handed to every waiting caller, never lost
                 outcomes = [exc] * len(jobs)
             by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Any]]] = {}
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                by_loop.setdefault(job.loop, []).append((job.future, outcome))
+            with self._lock:
+                self._running -= 1
+                for job, outcome in zip(jobs, outcomes, strict=True):
+                    if job.direct is not None:  # its caller waits on its own thread
+                        job.outcome, direct, job.direct = outcome, job.direct, None
+                        direct.release()
+                    else:
+                        by_loop.setdefault(job.loop, []).append((job.future, outcome))
             for loop, settled in by_loop.items():
                 # RuntimeError: the loop closed while we evaluated, and nobody waits.
                 with contextlib.suppress(RuntimeError):
@@ -222,6 +250,7 @@ class EnginePool(Generic[E, J, R]):
                     if not job.future.done():  # skip callers that already gave up
                         jobs.append(job)
                 if jobs:
+                    self._running += 1
                     return jobs
                 self._sleepers.append(wake)
             wake.acquire()

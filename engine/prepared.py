@@ -49,6 +49,10 @@ BATCH = f"{AGGREGATE_PACKAGE}.batch"
 # Input fields the core sets when entries are selected through the input (`SelectBy.INPUT`).
 SELECT_FIELD = "konflux_select"
 BATCH_FIELD = "konflux_batch"
+# How long a lone asyncio caller waits for its answer on its own thread before it lets the
+# event loop wake it (engine/pool.py `run`): ten typical evaluations, far below any deadline,
+# and all another request arriving meanwhile can be held up.
+DIRECT_WAIT = 0.002
 
 
 class SelectBy(Enum):
@@ -249,18 +253,24 @@ class PreparedPolicy:
             return self._answer(engine, input, self._keys(select), coverage)
 
     async def evaluate_async(
-        self, input: Any = None, select: Collection[str] | None = None, *, timeout: float
+        self,
+        input: Any = None,
+        select: Collection[str] | None = None,
+        *,
+        timeout: float,
+        alone: bool = False,
     ) -> Answer:
         """`evaluate` for a coroutine: on the pool's threads, batched with other waiting jobs.
 
         Raises `TimeoutError` when no answer came within `timeout` seconds (the evaluation
-        itself cannot be interrupted; its answer is then dropped).
+        itself cannot be interrupted; its answer is then dropped). `alone`: the caller's
+        loop has nothing else to do meanwhile, so when the pool is idle too, the answer is
+        awaited on this thread for up to DIRECT_WAIT first, sparing the loop's wake-up.
         """
         job = (input, frozenset(self._keys(select)))
-        async with asyncio.timeout(max(timeout, 0.001)):
-            # Queued last, right before this coroutine yields: the loop thread is about to let
-            # go of the GIL when the pool's thread wakes up and wants it.
-            return await self._pool.submit(job)
+        budget = max(timeout, 0.001)
+        async with asyncio.timeout(budget):
+            return await self._pool.run(job, min(DIRECT_WAIT, budget) if alone else 0.0)
 
     def warm(self) -> None:
         """Make every engine and prepare its queries now, so no evaluation pays for compiling."""

@@ -142,6 +142,23 @@ def test_a_forbidden_builtin_is_refused_before_anything_runs(call: str) -> None:
         PreparedPolicy(files, [Entry("net.x", "net", whole=True)])
 
 
+def test_a_lone_async_caller_waiting_on_its_own_thread_gets_its_answer() -> None:
+    files = _files(gates=GATES)
+    prepared = PreparedPolicy(files, _gate_entries(files), select_by=SelectBy.INPUT)
+    prepared.warm()
+
+    async def one(i: int) -> Any:
+        return await prepared.evaluate_async(_snapshot(f"s{i}", i % 2), timeout=10, alone=True)
+
+    try:
+        for i in range(4):
+            answer = asyncio.run(one(i))
+            assert answer.value("gates.integration.promote", False) is bool(i % 2)
+        assert (prepared.calls, prepared.evaluated) == (4, 4)
+    finally:
+        prepared.close()
+
+
 def test_async_jobs_queued_together_share_one_call_each_with_its_own_answer() -> None:
     files = _files(gates=GATES)
     prepared = PreparedPolicy(files, _gate_entries(files), select_by=SelectBy.INPUT, size=1)
@@ -167,12 +184,14 @@ def test_async_jobs_queued_together_share_one_call_each_with_its_own_answer() ->
         prepared.close()
 
 
-def test_an_async_caller_stops_waiting_at_its_deadline() -> None:
+@pytest.mark.parametrize("alone", [False, True])
+def test_an_async_caller_stops_waiting_at_its_deadline(alone: bool) -> None:
+    # alone: the caller first waits on its own thread, for a bounded time only
     files = _files(
         slow="""
         package slow
         import rego.v1
-        deny contains "slow" if count([x | some x in numbers.range(1, 1000000)]) < 0
+        deny contains "slow" if count([x | some x in numbers.range(1, 300000)]) < 0
     """
     )
     prepared = PreparedPolicy(
@@ -181,7 +200,7 @@ def test_an_async_caller_stops_waiting_at_its_deadline() -> None:
     prepared.warm()
     try:
         with pytest.raises(TimeoutError):
-            asyncio.run(prepared.evaluate_async({}, timeout=0.05))
+            asyncio.run(prepared.evaluate_async({}, timeout=0.05, alone=alone))
     finally:
         prepared.close()
 

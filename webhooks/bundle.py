@@ -174,6 +174,9 @@ class AdmissionEngine:
         self.prepared: PreparedPolicy | None = None
         self.ready = False
         self.failure: str | None = None
+        # Requests the server is handling (its loop's thread only). Alone, a request's
+        # evaluation is awaited on that thread first: nothing else is held up meanwhile.
+        self.in_flight = 0
 
     @property
     def evaluations(self) -> int:
@@ -227,7 +230,7 @@ class AdmissionEngine:
         budget = self.timeout if timeout is None else min(timeout, self.timeout)
         try:
             answer = await self.prepared.evaluate_async(
-                input, (endpoint.select_key,), timeout=budget
+                input, (endpoint.select_key,), timeout=budget, alone=self.in_flight <= 1
             )
             answer.raise_errors()
             return decision_of(answer)

@@ -144,6 +144,17 @@ async def _last_resort(request: web.Request, handler):  # type: ignore[no-untype
         return web.json_response({"code": 500, "message": "internal error"}, status=500)
 
 
+@web.middleware
+async def _in_flight(request: web.Request, handler):  # type: ignore[no-untyped-def]
+    """Requests being handled: an evaluation with no other may skip the loop's wake-up."""
+    engine = request.app[ENGINE_KEY]
+    engine.in_flight += 1
+    try:
+        return await handler(request)
+    finally:
+        engine.in_flight -= 1
+
+
 def build_app(
     engine: AdmissionEngine,
     reader: lookups.LookupReader,
@@ -152,7 +163,7 @@ def build_app(
     timeout: float = 8.0,
     max_body: int = 3 * 1024 * 1024,
 ) -> web.Application:
-    app = web.Application(client_max_size=max_body, middlewares=[_last_resort])
+    app = web.Application(client_max_size=max_body, middlewares=[_last_resort, _in_flight])
     app[ENGINE_KEY] = engine
     app[READER_KEY] = reader
     app[METRICS_KEY] = metrics or Metrics()
