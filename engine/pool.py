@@ -168,19 +168,21 @@ class EnginePool(Generic[E, J, R]):
 
     # -- batched evaluation for asyncio callers ----------------------------------------------
 
-    async def run(self, item: J, direct_wait: float = 0.0) -> R:
-        """Evaluate `item` on the pool's threads; cancel the awaiting task to stop waiting.
+    async def run(self, item: J, *, timeout: float, direct_wait: float = 0.0) -> R:
+        """Evaluate `item` on the pool's threads; `TimeoutError` after `timeout` seconds.
 
         When this job is the only one in flight, the caller first waits for it on its own
         thread for up to `direct_wait` seconds (the GIL released): the answer then comes
-        back without a round trip through the event loop's wake-up. Nothing else is
-        waiting, so the loop loses nothing; a longer evaluation continues as usual.
+        back without a round trip through the event loop's wake-up. Only a caller whose
+        loop has nothing else to do should ask for that; a longer evaluation continues as
+        usual, within `timeout`.
         """
         if self._run_batch is None:
             raise TypeError(f"the {self._name} pool was built without a batch runner")
         if len(self._threads) < self.size:
             self._start_threads()
         loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
         job: _Job[J, R] = _Job(loop, loop.create_future(), item)
         with self._lock:
             if self._stopping:
@@ -194,7 +196,7 @@ class EnginePool(Generic[E, J, R]):
         if sleeper is not None:
             sleeper.release()
         if job.direct is not None:
-            answered = job.direct.acquire(timeout=direct_wait)
+            answered = job.direct.acquire(timeout=max(0.0, min(direct_wait, timeout)))
             with self._lock:
                 if answered or job.direct is None:  # None: the thread answered in between
                     outcome = job.outcome
@@ -202,7 +204,8 @@ class EnginePool(Generic[E, J, R]):
                         raise outcome
                     return outcome  # type: ignore[no-any-return]
                 job.direct = None  # from now on the thread settles the future
-        return await job.future
+        async with asyncio.timeout_at(deadline):
+            return await job.future
 
     def _start_threads(self) -> None:
         with self._lock:

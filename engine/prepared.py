@@ -24,7 +24,6 @@ all entries of a `PreparedPolicy`.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import threading
@@ -268,9 +267,9 @@ class PreparedPolicy:
         awaited on this thread for up to DIRECT_WAIT first, sparing the loop's wake-up.
         """
         job = (input, frozenset(self._keys(select)))
-        budget = max(timeout, 0.001)
-        async with asyncio.timeout(budget):
-            return await self._pool.run(job, min(DIRECT_WAIT, budget) if alone else 0.0)
+        return await self._pool.run(
+            job, timeout=max(timeout, 0.001), direct_wait=DIRECT_WAIT if alone else 0.0
+        )
 
     def warm(self) -> None:
         """Make every engine and prepare its queries now, so no evaluation pays for compiling."""
