@@ -160,13 +160,26 @@ def dev() -> None:
     "the managed pipeline's policy check then fails the Release.",
 )
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def simulate_command(failing: bool, output: str) -> None:
+@click.option(
+    "--console",
+    "with_console",
+    is_flag=True,
+    help="Serve the web console over the simulated cluster while the flow runs, and after it "
+    "until interrupted.",
+)
+@click.option("--console-port", type=int, default=8080, show_default=True)
+def simulate_command(failing: bool, output: str, with_console: bool, console_port: int) -> None:
     """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
     emulated cluster; the managed run's `konflux validate image` decides the Release."""
     from konflux.controllers.simulate import run_simulation
 
+    hook = None
+    if with_console:
+        from konflux.console.run import simulation_console
+
+        hook = simulation_console(console_port, lambda msg: click.echo(msg, err=True))
     try:
-        result = run_simulation(failing, lambda msg: click.echo(msg, err=True))
+        result = run_simulation(failing, lambda msg: click.echo(msg, err=True), hook)
     except (KonfluxError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from exc
     if output == "json":

@@ -11,10 +11,12 @@ condition and `TEST_OUTPUT` result, so the policy decides the Release's conditio
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sys
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,6 +29,9 @@ from konflux.controllers.objects import Obj, condition, labels_of, name_of, name
 from konflux.controllers.operators import OperatorConfig
 
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
+
+# `dev simulate --console`: given the running cluster, serve something over it meanwhile.
+ConsoleHook = Callable[[LocalCluster], AbstractAsyncContextManager[Any]]
 
 
 @dataclass
@@ -123,6 +128,10 @@ class TektonStandIn:
             passed, output, text = await validate_image(spec, policy, self.public_key, work)
             self.reports[key[1]] = text
             self.log(f"tekton: {key[1]} -> {output.get('result')}")
+            results = [{"name": c.TEST_OUTPUT_RESULT, "value": json.dumps(output)}]
+            if (work / "report.json").is_file():
+                # As verify-conforma with REPORT_RESULT=true: the full report, for the console.
+                results.append({"name": "REPORT_JSON", "value": (work / "report.json").read_text()})
             await self.cluster.client.create(
                 c.TASK_RUN,
                 {
@@ -134,9 +143,7 @@ class TektonStandIn:
                         "labels": {"tekton.dev/pipelineRun": key[1]},
                     },
                     "spec": {"taskRef": {"kind": "Task", "name": "verify-conforma"}},
-                    "status": {
-                        "results": [{"name": c.TEST_OUTPUT_RESULT, "value": json.dumps(output)}]
-                    },
+                    "status": {"results": results},
                 },
             )
             await self.cluster.client.patch(
@@ -175,14 +182,17 @@ async def simulate(
     log: Callable[[str], None],
     timeout: float = 120.0,
     optional_tests: bool = False,
+    console: ConsoleHook | None = None,
 ) -> SimulationResult:
     """Drive build -> Snapshot -> test -> Release -> managed run for `components`
     (Snapshot entries of images already in the registry; the first is "built").
 
     With `optional_tests` the test scenario does not gate, so a policy violation reaches
-    the managed pipeline and fails the Release there instead of blocking it earlier."""
+    the managed pipeline and fails the Release there instead of blocking it earlier.
+    `console` (`dev simulate --console`) is entered once the cluster is up and left
+    after the outcome, before the cluster stops, so the flow can be watched throughout."""
     policy_spec = json.loads(policy_json).get("spec") or json.loads(policy_json)
-    async with LocalCluster() as cl:
+    async with LocalCluster() as cl, console(cl) if console else contextlib.nullcontext():
         await cl.start(OperatorConfig(only=("integration", "release")))
         create = cl.client.create
         await create(c.APPLICATION, _obj(c.APPLICATION, APP, TENANT, {"displayName": APP}))
@@ -326,7 +336,9 @@ async def simulate(
         return SimulationResult(name_of(snap), test_output, name_of(rel), conds, report)
 
 
-def run_simulation(failing: bool, log: Callable[[str], None]) -> SimulationResult:
+def run_simulation(
+    failing: bool, log: Callable[[str], None], console: ConsoleHook | None = None
+) -> SimulationResult:
     """Start the registry, publish the demo app, run the chain (sync entry point)."""
     from konflux.cli.demo import _policy_with_absolute_sources, publish
     from konflux.engine.oci.local_registry import LocalRegistry, free_port
@@ -350,5 +362,6 @@ def run_simulation(failing: bool, log: Callable[[str], None]) -> SimulationResul
                     workdir,
                     log,
                     optional_tests=failing,
+                    console=console,
                 )
             )

@@ -1,0 +1,118 @@
+"""Starting the console: on a cluster (`console serve`) or an emulated one (`dev simulate`)."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from konflux.console.access import ClusterAccess
+from konflux.console.catalogue import RuleCatalogue
+from konflux.console.server import make_app, start, tls_context
+from konflux.console.session import SessionSealer
+
+
+async def serve_forever(
+    *,
+    kubeconfig: str | None,
+    host: str,
+    port: int,
+    tls: tuple[str, str] | None,
+    session_key_file: str | None,
+    read_ttl: float,
+    review_ttl: float,
+    allow_local_sources: bool,
+    announce: Callable[[str], None],
+) -> None:
+    from konflux.cli.controllers import connection
+    from konflux.controllers.kube import KubeClient
+
+    access = ClusterAccess(
+        KubeClient(connection(kubeconfig)), read_ttl=read_ttl, review_ttl=review_ttl
+    )
+    sealer = SessionSealer.from_file(session_key_file) if session_key_file else SessionSealer()
+    app = make_app(
+        access,
+        RuleCatalogue(allow_local=allow_local_sources),
+        sealer=sealer,
+        secure=tls is not None,
+    )
+    runner = await start(app, host, port, tls_context(*tls) if tls else None)
+    announce(f"console: serving on {'https' if tls else 'http'}://{host}:{port}/")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()
+
+
+@dataclass(frozen=True)
+class LocalConsole:
+    """A console served over an emulated cluster, and the token that logs in as its admin."""
+
+    url: str
+    token: str
+    user: str
+
+    @property
+    def login_hint(self) -> str:
+        return f"console: {self.url}  (log in as {self.user} with the token {self.token})"
+
+
+@asynccontextmanager
+async def local_console(
+    cluster: Any,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    user: str = "developer",
+) -> AsyncIterator[LocalConsole]:
+    """Serve the console over a `LocalCluster` (TokenReview and RBAC answered by its emulator).
+
+    `user` gets a fresh token and the cluster-admin group; the console reads with a client
+    that has no credentials, which the emulator lets do anything (like the controllers).
+    """
+    from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
+    from konflux.controllers.kube import KubeClient
+
+    auth = cluster.api.auth or ApiServerAuth.install(cluster.api)
+    token = secrets.token_urlsafe(24)
+    auth.add_token(token, UserInfo(user, ("system:masters",)))
+    access = ClusterAccess(KubeClient(cluster.info), read_ttl=0.5, review_ttl=5.0)
+    app = make_app(access, RuleCatalogue(allow_local=True), secure=False, poll_ms=1500)
+    runner = await start(app, host, port)
+    bound = runner.addresses[0][1] if port == 0 else port
+    try:
+        yield LocalConsole(f"http://{host}:{bound}/", token, user)
+    finally:
+        await runner.cleanup()
+
+
+async def until_interrupted() -> None:
+    """Wait for Ctrl-C (SIGINT) or SIGTERM, then return normally."""
+    import signal
+
+    loop, stop = asyncio.get_running_loop(), asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def simulation_console(port: int, log: Callable[[str], None]) -> Callable[[Any], Any]:
+    """The `dev simulate --console` hook: serve while the flow runs, then until interrupted."""
+
+    @asynccontextmanager
+    async def hook(cluster: Any) -> AsyncIterator[None]:
+        async with local_console(cluster, port=port) as served:
+            log(served.login_hint)
+            yield
+            log(f"console: the flow finished; still serving {served.url} (Ctrl-C stops)")
+            await until_interrupted()
+
+    return hook
