@@ -11,7 +11,7 @@ from typing import Any
 
 from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
-from konflux.console.server import make_app, start, tls_context
+from konflux.console.server import make_app, start
 from konflux.console.session import SessionSealer
 
 
@@ -40,11 +40,22 @@ async def serve_forever(
         sealer=sealer,
         secure=tls is not None,
     )
-    runner = await start(app, host, port, tls_context(*tls) if tls else None)
+    context, reloader = None, None
+    if tls:
+        # The webhook's TLS: TLS 1.2+, and the pair reloaded when cert-manager rotates it.
+        from pathlib import Path
+
+        from konflux.webhooks.tls import CertReloader, server_context
+
+        context = server_context(Path(tls[0]), Path(tls[1]))
+        reloader = asyncio.create_task(CertReloader(context, Path(tls[0]), Path(tls[1])).run())
+    runner = await start(app, host, port, context)
     announce(f"console: serving on {'https' if tls else 'http'}://{host}:{port}/")
     try:
         await asyncio.Event().wait()
     finally:
+        if reloader is not None:
+            reloader.cancel()
         await runner.cleanup()
 
 

@@ -272,13 +272,6 @@ def make_app(
     return app
 
 
-def tls_context(cert: str, key: str) -> ssl.SSLContext:
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    context.load_cert_chain(cert, key)
-    return context
-
-
 async def start(
     app: web.Application, host: str, port: int, tls: ssl.SSLContext | None = None
 ) -> web.AppRunner:
