@@ -26,12 +26,12 @@ from konflux.console.views import (
     release_processing,
     release_row,
     run_badge,
+    scenario_statuses,
     snapshot_badge,
     snapshot_components,
     snapshot_row,
     spec_of,
     status_of,
-    test_statuses,
 )
 from konflux.controllers import constants as c
 from konflux.controllers.objects import labels_of, name_of
@@ -181,7 +181,7 @@ async def snapshot(request: web.Request) -> web.Response:
         row=row,
         application=str(spec_of(snap).get("application") or ""),
         components=snapshot_components(snap),
-        tests=test_statuses(snap),
+        tests=scenario_statuses(snap),
         conditions=conditions_over_time(snap),
         releases=None
         if releases is None

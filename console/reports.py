@@ -36,7 +36,7 @@ from konflux.engine.rules import Rule
 
 REPORT_RESULT = "REPORT_JSON"
 VSA_RESULT = "VSA"
-MAX_RESULT_BYTES = 4 * 1024 * 1024  # Tekton's own ceiling for results is lower
+MAX_RESULT_BYTES = 2 * 1024 * 1024  # above what one object may hold in etcd (~1.5 MiB)
 
 Obj = dict[str, Any]
 
@@ -104,7 +104,7 @@ def _text(value: Any, where: str) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{where} is not a string")
     if len(value.encode()) > MAX_RESULT_BYTES:
-        raise ValueError(f"{where} is larger than {MAX_RESULT_BYTES // (1024 * 1024)} MiB")
+        raise ValueError(f"{where} is larger than {MAX_RESULT_BYTES} bytes")
     return value
 
 

@@ -143,7 +143,7 @@ _TEST_TONES = {
 }
 
 
-def test_statuses(snapshot: Obj) -> list[TestStatus]:
+def scenario_statuses(snapshot: Obj) -> list[TestStatus]:
     """Per scenario, from the integration-service's status annotation."""
     raw = parse_json(annotations_of(snapshot).get(c.TEST_STATUS_ANNOTATION, "[]"))
     out = []
@@ -218,7 +218,7 @@ def snapshot_row(
         created=created(snapshot),
         component=labels_of(snapshot).get(c.COMPONENT_LABEL, ""),
         badge=snapshot_badge(snapshot),
-        tests=test_statuses(snapshot),
+        tests=scenario_statuses(snapshot),
         promotion=promotion(snapshot, release_plans),
         releases=[name_of(r) for r in releases if spec_of(r).get("snapshot") == name_of(snapshot)],
     )

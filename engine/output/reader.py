@@ -28,6 +28,11 @@ def _expect(value: Any, kind: type | tuple[type, ...], where: str) -> Any:
     return value
 
 
+def _optional(value: Any, kind: type, where: str) -> Any:
+    """An optional field: absent (None) is its empty value, anything else must have the type."""
+    return kind() if value is None else _expect(value, kind, where)
+
+
 def _results(value: Any, where: str) -> list[Result]:
     if value is None:
         return []
@@ -35,8 +40,8 @@ def _results(value: Any, where: str) -> list[Result]:
     for i, item in enumerate(_expect(value, list, where)):
         at = f"{where}[{i}]"
         _expect(item, dict, at)
-        message = _expect(item.get("msg", ""), str, f"{at}.msg")
-        metadata = _expect(item.get("metadata") or {}, dict, f"{at}.metadata")
+        message = _optional(item.get("msg"), str, f"{at}.msg")
+        metadata = _optional(item.get("metadata"), dict, f"{at}.metadata")
         outputs = item.get("outputs")
         if outputs is not None:
             outputs = [_expect(o, str, f"{at}.outputs") for o in _expect(outputs, list, at)]
@@ -62,7 +67,7 @@ def _target(entry: Any, where: str, image: bool) -> TargetReport:
             name=_expect(entry.get("name", ""), str, f"{where}.name"),
             outcome=outcome,
             image=_expect(entry.get("containerImage", ""), str, f"{where}.containerImage"),
-            source=_expect(entry.get("source") or {}, dict, f"{where}.source"),
+            source=_optional(entry.get("source"), dict, f"{where}.source"),
             signatures=_checks(entry.get("signatures"), f"{where}.signatures"),
             attestations=_checks(entry.get("attestations"), f"{where}.attestations"),
         )
@@ -87,15 +92,16 @@ def report_from_document(doc: Any) -> Report:
     if not image and "filepaths" not in doc:
         raise ReportFormatError("report: neither 'components' nor 'filepaths' is present")
     key = "components" if image else "filepaths"
-    entries = _expect(doc.get(key) or [], list, f"report.{key}")
+    entries = _optional(doc.get(key), list, f"report.{key}")
     targets = [_target(e, f"report.{key}[{i}]", image) for i, e in enumerate(entries)]
     success = doc.get("success")
     report = Report(
         targets=targets,
-        policy=_expect(doc.get("policy") or {}, dict, "report.policy"),
+        policy=_optional(doc.get("policy"), dict, "report.policy"),
         effective_time=_time(doc.get("effective-time", "1970-01-01T00:00:00Z"), "effective-time"),
         version=_expect(doc.get("ec-version", ""), str, "report.ec-version"),
         show_successes=any(t.outcome.successes for t in targets),
+        info=True,  # keep every metadata key the document carries
         kind="image" if image else "input",
         key=_expect(doc.get("key", ""), str, "report.key"),
         snapshot=_expect(doc.get("snapshot", ""), str, "report.snapshot"),

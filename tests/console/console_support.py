@@ -110,7 +110,9 @@ class ServedConsole:
         users: dict[str, tuple[str, ...]] | None = None,
         console_as: str | None = None,
         poll_ms: int = 500,
+        allow_local: bool = True,
     ) -> None:
+        self.allow_local = allow_local
         self.dump, self.rbac, self.poll_ms = dump, list(rbac), poll_ms
         self.users = users if users is not None else {"admin": ("system:masters",)}
         self.console_as = console_as  # the user whose token the console reads with
@@ -162,7 +164,10 @@ class ServedConsole:
                 info = kopf.ConnectionInfo(server=info.server, token=token)
             self.access = ClusterAccess(KubeClient(info), read_ttl=0.2, review_ttl=0.2)
             app = make_app(
-                self.access, RuleCatalogue(allow_local=True), secure=False, poll_ms=self.poll_ms
+                self.access,
+                RuleCatalogue(allow_local=self.allow_local),
+                secure=False,
+                poll_ms=self.poll_ms,
             )
             runner = await start(app, "127.0.0.1", 0)
             self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
@@ -246,6 +251,7 @@ def violation_report(
         effective_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
         kind="image",
         key="-----BEGIN PUBLIC KEY-----",
+        info=with_info,
     )
     return json.dumps(report_document(report))
 
