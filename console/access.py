@@ -34,6 +34,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import aiohttp
+
 from konflux.console.errors import AccessDenied, ApiUnavailable, NotFound, Unauthenticated
 from konflux.controllers import constants as c
 from konflux.controllers.constants import Resource
@@ -224,7 +226,7 @@ class ClusterAccess:
             return await call
         except KubeApiError as exc:
             raise ApiUnavailable(f"the API server failed the console's {what}: {exc}") from None
-        except (OSError, TimeoutError) as exc:
+        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
             raise ApiUnavailable(f"cannot reach the API server for {what}: {exc}") from None
 
     def view(self, user: User) -> UserView:
