@@ -25,6 +25,7 @@ from konflux.console.views import (
     release_badge,
     release_processing,
     release_row,
+    releases_by_snapshot,
     run_badge,
     scenario_statuses,
     snapshot_badge,
@@ -130,6 +131,7 @@ async def application(request: web.Request) -> web.Response:
         ),
     )
     snaps = app_snapshots(snapshots or [], name)
+    by_snapshot = releases_by_snapshot(releases or [])
     rels = (
         app_releases(releases, name, plans or [], snapshots or []) if releases is not None else None
     )
@@ -149,7 +151,7 @@ async def application(request: web.Request) -> web.Response:
         builds_visible=builds is not None,
         snapshots=None
         if snapshots is None
-        else [snapshot_row(s, releases or [], plans) for s in snaps],
+        else [snapshot_row(s, by_snapshot, plans) for s in snaps],
         releases=None if rels is None else [release_row(r) for r in rels],
         plans=None
         if plans is None
@@ -172,7 +174,7 @@ async def snapshot(request: web.Request) -> web.Response:
         view.visible(c.RELEASE_PLAN, ns),
         view.visible(c.PIPELINE_RUN, ns, {c.SNAPSHOT_LABEL: name}),
     )
-    row = snapshot_row(snap, releases or [], plans)
+    row = snapshot_row(snap, releases_by_snapshot(releases or []), plans)
     return await _render(
         request,
         "snapshot.html",

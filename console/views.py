@@ -210,9 +210,18 @@ class SnapshotRow:
     releases: list[str]
 
 
+def releases_by_snapshot(releases: list[Obj]) -> dict[str, list[str]]:
+    """Release names per Snapshot name, newest first (one pass, not one per Snapshot)."""
+    out: dict[str, list[str]] = {}
+    for r in newest_first(releases):
+        out.setdefault(str(spec_of(r).get("snapshot") or ""), []).append(name_of(r))
+    return out
+
+
 def snapshot_row(
-    snapshot: Obj, releases: list[Obj], release_plans: list[Obj] | None
+    snapshot: Obj, releases: dict[str, list[str]], release_plans: list[Obj] | None
 ) -> SnapshotRow:
+    """`releases` as `releases_by_snapshot` gives them."""
     return SnapshotRow(
         name=name_of(snapshot),
         created=created(snapshot),
@@ -220,7 +229,7 @@ def snapshot_row(
         badge=snapshot_badge(snapshot),
         tests=scenario_statuses(snapshot),
         promotion=promotion(snapshot, release_plans),
-        releases=[name_of(r) for r in releases if spec_of(r).get("snapshot") == name_of(snapshot)],
+        releases=releases.get(name_of(snapshot), []),
     )
 
 
