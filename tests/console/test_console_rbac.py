@@ -8,6 +8,8 @@ would be a leak the tests catch.
 
 from __future__ import annotations
 
+import json
+import random
 from urllib.parse import unquote
 
 import pytest
@@ -26,7 +28,10 @@ from console_support import (
     role,
     small_world,
     user,
+    violation_report,
 )
+
+from konflux.controllers import constants as c
 
 APP_PAGE = f"/ns/{TENANT}/applications/{APP}"
 RELEASE_PAGE = f"/ns/{TENANT}/releases/{RELEASE_FAILED}"
@@ -178,3 +183,94 @@ def test_unknown_token_is_sent_to_login_and_never_shown_a_page(full_tenant_right
     assert status == 401 and RELEASE_FAILED not in body
     status, _, headers = fetch(full_tenant_rights, APP_PAGE)
     assert status == 302 and unquote(headers["Location"]) == f"/login?next={APP_PAGE}"
+
+
+KINDS = {
+    "applications": TENANT,
+    "components": TENANT,
+    "snapshots": TENANT,
+    "releases": TENANT,
+    "releaseplans": TENANT,
+    "releaseplanadmissions": MANAGED,
+    "enterprisecontractpolicies": MANAGED,
+    "pipelineruns": MANAGED,
+    "taskruns": MANAGED,
+}
+
+
+def marked_world() -> list[dict]:
+    """small_world with a marker only each kind's own object holds, in a field a page shows."""
+    world = small_world(violation_report(message="MARK-taskruns"))
+    for entry in world:
+        obj, plural = entry["object"], entry["plural"]
+        mark = f"MARK-{plural}"
+        if plural == "applications" and obj["metadata"]["name"] == APP:
+            obj["spec"]["displayName"] = mark
+        elif plural == "components":
+            obj["spec"]["source"]["git"]["url"] = f"https://git.example/{mark}"
+        elif plural == "snapshots":
+            notes = json.loads(obj["metadata"]["annotations"][c.TEST_STATUS_ANNOTATION])
+            notes[0]["details"] = mark
+            obj["metadata"]["annotations"][c.TEST_STATUS_ANNOTATION] = json.dumps(notes)
+        elif plural == "releases":
+            obj["status"]["conditions"][-1]["message"] = mark
+        elif plural == "releaseplans":
+            obj["metadata"].setdefault("labels", {})[c.AUTO_RELEASE_LABEL] = mark
+        elif plural == "releaseplanadmissions":
+            obj["spec"]["origin"] = mark
+        elif plural == "enterprisecontractpolicies":
+            obj["spec"]["description"] = mark
+        elif plural == "pipelineruns":
+            obj["status"]["conditions"][0]["message"] = mark
+    return world
+
+
+def test_no_page_ever_shows_an_object_the_user_may_not_get():
+    """Random rights per user; every page of the world is visited; a kind's marker may only
+    appear for a user who may `get` that kind (in its namespace)."""
+    rng = random.Random(16)
+    grants: dict[str, dict[str, set[str]]] = {}
+    rbac = []
+    for i in range(12):
+        who = f"user{i}"
+        grants[who] = {
+            k: set(rng.choice([(), ("get",), ("list",), ("get", "list")])) for k in KINDS
+        }
+        for ns in (TENANT, MANAGED):
+            rules = [
+                {
+                    "apiGroups": ["appstudio.redhat.com", "tekton.dev"],
+                    "resources": [k],
+                    "verbs": sorted(v),
+                }
+                for k, v in grants[who].items()
+                if v and KINDS[k] == ns
+            ]
+            if rules:
+                rbac.append(role(ns, who, rules))
+                rbac.append(binding(ns, who, "Role", who, [user(who)]))
+    pages = [
+        "/",
+        "/rules",
+        f"/ns/{TENANT}",
+        f"/ns/{MANAGED}",
+        APP_PAGE,
+        f"/ns/{TENANT}/snapshots/{SNAP_FAILED}",
+        RELEASE_PAGE,
+        f"/ns/{TENANT}/releases/{RELEASE_OK}",
+        f"/ns/{MANAGED}/pipelineruns/{MANAGED_RUN}",
+        f"/ns/{MANAGED}/policies/prod-policy",
+    ]
+    users = {who: () for who in grants} | {"admin": ("system:masters",)}
+    with ServedConsole(marked_world(), rbac=rbac, users=users) as served:
+        admin_pages = "".join(fetch(served, p, "admin")[1] for p in pages)
+        for kind in KINDS:  # every marker is on some page, so its absence means something
+            assert f"MARK-{kind}" in admin_pages, kind
+        seen_any = 0
+        for who, granted in grants.items():
+            shown = "".join(fetch(served, p, who)[1] for p in pages)
+            for kind in KINDS:
+                if f"MARK-{kind}" in shown:
+                    seen_any += 1
+                    assert "get" in granted[kind], (who, kind, granted)
+        assert seen_any > 0
