@@ -234,9 +234,10 @@ async def release(request: web.Request) -> web.Response:
     )
     rpa = await view.find(c.RELEASE_PLAN_ADMISSION, *rpa_ref) if rpa_ref else None
     catalogue = _catalogue(request)
-    managed, tenant = await asyncio.gather(
+    managed, tenant, final = await asyncio.gather(
         _pipeline(view, catalogue, processing.managed),
         _pipeline(view, catalogue, processing.tenant),
+        _pipeline(view, catalogue, processing.final),
     )
     application = ""
     if plan is not None:
@@ -261,6 +262,7 @@ async def release(request: web.Request) -> web.Response:
         conditions=conditions_over_time(rel),
         managed=managed,
         tenant=tenant,
+        final=final,
     )
 
 

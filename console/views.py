@@ -311,19 +311,33 @@ class ReleaseProcessing:
 
     tenant: tuple[str, str] | None = None
     managed: tuple[str, str] | None = None
+    final: tuple[str, str] | None = None
+    earlier_attempts: list[tuple[str, str]] = field(default_factory=list)  # managed retries
     attribution: Obj = field(default_factory=dict)
 
 
+def _run_ref(status: Obj, key: str, default_ns: str) -> tuple[str, str] | None:
+    processing = status.get(key)
+    ref = processing.get("pipelineRun") if isinstance(processing, dict) else None
+    return split_ref(ref, default_ns) if ref else None
+
+
 def release_processing(release: Obj) -> ReleaseProcessing:
+    """The tenant, managed and final PipelineRuns (`status.*Processing.pipelineRun`), and the
+    managed attempts before the current one (`status.managedPipelineAttempts`)."""
     status = status_of(release)
     ns = str((release.get("metadata") or {}).get("namespace") or "")
-    out = ReleaseProcessing(attribution=dict(status.get("attribution") or {}))
-    tenant = (status.get("tenantProcessing") or {}).get("pipelineRun")
-    managed = (status.get("managedProcessing") or {}).get("pipelineRun")
-    if tenant:
-        out.tenant = split_ref(tenant, ns)
-    if managed:
-        out.managed = split_ref(managed, str(status.get("target") or ns))
+    target = str(status.get("target") or ns)
+    out = ReleaseProcessing(
+        tenant=_run_ref(status, "tenantProcessing", ns),
+        managed=_run_ref(status, "managedProcessing", target),
+        final=_run_ref(status, "finalProcessing", ns),
+        attribution=dict(status.get("attribution") or {}),
+    )
+    for attempt in status.get("managedPipelineAttempts") or []:
+        ref = attempt.get("pipelineRun") if isinstance(attempt, dict) else None
+        if ref and split_ref(ref, target) != out.managed:
+            out.earlier_attempts.append(split_ref(ref, target))
     return out
 
 

@@ -313,3 +313,31 @@ def test_system_masters_may_do_anything_and_groups_bind():
     assert authorize(UserInfo("a", ("devs",)), GET_RELEASES, [_role([rule])], [], group, []).allowed
     authenticated = [_bind([{"kind": "Group", "name": "system:authenticated"}])]
     assert authorize(UserInfo("a"), GET_RELEASES, [_role([rule])], [], authenticated, []).allowed
+
+
+def test_release_processing_names_every_pipeline_and_earlier_attempts():
+    from konflux.console.views import release_processing
+
+    rel = {
+        "metadata": {"namespace": "t"},
+        "status": {
+            "target": "m",
+            "tenantProcessing": {"pipelineRun": "t/r-tenant"},
+            "managedProcessing": {"pipelineRun": "m/r-managed-1"},
+            "finalProcessing": {"pipelineRun": "t/r-final"},
+            "managedPipelineAttempts": [
+                {"pipelineRun": "m/r-managed-0"},
+                {"pipelineRun": "m/r-managed-1"},
+                "junk",
+            ],
+            "attribution": {"author": "a"},
+        },
+    }
+    p = release_processing(rel)
+    assert (p.tenant, p.managed, p.final) == (
+        ("t", "r-tenant"),
+        ("m", "r-managed-1"),
+        ("t", "r-final"),
+    )
+    assert p.earlier_attempts == [("m", "r-managed-0")]
+    assert release_processing({"status": {"managedProcessing": "junk"}}).managed is None
