@@ -164,15 +164,20 @@ def scenario_statuses(snapshot: Obj) -> list[TestStatus]:
     return out
 
 
+def verdict(obj: Obj, ctype: str, words: tuple[str, str]) -> Badge | None:
+    """The badge of a decided (True/False) condition, `words` = (if true, if false); else None."""
+    cond = condition(obj, ctype)
+    if cond is None or cond.get("status") not in ("True", "False"):
+        return None
+    ok = cond.get("status") == "True"
+    detail = str(cond.get("message") or cond.get("reason") or "")
+    return Badge(words[0] if ok else words[1], "ok" if ok else "bad", detail)
+
+
 def snapshot_badge(snapshot: Obj) -> Badge:
-    test = condition(snapshot, c.CONDITION_TEST_SUCCEEDED)
-    if test is not None and test.get("status") in ("True", "False"):
-        passed = test.get("status") == "True"
-        return Badge(
-            "Passed" if passed else "Failed",
-            "ok" if passed else "bad",
-            str(test.get("message") or ""),
-        )
+    decided = verdict(snapshot, c.CONDITION_TEST_SUCCEEDED, ("Passed", "Failed"))
+    if decided is not None:
+        return decided
     status = condition(snapshot, c.CONDITION_INTEGRATION_STATUS) or {}
     return Badge("Testing", "busy", str(status.get("message") or "tests not started"))
 
@@ -258,14 +263,10 @@ def snapshot_components(snapshot: Obj) -> list[Obj]:
 
 
 def release_badge(release: Obj) -> Badge:
+    decided = verdict(release, c.CONDITION_RELEASED, ("Succeeded", "Failed"))
+    if decided is not None:
+        return decided
     released = condition(release, c.CONDITION_RELEASED)
-    if released is not None and released.get("status") in ("True", "False"):
-        ok = released.get("status") == "True"
-        return Badge(
-            "Succeeded" if ok else "Failed",
-            "ok" if ok else "bad",
-            str(released.get("message") or released.get("reason") or ""),
-        )
     if released is not None:
         return Badge("Progressing", "busy", str(released.get("reason") or ""))
     return Badge("Pending", "busy", "")

@@ -82,6 +82,13 @@ def test_local_policy_sources_named_by_a_report_are_not_read():
     assert "The policy sources did not say more about this rule." in body
 
 
+def login_post(served: ServedConsole, token: str, target: str, origin: str | None = None):
+    """The login form's POST, from `origin` (this console's by default)."""
+    form = f"token={quote(token, safe='')}&next={quote(target, safe='')}".encode()
+    headers = {"Origin": origin or served.url, "Content-Type": "application/x-www-form-urlencoded"}
+    return fetch(served, "/login", headers=headers, data=form)
+
+
 @pytest.fixture(scope="module")
 def served():
     with ServedConsole(small_world()) as served:
@@ -92,38 +99,17 @@ def served():
     "target", ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:x"]
 )
 def test_login_never_redirects_off_the_console(served, target):
-    form = f"token={served.tokens['admin']}&next={quote(target, safe='')}".encode()
-    status, _, headers = fetch(
-        served,
-        "/login",
-        headers={"Origin": served.url, "Content-Type": "application/x-www-form-urlencoded"},
-        data=form,
-    )
+    status, _, headers = login_post(served, served.tokens["admin"], target)
     assert status == 303 and headers["Location"] == "/"
 
 
 def test_login_from_another_site_is_refused(served):
-    form = f"token={served.tokens['admin']}&next=/".encode()
-    status, _, headers = fetch(
-        served,
-        "/login",
-        headers={
-            "Origin": "https://evil.example",
-            "Content-Type": "application/x-www-form-urlencoded",
-        },
-        data=form,
-    )
+    status, _, headers = login_post(served, served.tokens["admin"], "/", "https://evil.example")
     assert status == 403 and "Set-Cookie" not in headers
 
 
 def test_login_sets_a_sealed_http_only_strict_cookie_that_authenticates(served):
-    form = f"token={served.tokens['admin']}&next=/rules".encode()
-    status, _, headers = fetch(
-        served,
-        "/login",
-        headers={"Origin": served.url, "Content-Type": "application/x-www-form-urlencoded"},
-        data=form,
-    )
+    status, _, headers = login_post(served, served.tokens["admin"], "/rules")
     assert status == 303 and headers["Location"] == "/rules"
     cookie = headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
@@ -137,12 +123,7 @@ def test_login_sets_a_sealed_http_only_strict_cookie_that_authenticates(served):
 
 
 def test_a_wrong_token_at_login_is_told_and_sets_no_cookie(served):
-    status, body, headers = fetch(
-        served,
-        "/login",
-        headers={"Origin": served.url, "Content-Type": "application/x-www-form-urlencoded"},
-        data=b"token=nope&next=/",
-    )
+    status, body, headers = login_post(served, "nope", "/")
     assert status == 401 and "the token was not accepted" in body and "Set-Cookie" not in headers
 
 
