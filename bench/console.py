@@ -32,7 +32,7 @@ from konflux.console.server import make_app, start
 from konflux.controllers import constants as c
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
-from konflux.controllers.kube import KubeClient
+from konflux.kube.client import KubeClient
 
 NS, APP, MANAGED = "team-a", "shop", "rel-managed"
 SNAPSHOTS, RELEASES, VIEWS = 500, 100, 100
@@ -121,7 +121,9 @@ async def main() -> None:
         await load_objects(cl.client, small_world())
         for res, obj in big_application():
             await cl.client.create(res, obj)
-        access = ClusterAccess(KubeClient(cl.info), read_ttl=3600, review_ttl=3600)
+        access = ClusterAccess(
+            KubeClient(cl.config, keepalive=False), read_ttl=3600, review_ttl=3600
+        )
         app = make_app(access, RuleCatalogue(allow_local=True), secure=False)
         runner = await start(app, "127.0.0.1", 0)
         url = f"http://127.0.0.1:{runner.addresses[0][1]}"

@@ -26,8 +26,12 @@ def console() -> None:
 
 @console.command("serve")
 @click.option(
-    "--kubeconfig", default=None, help="Kubeconfig; default $KUBECONFIG, then in-cluster."
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Kubeconfig file; default: $KUBECONFIG, then in-cluster, then ~/.kube/config "
+    "(docs/kubernetes.md).",
 )
+@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=None, help="Default 8443 with TLS, else 8080.")
 @click.option("--tls-cert", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -62,6 +66,7 @@ def console() -> None:
 )
 def serve(
     kubeconfig: str | None,
+    context: str | None,
     host: str,
     port: int | None,
     tls_cert: Path | None,
@@ -89,6 +94,7 @@ def serve(
         asyncio.run(
             serve_forever(
                 kubeconfig=kubeconfig,
+                context=context,
                 host=host,
                 port=port or (8443 if tls_cert else 8080),
                 tls=(str(tls_cert), str(tls_key)) if tls_cert and tls_key else None,

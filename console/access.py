@@ -34,21 +34,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import aiohttp
-
 from konflux.console.errors import AccessDenied, ApiUnavailable, NotFound, Unauthenticated
-from konflux.controllers import constants as c
-from konflux.controllers.constants import Resource
-from konflux.controllers.errors import KubeApiError
-from konflux.controllers.kube import KubeClient
+from konflux.kube import resources as r
+from konflux.kube.client import KubeClient
+from konflux.kube.errors import KubeConnectionError, KubeError
+from konflux.kube.resources import SUBJECT_ACCESS_REVIEW, TOKEN_REVIEW, Resource
 
 Obj = dict[str, Any]
 T = TypeVar("T")
-
-TOKEN_REVIEW = Resource("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", False)
-SUBJECT_ACCESS_REVIEW = Resource(
-    "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", False
-)
 
 
 @dataclass(frozen=True)
@@ -224,10 +217,10 @@ class ClusterAccess:
     async def _call(self, what: str, call: Awaitable[T]) -> T:
         try:
             return await call
-        except KubeApiError as exc:
-            raise ApiUnavailable(f"the API server failed the console's {what}: {exc}") from None
-        except (OSError, TimeoutError, aiohttp.ClientError) as exc:
+        except KubeConnectionError as exc:
             raise ApiUnavailable(f"cannot reach the API server for {what}: {exc}") from None
+        except KubeError as exc:
+            raise ApiUnavailable(f"the API server failed the console's {what}: {exc}") from None
 
     def view(self, user: User) -> UserView:
         return UserView(self, user)
@@ -300,7 +293,7 @@ class UserView:
         needs no right on Namespaces at all. Only the user's reviews decide which are shown.
         """
         apps, policies = await asyncio.gather(
-            self.access._list(c.APPLICATION, None), self.access._list(c.POLICY, None)
+            self.access._list(r.APPLICATION, None), self.access._list(r.POLICY, None)
         )
         names = sorted(
             {str((o.get("metadata") or {}).get("namespace") or "") for o in apps + policies} - {""}
@@ -308,7 +301,7 @@ class UserView:
 
         async def check(name: str) -> NamespaceAccess:
             apps, policies = await asyncio.gather(
-                self.may_list(c.APPLICATION, name), self.may_list(c.POLICY, name)
+                self.may_list(r.APPLICATION, name), self.may_list(r.POLICY, name)
             )
             return NamespaceAccess(name, apps, policies)
 

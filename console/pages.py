@@ -38,8 +38,6 @@ from konflux.controllers import constants as c
 from konflux.controllers.objects import labels_of, name_of
 from konflux.engine.policy.spec import Source
 
-TEKTON_PIPELINE_RUN_LABEL = "tekton.dev/pipelineRun"
-
 routes = web.RouteTableDef()
 
 
@@ -205,7 +203,7 @@ async def _pipeline(view: UserView, catalogue: RuleCatalogue, ref: tuple[str, st
     if not await view.may("get", c.PIPELINE_RUN, ns, name):
         return {"ref": ref, "denied": f"you may not get PipelineRuns in namespace {ns}"}
     run = await view.find(c.PIPELINE_RUN, ns, name)
-    taskruns = await view.visible(c.TASK_RUN, ns, {TEKTON_PIPELINE_RUN_LABEL: name})
+    taskruns = await view.visible(c.TASK_RUN, ns, {c.TEKTON_PIPELINE_RUN_LABEL: name})
     report = None
     if run is not None and taskruns is not None:
         report = await find_report(taskruns, run, catalogue)
@@ -273,7 +271,7 @@ async def release(request: web.Request) -> web.Response:
 async def pipelinerun(request: web.Request) -> web.Response:
     view, ns, name = _view(request), request.match_info["ns"], request.match_info["name"]
     run = await view.get(c.PIPELINE_RUN, ns, name)
-    taskruns = await view.visible(c.TASK_RUN, ns, {TEKTON_PIPELINE_RUN_LABEL: name})
+    taskruns = await view.visible(c.TASK_RUN, ns, {c.TEKTON_PIPELINE_RUN_LABEL: name})
     report = (
         await find_report(taskruns or [], run, _catalogue(request))
         if taskruns is not None

@@ -18,6 +18,7 @@ from konflux.console.session import SessionSealer
 async def serve_forever(
     *,
     kubeconfig: str | None,
+    context: str | None,
     host: str,
     port: int,
     tls: tuple[str, str] | None,
@@ -27,11 +28,11 @@ async def serve_forever(
     allow_local_sources: bool,
     announce: Callable[[str], None],
 ) -> None:
-    from konflux.cli.controllers import connection
-    from konflux.controllers.kube import KubeClient
+    from konflux.kube.client import KubeClient
+    from konflux.kube.config import load_config
 
     access = ClusterAccess(
-        KubeClient(connection(kubeconfig)), read_ttl=read_ttl, review_ttl=review_ttl
+        KubeClient(load_config(kubeconfig, context)), read_ttl=read_ttl, review_ttl=review_ttl
     )
     sealer = SessionSealer.from_file(session_key_file) if session_key_file else SessionSealer()
     app = make_app(
@@ -86,12 +87,14 @@ async def local_console(
     that has no credentials, which the emulator lets do anything (like the controllers).
     """
     from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
-    from konflux.controllers.kube import KubeClient
+    from konflux.kube.client import KubeClient
 
     auth = cluster.api.auth or ApiServerAuth.install(cluster.api)
     token = secrets.token_urlsafe(24)
     auth.add_token(token, UserInfo(user, ("system:masters",)))
-    access = ClusterAccess(KubeClient(cluster.info), read_ttl=0.5, review_ttl=5.0)
+    # A connection per request, as LocalCluster's own client: kmock drops idle connections.
+    client = KubeClient(cluster.config, keepalive=False)
+    access = ClusterAccess(client, read_ttl=0.5, review_ttl=5.0)
     app = make_app(access, RuleCatalogue(allow_local=True), secure=False, poll_ms=1500)
     runner = await start(app, host, port)
     bound = runner.addresses[0][1] if port == 0 else port

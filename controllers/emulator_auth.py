@@ -25,19 +25,16 @@ from typing import Any
 import aiohttp.web
 from kmock import action as api_action
 
-from konflux.controllers.constants import Resource
+from konflux.kube.resources import (
+    CLUSTER_ROLE,
+    CLUSTER_ROLE_BINDING,
+    ROLE,
+    ROLE_BINDING,
+    SUBJECT_ACCESS_REVIEW,
+    TOKEN_REVIEW,
+    Resource,
+)
 
-RBAC_GROUP = "rbac.authorization.k8s.io"
-ROLE = Resource(RBAC_GROUP, "v1", "roles", "Role")
-CLUSTER_ROLE = Resource(RBAC_GROUP, "v1", "clusterroles", "ClusterRole", namespaced=False)
-ROLE_BINDING = Resource(RBAC_GROUP, "v1", "rolebindings", "RoleBinding")
-CLUSTER_ROLE_BINDING = Resource(
-    RBAC_GROUP, "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False
-)
-TOKEN_REVIEW = Resource("authentication.k8s.io", "v1", "tokenreviews", "TokenReview", False)
-SUBJECT_ACCESS_REVIEW = Resource(
-    "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", False
-)
 RBAC_RESOURCES = [ROLE, CLUSTER_ROLE, ROLE_BINDING, CLUSTER_ROLE_BINDING]
 REVIEW_RESOURCES = [TOKEN_REVIEW, SUBJECT_ACCESS_REVIEW]
 

@@ -15,13 +15,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.server import make_app, start
-from konflux.controllers.constants import Resource
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.emulator_auth import (
     CLUSTER_ROLE,
@@ -31,7 +31,8 @@ from konflux.controllers.emulator_auth import (
     ApiServerAuth,
     UserInfo,
 )
-from konflux.controllers.kube import KubeClient
+from konflux.kube.client import KubeClient
+from konflux.kube.resources import Resource
 
 Obj = dict[str, Any]
 
@@ -99,6 +100,15 @@ def user(name: str) -> Obj:
     return {"kind": "User", "name": name, "apiGroup": "rbac.authorization.k8s.io"}
 
 
+@dataclass
+class _TlsCluster:
+    """What `ServedConsole.call` hands a test when the emulator is behind TLS."""
+
+    client: KubeClient  # as a cluster admin
+    kubeconfig_for: Callable[[str], Path]  # a kubeconfig file for a user's token
+    server: Any
+
+
 class ServedConsole:
     """A LocalCluster (no controllers) loaded with objects, and the console over it."""
 
@@ -111,8 +121,11 @@ class ServedConsole:
         console_as: str | None = None,
         poll_ms: int = 500,
         allow_local: bool = True,
+        pki: Any = None,
     ) -> None:
-        self.allow_local = allow_local
+        """`pki` (the `kube_pki` fixture) serves the emulator over TLS; `console_as` then
+        names the user whose token the console reads with (needs `pki`)."""
+        self.allow_local, self.pki = allow_local, pki
         self.dump, self.rbac, self.poll_ms = dump, list(rbac), poll_ms
         self.users = users if users is not None else {"admin": ("system:masters",)}
         self.console_as = console_as  # the user whose token the console reads with
@@ -147,35 +160,63 @@ class ServedConsole:
 
     async def _main(self) -> None:
         self._stop = asyncio.Event()
-        async with LocalCluster() as cluster:
-            self.cluster = cluster
-            auth = ApiServerAuth.install(cluster.api)
-            await load_objects(cluster.client, self.dump)
-            for res, obj in self.rbac:
-                await cluster.client.create(res, obj)
-            for name, groups in self.users.items():
-                self.tokens[name] = secrets.token_urlsafe(16)
-                auth.add_token(self.tokens[name], UserInfo(name, groups))
-            info = cluster.info
-            if self.console_as:
-                import kopf
+        if self.pki is None:
+            async with LocalCluster() as cluster:
+                await self._serve(cluster, ApiServerAuth.install(cluster.api), cluster.config)
+            return
+        # The emulator behind TLS (tests/fixtures/kube_api.py): credentials travel only over
+        # TLS, so a console reading with a ServiceAccount token meets RBAC only here.
+        from konflux.kube.config import load_config
+        from tests.fixtures.kube_api import TlsApiServer, b64, kubeconfig
 
-                token = self.tokens[self.console_as]
-                info = kopf.ConnectionInfo(server=info.server, token=token)
-            self.access = ClusterAccess(KubeClient(info), read_ttl=0.2, review_ttl=0.2)
-            app = make_app(
-                self.access,
-                RuleCatalogue(allow_local=self.allow_local),
-                secure=False,
-                poll_ms=self.poll_ms,
-            )
-            runner = await start(app, "127.0.0.1", 0)
-            self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-            self._ready.set_result(None)
+        async with TlsApiServer(self.pki) as server:
+            auth = ApiServerAuth.install(server.api)
+            admin = secrets.token_urlsafe(16)
+            server.tokens[admin] = "loader"
+            auth.add_token(admin, UserInfo("loader", ("system:masters",)))
+
+            def kubeconfig_for(token: str) -> Path:
+                cluster = {"server": server.url, "certificate-authority-data": b64(self.pki.ca_pem)}
+                path = self.pki.root / f"kubeconfig-{secrets.token_hex(4)}"
+                return kubeconfig(path, cluster, {"token": token})
+
+            admin_config = load_config(kubeconfig_for(admin))
+            loader = _TlsCluster(KubeClient(admin_config), kubeconfig_for, server)
             try:
-                await self._stop.wait()
+                await self._serve(loader, auth, admin_config)
             finally:
-                await runner.cleanup()
+                await loader.client.close()
+
+    async def _serve(self, cluster: Any, auth: ApiServerAuth, config: Any) -> None:
+        self.cluster = cluster
+        await load_objects(cluster.client, self.dump)
+        for res, obj in self.rbac:
+            await cluster.client.create(res, obj)
+        for name, groups in self.users.items():
+            self.tokens[name] = secrets.token_urlsafe(16)
+            auth.add_token(self.tokens[name], UserInfo(name, groups))
+            if isinstance(cluster, _TlsCluster):
+                cluster.server.tokens[self.tokens[name]] = name
+        if self.console_as:
+            from konflux.kube.config import load_config
+
+            config = load_config(cluster.kubeconfig_for(self.tokens[self.console_as]))
+        self.access = ClusterAccess(
+            KubeClient(config, keepalive=False), read_ttl=0.2, review_ttl=0.2
+        )
+        app = make_app(
+            self.access,
+            RuleCatalogue(allow_local=self.allow_local),
+            secure=False,
+            poll_ms=self.poll_ms,
+        )
+        runner = await start(app, "127.0.0.1", 0)
+        self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+        self._ready.set_result(None)
+        try:
+            await self._stop.wait()
+        finally:
+            await runner.cleanup()
 
     def call(self, fn: Callable[[LocalCluster], Awaitable[Any]], timeout: float = 30) -> Any:
         """Run `fn(cluster)` on the cluster's loop and return its result."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import kopf
 import pytest
 from console_support import READ_EVERYTHING, TENANT, binding, role, small_world, user
 
@@ -14,7 +13,8 @@ from konflux.console.errors import AccessDenied, ApiUnavailable, Unauthenticated
 from konflux.controllers import constants as c
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
-from konflux.controllers.kube import KubeClient
+from konflux.kube.client import KubeClient
+from konflux.kube.config import ClusterConfig
 
 
 class Clock:
@@ -44,7 +44,7 @@ def test_reviews_are_cached_for_review_ttl_then_asked_again():
         async with LocalCluster() as cl:
             await _cluster_with_alice(cl, READ_EVERYTHING)
             clock = Clock()
-            access = ClusterAccess(KubeClient(cl.info), review_ttl=10, read_ttl=2, clock=clock)
+            access = ClusterAccess(KubeClient(cl.config), review_ttl=10, read_ttl=2, clock=clock)
             alice = await access.authenticate("alice-token")
             assert alice == User("alice", groups=("devs", "system:authenticated"))
             view = access.view(alice)
@@ -73,7 +73,7 @@ def test_a_revoked_token_stops_working_after_review_ttl():
         async with LocalCluster() as cl:
             auth = await _cluster_with_alice(cl, READ_EVERYTHING)
             clock = Clock()
-            access = ClusterAccess(KubeClient(cl.info), review_ttl=10, clock=clock)
+            access = ClusterAccess(KubeClient(cl.config), review_ttl=10, clock=clock)
             await access.authenticate("alice-token")
             del auth.tokens["alice-token"]
             await access.authenticate("alice-token")  # cached
@@ -150,7 +150,7 @@ def test_a_token_review_without_authenticated_true_and_a_user_is_refused(status)
 
 def test_an_unreachable_api_server_is_an_error_not_a_denial():
     async def scenario() -> None:
-        access = ClusterAccess(KubeClient(kopf.ConnectionInfo(server="http://127.0.0.1:9")))
+        access = ClusterAccess(KubeClient(ClusterConfig.for_server("http://127.0.0.1:9")))
         with pytest.raises(ApiUnavailable, match="cannot reach the API server for TokenReview"):
             await access.authenticate("t")
         await access.close()

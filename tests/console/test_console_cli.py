@@ -49,20 +49,18 @@ def test_dev_simulate_offers_the_console():
     assert "--console" in result.output and "--console-port" in result.output
 
 
-def test_serve_over_tls_with_a_kubeconfig(tmp_path):
-    """The real command, as a process: kubeconfig credentials, TLS, a page for a bearer token."""
+def test_serve_over_tls_with_a_kubeconfig(tmp_path, kube_pki):
+    """The real command, as a process: a kubeconfig naming a TLS API server and the console's
+    token (the emulator enforcing deploy/console's rights), TLS itself, a page for a user."""
+    from test_console_deploy import deployed_rbac
+
     from konflux.webhooks.certs import generate
 
     certs = generate(tmp_path / "certs", ["127.0.0.1"])
-    users = {"admin": ("system:masters",), "console-sa": ("system:masters",)}
-    with ServedConsole(small_world(), users=users) as cluster:
-        kubeconfig = tmp_path / "kubeconfig"
-        kubeconfig.write_text(
-            "apiVersion: v1\nkind: Config\ncurrent-context: k\n"
-            f"clusters: [{{name: c, cluster: {{server: '{cluster.cluster.info.server}'}}}}]\n"
-            f"users: [{{name: u, user: {{token: {cluster.tokens['console-sa']}}}}}]\n"
-            "contexts: [{name: k, context: {cluster: c, user: u}}]\n"
-        )
+    sa = "system:serviceaccount:konflux-console:konflux-console"
+    users = {"admin": ("system:masters",), sa: ("system:serviceaccounts",)}
+    with ServedConsole(small_world(), users=users, rbac=deployed_rbac(), pki=kube_pki) as cluster:
+        kubeconfig = cluster.cluster.kubeconfig_for(cluster.tokens[sa])
         port = free_port()
         proc = subprocess.Popen(
             [sys.executable, "-m", "konflux", "console", "serve", "--kubeconfig", str(kubeconfig),

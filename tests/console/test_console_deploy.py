@@ -32,6 +32,12 @@ def cluster_role() -> dict:
     return role
 
 
+def deployed_rbac() -> list:
+    """deploy/console's ClusterRole and ClusterRoleBinding, to create in the emulator."""
+    (crb,) = [d for d in documents("rbac.yaml") if d["kind"] == "ClusterRoleBinding"]
+    return [(CLUSTER_ROLE, cluster_role()), (CLUSTER_ROLE_BINDING, crb)]
+
+
 def test_cluster_role_grants_reviews_and_read_only():
     creates, reads = set(), set()
     for rule in cluster_role()["rules"]:
@@ -63,11 +69,9 @@ def test_kustomization_names_existing_files_and_the_deployment_parses_as_the_cli
     assert deployment["spec"]["template"]["spec"]["serviceAccountName"] == "konflux-console"
 
 
-def test_the_deployed_rights_are_enough_for_every_page():
+def test_the_deployed_rights_are_enough_for_every_page(kube_pki):
     """The console reads with a ServiceAccount token; the emulator enforces deploy/console RBAC."""
-    rbac = [(CLUSTER_ROLE, cluster_role())]
-    (crb,) = [d for d in documents("rbac.yaml") if d["kind"] == "ClusterRoleBinding"]
-    rbac.append((CLUSTER_ROLE_BINDING, crb))
+    rbac = deployed_rbac()
     users = {
         "admin": ("system:masters",),
         "system:serviceaccount:konflux-console:konflux-console": (
@@ -76,7 +80,9 @@ def test_the_deployed_rights_are_enough_for_every_page():
         ),
     }
     console = "system:serviceaccount:konflux-console:konflux-console"
-    with ServedConsole(small_world(), rbac=rbac, users=users, console_as=console) as served:
+    with ServedConsole(
+        small_world(), rbac=rbac, users=users, console_as=console, pki=kube_pki
+    ) as served:
         pages = [
             "/",
             "/rules",
@@ -92,8 +98,8 @@ def test_the_deployed_rights_are_enough_for_every_page():
         assert "Required labels" in fetch(served, pages[4], "admin")[1]
         assert served.access.counters.reads > 0
         # The same client is refused what the role does not grant.
-        from konflux.controllers.constants import Resource
-        from konflux.controllers.errors import KubeApiError
+        from konflux.kube.errors import KubeApiError
+        from konflux.kube.resources import Resource
 
         secrets = Resource("", "v1", "secrets", "Secret")
 
