@@ -221,7 +221,7 @@ class ApiServerAuth:
             return None
         caller = self._user_of(request)
         if caller is False:
-            return _status(401, "Unauthorized", "Unauthorized")
+            return status_response(401, "Unauthorized", "Unauthorized")
         verb = _VERBS.get(request.action, "get")
         if caller is not None:
             attrs = Attributes(
@@ -233,7 +233,7 @@ class ApiServerAuth:
                 subresource=request.subresource or "",
             )
             if not self.decide(caller, attrs).allowed:
-                return _status(
+                return status_response(
                     403,
                     "Forbidden",
                     f'{resource.plural} is forbidden: User "{caller.username}" cannot {verb} '
@@ -255,7 +255,7 @@ class ApiServerAuth:
         spec = (body or {}).get("spec") or {}
         token = spec.get("token")
         if not isinstance(token, str) or not token:
-            return _status(400, "BadRequest", "TokenReview spec.token is required")
+            return status_response(400, "BadRequest", "TokenReview spec.token is required")
         user = self.tokens.get(token)
         status: dict[str, Any] = (
             {"authenticated": True, "user": user.as_status()}
@@ -270,7 +270,7 @@ class ApiServerAuth:
         spec = (body or {}).get("spec") or {}
         attrs = spec.get("resourceAttributes")
         if not isinstance(attrs, dict) or (not spec.get("user") and not spec.get("groups")):
-            return _status(
+            return status_response(
                 400,
                 "BadRequest",
                 "SubjectAccessReview needs spec.resourceAttributes and spec.user or spec.groups",
@@ -311,7 +311,8 @@ def _created(resource: Resource, spec: Any, status: dict[str, Any]) -> aiohttp.w
     return aiohttp.web.Response(status=201, text=json.dumps(body), content_type="application/json")
 
 
-def _status(code: int, reason: str, message: str) -> aiohttp.web.Response:
+def status_response(code: int, reason: str, message: str) -> aiohttp.web.Response:
+    """A `Status` failure as kube-apiserver answers it."""
     body = {
         "kind": "Status",
         "apiVersion": "v1",
