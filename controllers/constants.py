@@ -25,6 +25,9 @@ class Resource:
         return f"{self.group}/{self.version}" if self.group else self.version
 
 
+# The operators `konflux controllers run --only` can start.
+OPERATORS = ("integration", "release", "build")
+
 APPSTUDIO = "appstudio.redhat.com"
 TEKTON = "tekton.dev"
 

@@ -25,7 +25,7 @@ from konflux.controllers.constants import Resource
 from konflux.controllers.kube import KubeClient
 from konflux.controllers.objects import Obj, labels_of, name_of, namespace_of
 
-OPERATORS = ("integration", "release", "build")
+OPERATORS = c.OPERATORS
 logger = logging.getLogger("konflux.controllers")
 
 
