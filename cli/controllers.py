@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -58,6 +57,8 @@ def run_command(
     pac_dir: str | None,
 ) -> None:
     """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully)."""
+    import asyncio
+
     from konflux.cli import interrupt
     from konflux.controllers.errors import ControllerError
     from konflux.controllers.operators import OperatorConfig, run
@@ -108,6 +109,8 @@ def gc_snapshots(
     server: str | None,
 ) -> None:
     """Delete Snapshots the retention policy lets go; print them as JSON lines."""
+    import asyncio
+
     import kopf
 
     from konflux.controllers import constants as c

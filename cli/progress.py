@@ -10,11 +10,14 @@ printed above it (see `konflux.cli.console`).
 
 from __future__ import annotations
 
+import sys
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from konflux.cli.console import stderr
-from konflux.engine.oci.in_flight import InFlight
+
+if TYPE_CHECKING:  # the registry client (aiohttp) is loaded only by commands that use it
+    from konflux.engine.oci.in_flight import InFlight
 
 # A request open longer than this is worth naming: the registry is slow or not answering.
 SLOW_REQUEST_SECONDS = 1.0
@@ -28,11 +31,12 @@ class ProgressDisplay:
         self.in_flight = in_flight
         self._bar: Any = None
         self._task: Any = None
+        self._failed = 0
 
     def __enter__(self) -> ProgressDisplay:
+        if not sys.stderr.isatty():
+            return self  # nothing to draw (and rich not even loaded): the methods do nothing
         console = stderr()
-        if not console.is_terminal:
-            return self  # nothing to draw: the methods below do nothing
         from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
         self._bar = Progress(
@@ -72,13 +76,15 @@ class ProgressDisplay:
     def advance(self, n: int = 1, *, failed: int = 0) -> None:
         if self._bar is None:
             return
-        self._failed = getattr(self, "_failed", 0) + failed
+        self._failed += failed
         self._bar.advance(self._task, n)
         self._count()
 
     def note(self, text: str) -> None:
         if self._bar is not None:
-            self._bar.update(self._task, note=text)
+            from rich.markup import escape
+
+            self._bar.update(self._task, note=escape(text))
 
     # -- drawing ------------------------------------------------------------------------------
 
