@@ -7,8 +7,9 @@ We subclass `OpaEngine` for two things the package's own dispatcher does not do:
 - Ctrl-C during an evaluation: an exception raised inside a ctypes callback
   cannot propagate (ctypes prints "Exception ignored on calling ctypes
   callback" and goes on), so a `KeyboardInterrupt` (or `SystemExit`) raised in
-  a builtin is kept, the builtin answers with an error that ends the
-  evaluation, and the exception is raised again once the call into Go returns.
+  a builtin is kept, that call and every later one answers with an error at
+  once (Go has no way to cancel an evaluation), and the exception is raised
+  again as soon as the call into Go returns.
 """
 
 from __future__ import annotations
@@ -62,6 +63,8 @@ class BridgeEngine(OpaEngine):
                 raise pending
 
     def _dispatch(self, handle: int, name: bytes, args_json: bytes) -> int | None:
+        if self._interrupted is not None:  # no more Python work until the call returns
+            return self._respond({"error": "interrupted"})
         try:
             fn, arity = self._functions[name.decode()]
             args = json.loads(args_json)
@@ -74,6 +77,9 @@ class BridgeEngine(OpaEngine):
         except BaseException as exc:  # Ctrl-C: end the evaluation, re-raise after it
             self._interrupted = exc
             response = {"error": "interrupted"}
+        return self._respond(response)
+
+    def _respond(self, response: dict[str, Any]) -> int | None:
         try:
             raw = json.dumps(response, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
