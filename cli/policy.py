@@ -98,7 +98,9 @@ def policy_inspect(
             if finding.error:
                 errors.append(str(finding))
             else:
-                stderr().print(f"[yellow]Warning:[/] {_escape(str(finding))}", highlight=False)
+                stderr().print(
+                    f"[yellow]Warning:[/] {_escape(str(finding))}", highlight=False, soft_wrap=True
+                )
         rules = rules_of(modules).values()
         by_source[url] = [
             r

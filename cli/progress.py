@@ -10,6 +10,7 @@ printed above it (see `konflux.cli.console`).
 
 from __future__ import annotations
 
+import io
 import sys
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -26,17 +27,22 @@ SLOW_REQUEST_SECONDS = 1.0
 class ProgressDisplay:
     """Implements `konflux.engine.progress.Progress` with a rich progress bar."""
 
-    def __init__(self, unit: str, *, in_flight: InFlight | None = None) -> None:
+    def __init__(
+        self, unit: str, *, in_flight: InFlight | None = None, console: Any = None
+    ) -> None:
         self.unit = unit
         self.in_flight = in_flight
+        self._console = console  # default: the stderr console, when stderr is a terminal
         self._bar: Any = None
         self._task: Any = None
         self._failed = 0
 
     def __enter__(self) -> ProgressDisplay:
-        if not sys.stderr.isatty():
-            return self  # nothing to draw (and rich not even loaded): the methods do nothing
-        console = stderr()
+        console = self._console
+        if console is None:
+            if not sys.stderr.isatty():
+                return self  # nothing to draw (and rich not even loaded): methods do nothing
+            console = stderr()
         from rich.progress import BarColumn, Progress, SpinnerColumn, TimeElapsedColumn
 
         self._bar = Progress(
@@ -70,7 +76,9 @@ class ProgressDisplay:
         if self._bar is None:
             return
         self._failed = 0
-        self._bar.reset(self._task, total=total, description=phase, failures="", note="")
+        self._bar.reset(
+            self._task, total=total, description=phase, count="", failures="", note=""
+        )
         self._count()
 
     def advance(self, n: int = 1, *, failed: int = 0) -> None:
@@ -85,6 +93,16 @@ class ProgressDisplay:
             from rich.markup import escape
 
             self._bar.update(self._task, note=escape(text))
+
+    def text(self) -> str:
+        """What the bar shows now, as plain text."""
+        if self._bar is None:
+            return ""
+        from rich.console import Console
+
+        plain = Console(width=200, record=True, color_system=None, file=io.StringIO())
+        plain.print(self._bar.get_renderable())
+        return plain.export_text().strip()
 
     # -- drawing ------------------------------------------------------------------------------
 
