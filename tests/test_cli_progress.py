@@ -1,4 +1,4 @@
-"""The progress bar tells the truth: phase, n/N, failures as they happen, the host a run waits on."""
+"""The progress bar tells the truth: phase, n/N, failures as they happen, the host it waits on."""
 
 from __future__ import annotations
 

@@ -27,9 +27,7 @@ class Recorder:
 def test_phases_count_the_components_an_index_expands_into(oci, registry, publisher, signer):
     index, _ = oci.push_index(registry.ref("progress/multi", "v1"), labels=LABELS)
     signed = publisher.release_ready("progress/app", signer)
-    snapshot = Snapshot(
-        components=[Component("multi", str(index)), Component("app", str(signed))]
-    )
+    snapshot = Snapshot(components=[Component("multi", str(index)), Component("app", str(signed))])
     checks = ImageCheckSettings(
         trust=check_options(public_key=signer.public_pem, ignore_rekor=True),
         key_pem=signer.public_pem,
