@@ -10,6 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -47,11 +48,19 @@ def dev_image(
     labels: tuple[str, ...],
     base: str | None,
     files: tuple[str, ...],
+    platforms: tuple[str, ...],
     insecure: tuple[str, ...],
 ) -> None:
-    """Build a one-layer image and push it to REFERENCE; print it pinned (REPO@DIGEST)."""
+    """Build a one-layer image (or an index of them) and push it to REFERENCE.
+
+    Prints it pinned (REPO@DIGEST). With --file the content, and so the digest, is the
+    same on every run.
+    """
     from konflux.engine.image.validator import BASE_DIGEST, BASE_NAME
-    from konflux.engine.oci import SyncRegistry, build_image, parse_reference
+    from konflux.engine.oci import SyncRegistry, build_image, build_index, parse_reference
+
+    if base and platforms:
+        raise click.UsageError("--base names the base of one image; it cannot go with --platform")
 
     config_labels = dict(_pairs(labels, "--label", "="))
     content = {name: text.encode() for name, text in _pairs(files, "--file", "=")} or {
@@ -62,9 +71,21 @@ def dev_image(
         if base:  # as buildah records a FROM image
             pinned = registry.resolve(parse_reference(base))
             annotations = {BASE_NAME: base, BASE_DIGEST: str(pinned.digest)}
-        image = build_image(content, labels=config_labels, annotations=annotations)
+        if platforms:
+            image: Any = build_index(
+                content, [_platform(p) for p in platforms], labels=config_labels
+            )
+        else:
+            image = build_image(content, labels=config_labels, annotations=annotations)
         ref = registry.run(image.push(registry.client, parse_reference(reference)))
     click.echo(f"{ref.context}@{ref.digest}")
+
+
+def _platform(text: str) -> tuple[str, str]:
+    os_name, sep, arch = text.partition("/")
+    if not (sep and os_name and arch):
+        raise click.BadParameter(f"{text!r} is not OS/ARCH", param_hint="'--platform'")
+    return os_name, arch
 
 
 def _pairs(values: tuple[str, ...], flag: str, sep: str) -> list[tuple[str, str]]:

@@ -565,6 +565,13 @@ DEV_IMAGE = compose(
         metavar="PATH=TEXT",
         help="A file of the image's one layer. Repeatable. Default: one file of random bytes.",
     ),
+    click.option(
+        "--platform",
+        "platforms",
+        multiple=True,
+        metavar="OS/ARCH",
+        help="Push an image index with one image per platform instead. Repeatable.",
+    ),
     INSECURE_REGISTRY,
 )
 

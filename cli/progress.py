@@ -76,9 +76,7 @@ class ProgressDisplay:
         if self._bar is None:
             return
         self._failed = 0
-        self._bar.reset(
-            self._task, total=total, description=phase, count="", failures="", note=""
-        )
+        self._bar.reset(self._task, total=total, description=phase, count="", failures="", note="")
         self._count()
 
     def advance(self, n: int = 1, *, failed: int = 0) -> None:

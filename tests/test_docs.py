@@ -158,6 +158,13 @@ class Session:
         for name in LINKED:
             (scratch / name).symlink_to(ROOT / name)
 
+    def write(self, block: Block) -> None:
+        assert block.file is not None
+        target = self.scratch / block.file
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = block.text.replace(DOC_REGISTRY, self.registry) if self.registry else block.text
+        target.write_text(text)
+
     def run(self, command: str) -> str:
         if self.registry:
             command = command.replace(DOC_REGISTRY, self.registry)
@@ -197,9 +204,7 @@ def run_page(page: Path, tmp_path: Path) -> list[str]:
     try:
         for block in blocks(page):
             if block.file:
-                target = scratch / block.file
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(block.text)
+                session.write(block)
                 continue
             for step in steps(block):
                 actual = normalise(session.run(step.command), scratch)
@@ -254,12 +259,18 @@ def test_every_runnable_page_is_found():
     assert os.path.isdir(ROOT / "docs" / "cli")
 
 
-def show(page: Path) -> None:
-    """Print what each command of a page prints now, raw, to refresh the page by hand."""
+def refresh(page: Path) -> None:
+    """Rewrite the outputs of a page's runnable blocks with what the commands print now.
+
+    A block whose page text uses `...` is left alone (its elisions are the author's).
+    Review the diff: digests, times and signatures change on every run.
+    """
     import tempfile
 
+    lines = page.read_text(encoding="utf-8").splitlines(keepends=True)
+    replacements: list[tuple[int, int, str]] = []  # (first body line, end line, new body)
     with tempfile.TemporaryDirectory() as tmp:
-        text = page.read_text(encoding="utf-8")
+        text = "".join(lines)
         registry = None
         if DOC_REGISTRY in text:
             registry = LocalRegistry(Path(tmp) / "registry", free_port()).start()
@@ -269,18 +280,27 @@ def show(page: Path) -> None:
         try:
             for block in blocks(page):
                 if block.file:
-                    (scratch / block.file).parent.mkdir(parents=True, exist_ok=True)
-                    (scratch / block.file).write_text(block.text)
+                    session.write(block)
                     continue
+                body = []
+                keep = any(line.strip() == "..." or "..." in line for line in block.text.splitlines())
                 for step in steps(block):
                     out = session.run(step.command)
                     if registry:
                         out = out.replace(registry.host, DOC_REGISTRY)
-                    print(f"$ {step.command}\n{out}", end="" if out.endswith("\n") else "\n")
+                    body.append(f"$ {step.command}\n{out}")
+                if not keep:
+                    first = block.line  # 0-based index of the first body line
+                    end = first + len(block.text.splitlines())
+                    new = "".join(b if b.endswith("\n") else b + "\n" for b in body)
+                    replacements.append((first, end, new))
         finally:
             if registry:
                 registry.stop()
+    for first, end, new in reversed(replacements):
+        lines[first:end] = [new]
+    page.write_text("".join(lines), encoding="utf-8")
 
 
 if __name__ == "__main__":  # python3 tests/test_docs.py docs/cli/validate-input.md
-    show(Path(sys.argv[1]).resolve())
+    refresh(Path(sys.argv[1]).resolve())
