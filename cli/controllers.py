@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,30 +13,19 @@ from konflux.cli.command import Group
 from konflux.controllers.constants import OPERATORS
 from konflux.engine.errors import KonfluxError
 
+if TYPE_CHECKING:
+    from konflux.kube.config import ClusterConfig
 
-def connection(kubeconfig: str | None) -> Any:
-    """In-cluster service account, else the kubeconfig (`--kubeconfig` or $KUBECONFIG)."""
-    import kopf
 
-    from konflux.controllers.errors import ControllerError
+def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig:
+    """The cluster configuration, or a click error naming what is wrong with it."""
+    from konflux.kube.config import load_config
+    from konflux.kube.errors import KubeError
 
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig
-    settings = kopf.OperatorSettings()
-    info = None if kubeconfig else kopf.login_with_service_account(settings=settings)
     try:
-        info = info or kopf.login_with_kubeconfig(settings=settings)
-    except OSError as exc:
-        raise ControllerError(
-            f"cannot read the kubeconfig {exc.filename or os.environ.get('KUBECONFIG')}: "
-            f"{exc.strerror or exc}"
-        ) from exc
-    if info is None:
-        raise ControllerError(
-            "no Kubernetes credentials: not in a cluster and no kubeconfig "
-            "(pass --kubeconfig or set KUBECONFIG)"
-        )
-    return info
+        return load_config(kubeconfig, context)
+    except KubeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("controllers", cls=Group)
@@ -51,6 +39,7 @@ def run_command(
     only: str,
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     standalone: bool,
     peering_name: str,
     registry: str,
@@ -60,8 +49,7 @@ def run_command(
     import asyncio
 
     from konflux.cli import interrupt
-    from konflux.controllers.errors import ControllerError
-    from konflux.controllers.operators import OperatorConfig, run
+    from konflux.controllers.operators import OperatorConfig
 
     chosen = [x.strip() for x in only.split(",") if x.strip()]
     unknown = sorted(set(chosen) - set(OPERATORS))
@@ -72,21 +60,23 @@ def run_command(
         )
     from pathlib import Path
 
-    try:
-        info = connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cluster = cluster_config(kubeconfig, context)
     config = OperatorConfig(
         only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
     )
 
     async def operate() -> None:
+        from konflux.controllers.operators import preflight, run
+        from konflux.kube.client import KubeClient
+
+        async with KubeClient(cluster, timeout=30) as client:
+            await preflight(client, chosen, namespaces)
         loop = asyncio.get_running_loop()
         stop = asyncio.Event()
         # Signals reach the main thread (`konflux.cli.interrupt`), which asks kopf to stop.
         with interrupt.graceful(lambda: loop.call_soon_threadsafe(stop.set)):
             await run(
-                info,
+                cluster,
                 config,
                 namespaces=namespaces,
                 standalone=standalone,
@@ -94,7 +84,10 @@ def run_command(
                 stop_flag=stop,
             )
 
-    asyncio.run(operate())
+    try:
+        asyncio.run(operate())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @controllers.command("gc-snapshots")
@@ -102,6 +95,7 @@ def run_command(
 def gc_snapshots(
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     keep_push: int,
     keep_pr: int,
     keep_per_component: int,
@@ -111,22 +105,17 @@ def gc_snapshots(
     """Delete Snapshots the retention policy lets go; print them as JSON lines."""
     import asyncio
 
-    import kopf
-
     from konflux.controllers import constants as c
-    from konflux.controllers.errors import ControllerError
     from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
-    from konflux.controllers.kube import KubeClient
 
     policy = RetentionPolicy(keep_push, keep_pr, keep_per_component)
-    try:
-        info = kopf.ConnectionInfo(server=server) if server else connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from konflux.kube.client import KubeClient
+    from konflux.kube.config import ClusterConfig
+
+    cluster = ClusterConfig.for_server(server) if server else cluster_config(kubeconfig, context)
 
     async def collect() -> list[tuple[str, str]]:
-        client = KubeClient(info)
-        try:
+        async with KubeClient(cluster) as client:
             spaces = list(namespaces) or [None]
             snaps, rels = [], []
             for ns in spaces:
@@ -137,10 +126,12 @@ def gc_snapshots(
                 for ns, name in doomed:
                     await client.delete(c.SNAPSHOT, ns, name)
             return doomed
-        finally:
-            await client.close()
 
-    for ns, name in asyncio.run(collect()):
+    try:
+        doomed = asyncio.run(collect())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for ns, name in doomed:
         sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
 
 

@@ -577,6 +577,19 @@ DEV_IMAGE = compose(
 
 # -- webhook --------------------------------------------------------------------------------------
 
+KUBECONFIG_HELP = (
+    "Kubeconfig file. Default: $KUBECONFIG, then the in-cluster service account, then "
+    "~/.kube/config (docs/kubernetes.md)."
+)
+KUBECONFIG = click.option(
+    "--kubeconfig",
+    type=click.Path(exists=True, dir_okay=False),
+    metavar="FILE",
+    help=KUBECONFIG_HELP,
+)
+CONTEXT = click.option(
+    "--context", default=None, help="Kubeconfig context. Default: its current-context."
+)
 WEBHOOK_SERVE = compose(
     click.option(
         "--tls-cert",
@@ -623,8 +636,9 @@ WEBHOOK_SERVE = compose(
         "--kubeconfig",
         default=None,
         metavar="FILE",
-        help="Kubeconfig for lookups. Default: $KUBECONFIG, then the in-cluster config.",
+        help=f"For the rules' lookups. {KUBECONFIG_HELP}",
     ),
+    CONTEXT,
     click.option(
         "--workers",
         type=click.IntRange(1, 64),
@@ -684,12 +698,6 @@ WEBHOOK_CERTS = compose(
 
 # -- controllers ----------------------------------------------------------------------------------
 
-KUBECONFIG = click.option(
-    "--kubeconfig",
-    type=click.Path(exists=True, dir_okay=False),
-    metavar="FILE",
-    help="The kubeconfig to use. Default: the in-cluster service account, then $KUBECONFIG.",
-)
 CONTROLLERS_RUN = compose(
     click.option(
         "--only",
@@ -705,6 +713,7 @@ CONTROLLERS_RUN = compose(
         help="Watch only this namespace. Repeatable. Default: every namespace.",
     ),
     KUBECONFIG,
+    CONTEXT,
     click.option("--standalone", is_flag=True, help="No peering (leader election) with replicas."),
     click.option(
         "--peering-name",
@@ -735,6 +744,7 @@ GC_SNAPSHOTS = compose(
         help="Only this namespace. Repeatable. Default: every namespace.",
     ),
     KUBECONFIG,
+    CONTEXT,
     click.option(
         "--keep-push",
         type=click.IntRange(min=0),

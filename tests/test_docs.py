@@ -283,7 +283,7 @@ def refresh(page: Path) -> None:
                     session.write(block)
                     continue
                 body = []
-                keep = any(line.strip() == "..." or "..." in line for line in block.text.splitlines())
+                keep = "..." in block.text
                 for step in steps(block):
                     out = session.run(step.command)
                     if registry:
