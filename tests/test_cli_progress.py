@@ -7,7 +7,7 @@ import io
 import logging
 
 from rich.console import Console
-from support import EXAMPLES
+from support import EXAMPLES, ProgressRecorder
 
 from konflux.cli.console import configure_logging
 from konflux.cli.progress import ProgressDisplay
@@ -17,22 +17,6 @@ from konflux.engine.oci.in_flight import InFlight
 
 def terminal() -> Console:
     return Console(file=io.StringIO(), force_terminal=True, width=160)
-
-
-class Recorder:
-    """A `konflux.engine.progress.Progress` that remembers every call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def start(self, phase: str, total: int | None = None) -> None:
-        self.calls.append(("start", phase, total))
-
-    def advance(self, n: int = 1, *, failed: int = 0) -> None:
-        self.calls.append(("advance", n, failed))
-
-    def note(self, text: str) -> None:
-        self.calls.append(("note", text))
 
 
 def test_bar_shows_phase_count_failures_and_what_it_works_on():
@@ -82,7 +66,7 @@ def test_policy_test_reports_packages_and_failures_as_they_happen(tmp_path):
     (tmp_path / "t_test.rego").write_text(
         "package t_test\n\nimport rego.v1\n\ntest_ok if true\n\ntest_bad if false\n"
     )
-    recorder = Recorder()
+    recorder = ProgressRecorder()
     run_tests([str(EXAMPLES / "rego"), str(tmp_path)], progress=recorder)
     starts = [c for c in recorder.calls if c[0] == "start"]
     assert starts[-1] == ("start", "testing", 13)

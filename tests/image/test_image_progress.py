@@ -3,25 +3,12 @@
 from __future__ import annotations
 
 from image_support import LABELS, demo_policy
+from support import ProgressRecorder
 
 from konflux.engine import Settings
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
 from konflux.engine.sigstore import check_options
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.calls: list[tuple] = []
-
-    def start(self, phase: str, total: int | None = None) -> None:
-        self.calls.append(("start", phase, total))
-
-    def advance(self, n: int = 1, *, failed: int = 0) -> None:
-        self.calls.append(("advance", n, failed))
-
-    def note(self, text: str) -> None:
-        self.calls.append(("note", text))
 
 
 def test_phases_count_the_components_an_index_expands_into(oci, registry, publisher, signer):
@@ -32,7 +19,7 @@ def test_phases_count_the_components_an_index_expands_into(oci, registry, publis
         trust=check_options(public_key=signer.public_pem, ignore_rekor=True),
         key_pem=signer.public_pem,
     )
-    recorder = Recorder()
+    recorder = ProgressRecorder()
     SnapshotValidator(demo_policy(), Settings(), oci.sync, checks).validate(
         snapshot, progress=recorder
     )

@@ -46,6 +46,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _wait_ready(proc: subprocess.Popen[str], port: int, context: ssl.SSLContext) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(
+                f"https://localhost:{port}/readyz", context=context, timeout=2
+            ) as resp:
+                if resp.status == 200:
+                    return
+        except (OSError, ssl.SSLError):
+            pass
+        assert time.monotonic() < deadline, "serve never became ready"
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.1)
+
+
 def test_serve_process(tmp_path, pki, monkeypatch):
     port = _free_port()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
@@ -73,19 +89,7 @@ def test_serve_process(tmp_path, pki, monkeypatch):
     )
     context = pki.client_context()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"https://localhost:{port}/readyz", context=context, timeout=2
-                ) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, ssl.SSLError):
-                pass
-            assert time.monotonic() < deadline, "serve never became ready"
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.1)
+        _wait_ready(proc, port, context)
         body = json.dumps(review(component("web"), uid="cli-uid")).encode()
         req = urllib.request.Request(
             f"https://localhost:{port}/validate-component",
@@ -124,19 +128,7 @@ def test_serve_logs_one_json_line_per_event_and_ctrl_c_exits_130(tmp_path, pki):
     )
     context = pki.client_context()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"https://localhost:{port}/readyz", context=context, timeout=2
-                ) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, ssl.SSLError):
-                pass
-            assert time.monotonic() < deadline, "serve never became ready"
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.1)
+        _wait_ready(proc, port, context)
     finally:
         proc.send_signal(signal.SIGINT)
         _, stderr = proc.communicate(timeout=20)
