@@ -150,6 +150,28 @@ VALIDATE_INPUT = compose(
 
 VALIDATE_POLICY = click.argument("policy_ref", metavar="POLICY")
 
+# `ec`'s registry retry knobs; the defaults are `konflux.engine.oci.RetryPolicy`'s (a test
+# keeps them equal: importing the registry client here would load aiohttp at startup).
+RETRY = (
+    (
+        "max-retry",
+        3,
+        click.IntRange(min=0),
+        "N",
+        "Retries of a registry request after the first attempt (429, 5xx, connection errors).",
+    ),
+    ("duration", 1.0, click.FloatRange(min=0), "SECONDS", "The wait before the first retry."),
+    ("factor", 2.0, click.FloatRange(min=1), "F", "Each further wait is the previous one times F."),
+    (
+        "jitter",
+        0.1,
+        click.FloatRange(0, 1),
+        "J",
+        "Each wait varies randomly by up to this fraction.",
+    ),
+    ("max-wait", 3.0, click.FloatRange(min=0), "SECONDS", "No single wait is longer than this."),
+)
+
 # -- validate image -------------------------------------------------------------------------------
 
 VALIDATE_IMAGE = compose(
@@ -253,45 +275,16 @@ VALIDATE_IMAGE = compose(
         help="A public key (PEM file or inline) every oci:: policy bundle must be signed with.",
     ),
     INSECURE_REGISTRY,
-    click.option(
-        "--retry-max-retry",
-        default=3,
-        show_default=True,
-        type=click.IntRange(min=0),
-        metavar="N",
-        help="Retries of a registry request after the first attempt (429, 5xx, connection errors).",
-    ),
-    click.option(
-        "--retry-duration",
-        default=1.0,
-        show_default=True,
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="The wait before the first retry.",
-    ),
-    click.option(
-        "--retry-factor",
-        default=2.0,
-        show_default=True,
-        type=click.FloatRange(min=1),
-        metavar="F",
-        help="Each further wait is the previous one times F.",
-    ),
-    click.option(
-        "--retry-jitter",
-        default=0.1,
-        show_default=True,
-        type=click.FloatRange(0, 1),
-        metavar="J",
-        help="Each wait varies randomly by up to this fraction.",
-    ),
-    click.option(
-        "--retry-max-wait",
-        default=3.0,
-        show_default=True,
-        type=click.FloatRange(min=0),
-        metavar="SECONDS",
-        help="No single wait is longer than this.",
+    *(
+        click.option(
+            f"--retry-{name}",
+            default=default,
+            show_default=True,
+            type=kind,
+            metavar=metavar,
+            help=text,
+        )
+        for name, default, kind, metavar, text in RETRY
     ),
 )
 

@@ -71,3 +71,14 @@ def test_gc_snapshots_defaults_are_the_retention_policys():
         policy.pull_request,
         policy.per_component,
     )
+
+
+def test_retry_defaults_are_the_registry_clients():
+    from konflux.engine.oci import RetryPolicy
+
+    image = cli.commands["validate"].commands["image"]
+    defaults = {p.name: p.default for p in image.params}
+    policy = RetryPolicy()
+    assert [defaults[f"retry_{n}"] for n in ("max_retry", "duration", "factor", "jitter")] + [
+        defaults["retry_max_wait"]
+    ] == [policy.max_retry, policy.duration, policy.factor, policy.jitter, policy.max_wait]

@@ -46,6 +46,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+PIPES = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+
+
 def _wait_ready(proc: subprocess.Popen[str], port: int, context: ssl.SSLContext) -> None:
     deadline = time.monotonic() + 30
     while True:
@@ -82,10 +85,9 @@ def test_serve_process(tmp_path, pki, monkeypatch):
             "--workers",
             "1",
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         env=env,
         text=True,
+        **PIPES,
     )
     context = pki.client_context()
     try:
@@ -119,13 +121,7 @@ def test_serve_logs_one_json_line_per_event_and_ctrl_c_exits_130(tmp_path, pki):
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
     args = ["webhook", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
     args += ["--tls-cert", str(pki.root / "tls.crt"), "--tls-key", str(pki.root / "tls.key")]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "konflux", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=env,
-        text=True,
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "konflux", *args], env=env, text=True, **PIPES)
     context = pki.client_context()
     try:
         _wait_ready(proc, port, context)
