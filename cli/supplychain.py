@@ -11,7 +11,6 @@ progress and errors go to stderr.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -43,6 +42,8 @@ def _password(confirm: bool) -> bytes:
 
 
 def _run_with_client(insecure: tuple[str, ...], work: Callable[[Any], Awaitable[T]]) -> T:
+    import asyncio
+
     from konflux.engine.oci import RegistryClient
 
     async def main() -> T:
