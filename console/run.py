@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +27,7 @@ async def serve_forever(
     review_ttl: float,
     allow_local_sources: bool,
     announce: Callable[[str], None],
+    until_stopped: Callable[[], Awaitable[None]],
 ) -> None:
     from konflux.kube.client import KubeClient
     from konflux.kube.config import load_config
@@ -53,7 +54,7 @@ async def serve_forever(
     runner = await start(app, host, port, context)
     announce(f"console: serving on {'https' if tls else 'http'}://{host}:{port}/")
     try:
-        await asyncio.Event().wait()
+        await until_stopped()
     finally:
         if reloader is not None:
             reloader.cancel()
@@ -104,29 +105,23 @@ async def local_console(
         await runner.cleanup()
 
 
-async def until_interrupted() -> None:
-    """Wait for Ctrl-C (SIGINT) or SIGTERM, then return normally."""
-    import signal
-
-    loop, stop = asyncio.get_running_loop(), asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.remove_signal_handler(sig)
-
-
-def simulation_console(port: int, log: Callable[[str], None]) -> Callable[[Any], Any]:
-    """The `dev simulate --console` hook: serve while the flow runs, then until interrupted."""
+def simulation_console(
+    port: int, log: Callable[[str], None], until_stopped: Callable[[], Awaitable[None]]
+) -> Callable[[Any], Any]:
+    """The `dev simulate --console` hook: serve while the flow runs, then until stopped."""
+    from konflux.console.views import release_badge
+    from konflux.controllers import constants as c
 
     @asynccontextmanager
     async def hook(cluster: Any) -> AsyncIterator[None]:
         async with local_console(cluster, port=port) as served:
             log(served.login_hint)
             yield
+            for release in cluster.api.live(c.RELEASE):
+                state = release_badge(release)
+                name = release["metadata"]["name"]
+                log(f"console: Release {name} {state.word.lower()}: {state.detail}".rstrip(": "))
             log(f"console: the flow finished; still serving {served.url} (Ctrl-C stops)")
-            await until_interrupted()
+            await until_stopped()
 
     return hook

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import ssl
 import subprocess
@@ -16,8 +15,8 @@ import aiohttp
 from click.testing import CliRunner
 from console_support import ServedConsole, small_world
 
-from konflux.cli.console import console
 from konflux.cli.controllers import dev
+from konflux.cli.web_console import console
 from konflux.engine.oci.local_registry import free_port
 
 
@@ -105,7 +104,8 @@ def test_simulation_hook_serves_while_the_flow_runs_and_then_until_interrupted()
     async def scenario() -> None:
         port = free_port()
         async with LocalCluster() as cluster:
-            hook = simulation_console(port, lines.append)
+            stop = asyncio.Event()
+            hook = simulation_console(port, lines.append, stop.wait)
             async with hook(cluster):
                 token = lines[0].rsplit(" ", 1)[1].rstrip(")")
                 assert f"http://127.0.0.1:{port}/" in lines[0]
@@ -116,9 +116,9 @@ def test_simulation_hook_serves_while_the_flow_runs_and_then_until_interrupted()
                     ) as r,
                 ):
                     assert r.status == 200 and "Namespaces" in await r.text()
-                loop = asyncio.get_running_loop()
-                loop.call_later(0.3, os.kill, os.getpid(), signal.SIGINT)
-            # Leaving the hook waited for the interrupt, and only then stopped serving.
+                asyncio.get_running_loop().call_later(0.3, stop.set)
+            # Leaving the hook waited to be stopped, and only then stopped serving.
             assert "still serving" in lines[-1]
+            assert stop.is_set()
 
     asyncio.run(scenario())

@@ -15,7 +15,7 @@ from console_support import (
     small_world,
 )
 
-from konflux.cli.console import serve
+from konflux.cli.web_console import serve
 from konflux.controllers.emulator_auth import CLUSTER_ROLE, CLUSTER_ROLE_BINDING
 
 ROOT = Path(__file__).resolve().parents[2]
