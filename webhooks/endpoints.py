@@ -29,7 +29,11 @@ class Lookup:
 
 
 APPLICATION = Lookup("application", "get", APPSTUDIO, "v1alpha1", "applications", "application")
+COMPONENT_GROUP = Lookup(
+    "componentgroup", "get", APPSTUDIO, "v1beta2", "componentgroups", "componentGroup"
+)
 COMPONENTS = Lookup("components", "list", APPSTUDIO, "v1alpha1", "components")
+RELEASE_PLAN = Lookup("releaseplan", "get", APPSTUDIO, "v1alpha1", "releaseplans", "releasePlan")
 
 
 @dataclass(frozen=True)
@@ -47,7 +51,10 @@ class Endpoint:
 _LOOKUPS: dict[tuple[str, str], tuple[Lookup, ...]] = {
     ("component", VALIDATE): (APPLICATION, COMPONENTS),
     ("component", MUTATE): (APPLICATION,),
-    ("integrationtestscenario", MUTATE): (APPLICATION,),
+    ("integrationtestscenario", VALIDATE): (APPLICATION, COMPONENT_GROUP),
+    ("integrationtestscenario", MUTATE): (APPLICATION, COMPONENT_GROUP),
+    ("nudgeconfig", VALIDATE): (COMPONENTS,),
+    ("release", MUTATE): (RELEASE_PLAN,),
 }
 
 KINDS = (
@@ -58,8 +65,12 @@ KINDS = (
     "releaseplan",
     "releaseplanadmission",
     "release",
+    "componentgroup",
+    "nudgeconfig",
 )
-MUTATING_KINDS = set(KINDS) - {"application"}
+# Kinds whose upstream webhook only validates (application-service's Application defaulter
+# is empty; ComponentGroup and NudgeConfig have no defaulter).
+MUTATING_KINDS = set(KINDS) - {"application", "componentgroup", "nudgeconfig"}
 
 ENDPOINTS: dict[str, Endpoint] = {}
 for _kind in KINDS:
