@@ -86,7 +86,7 @@ def test_serve_process(tmp_path, pki, monkeypatch):
             assert time.monotonic() < deadline, "serve never became ready"
             assert proc.poll() is None, proc.stderr.read()
             time.sleep(0.1)
-        body = json.dumps(review(component("web"), uid="cli-uid")).encode()
+        body = json.dumps(review(component("web", ["api"]), uid="cli-uid")).encode()
         req = urllib.request.Request(
             f"https://localhost:{port}/validate-component",
             data=body,
@@ -94,7 +94,8 @@ def test_serve_process(tmp_path, pki, monkeypatch):
         )
         with urllib.request.urlopen(req, context=context, timeout=5) as resp:
             answer = json.loads(resp.read())["response"]
-        # no kubeconfig here: the Application lookup cannot be done, so the Component is denied
+        # no kubeconfig here: the Components cannot be listed to check build-nudges-ref for a
+        # cycle, so the Component is denied
         assert answer["allowed"] is False
         assert "no Kubernetes API configured" in answer["status"]["message"]
     finally:
