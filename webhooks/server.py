@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import time
@@ -20,6 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from konflux.webhooks import kube
+from konflux.webhooks import conversion
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
@@ -28,6 +30,7 @@ from konflux.webhooks.review import parse_review, response, rule_input
 from konflux.webhooks.tls import CertReloader, server_context
 
 log = logging.getLogger("konflux.webhooks")
+CONVERT_PATH = "/convert"
 
 ENGINE_KEY = web.AppKey("engine", AdmissionEngine)
 READER_KEY = web.AppKey("reader", kube.KubeReader)
@@ -102,6 +105,21 @@ def _admit_handler(
     return admit
 
 
+async def _convert(request: web.Request) -> web.StreamResponse:
+    """ConversionReview v1 for the CRDs with several versions (IntegrationTestScenario)."""
+    started = time.perf_counter()
+    metrics = request.app[METRICS_KEY]
+    try:
+        body = json.loads(await request.read())
+        answer = conversion.review_response(body)
+    except (ValueError, UnicodeDecodeError, RecursionError, BadReview) as exc:
+        metrics.request(CONVERT_PATH, 400, time.perf_counter() - started)
+        message = str(exc) if isinstance(exc, BadReview) else f"the body is not JSON: {exc}"
+        return web.json_response({"code": 400, "message": message}, status=400)
+    metrics.request(CONVERT_PATH, 200, time.perf_counter() - started)
+    return web.json_response(answer)
+
+
 async def _healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok\n")
 
@@ -149,6 +167,7 @@ def build_app(
     app[METRICS_KEY].bundle_origin = engine.bundle.origin
     for path, endpoint in ENDPOINTS.items():
         app.router.add_post(path, _admit_handler(endpoint, timeout))
+    app.router.add_post(CONVERT_PATH, _convert)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
