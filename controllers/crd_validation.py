@@ -27,7 +27,9 @@ import yaml
 from celpy import celtypes
 
 CRD_DIR = Path(__file__).resolve().parents[1] / "deploy" / "crds"
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS1123_SUBDOMAIN = re.compile(
+    r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+)
 # CEL reaches only these of metadata at the root of a custom resource.
 _CEL_METADATA = ("name", "generateName")
 
@@ -113,7 +115,7 @@ def crd_for(obj: dict[str, Any], crds: dict[tuple[str, str], Crd] | None = None)
     return found
 
 
-# --- the request pipeline -----------------------------------------------------------------------
+# --- the request pipeline ---------------------------------------------------------------------
 
 
 def admit(
@@ -121,20 +123,24 @@ def admit(
     old: dict[str, Any] | None = None,
     crds: dict[tuple[str, str], Crd] | None = None,
 ) -> Verdict:
-    """`obj` pruned, defaulted and validated against its CRD, as a create (or an update of `old`)."""
+    """`obj` pruned, defaulted and validated against its CRD: a create, or an update of `old`."""
     crd = crd_for(obj, crds)
     version = str(obj.get("apiVersion", "")).rpartition("/")[2]
     served = crd.version(version)
     if served is None or not served.get("served", False):
-        return Verdict(obj, [f"the server could not find the requested resource "
-                             f"({crd.plural}.{version}.{crd.group} is not served)"])
+        return Verdict(
+            obj,
+            [
+                f"the server could not find the requested resource "
+                f"({crd.plural}.{version}.{crd.group} is not served)"
+            ],
+        )
     schema = crd.schema(version)
     out = copy.deepcopy(obj)
     warnings: list[str] = []
     if served.get("deprecated"):
         warnings.append(
-            served.get("deprecationWarning")
-            or f"{crd.group}/{version} {crd.kind} is deprecated"
+            served.get("deprecationWarning") or f"{crd.group}/{version} {crd.kind} is deprecated"
         )
     if crd.has_status_subresource(version):
         # The main resource does not write status: a create drops it, an update keeps the old.
@@ -162,15 +168,16 @@ def _metadata_errors(obj: dict[str, Any]) -> list[str]:
     return []
 
 
-# --- pruning and defaulting ------------------------------------------------------------------------
+# --- pruning and defaulting -------------------------------------------------------------------
 
 
 def _preserves(schema: dict[str, Any]) -> bool:
     return bool(schema.get("x-kubernetes-preserve-unknown-fields"))
 
 
-def _prune(value: Any, schema: dict[str, Any], path: str, warnings: list[str],
-           root: bool = False) -> Any:
+def _prune(
+    value: Any, schema: dict[str, Any], path: str, warnings: list[str], root: bool = False
+) -> Any:
     """Drop fields the schema does not know, noting each (as `kubectl` warns: unknown field)."""
     if isinstance(value, dict) and schema.get("type", "object") == "object":
         props = schema.get("properties") or {}
@@ -190,8 +197,9 @@ def _prune(value: Any, schema: dict[str, Any], path: str, warnings: list[str],
                 warnings.append(f'unknown field "{where}"')
         return out
     if isinstance(value, list) and isinstance(schema.get("items"), dict):
-        return [_prune(item, schema["items"], f"{path}[{i}]", warnings)
-                for i, item in enumerate(value)]
+        return [
+            _prune(item, schema["items"], f"{path}[{i}]", warnings) for i, item in enumerate(value)
+        ]
     return value
 
 
@@ -216,7 +224,7 @@ def _default(value: Any, schema: dict[str, Any]) -> Any:
     return value
 
 
-# --- validation ------------------------------------------------------------------------------------
+# --- validation -------------------------------------------------------------------------------
 
 
 _JSON_TYPES = {
@@ -246,7 +254,7 @@ def _type_ok(value: Any, schema: dict[str, Any]) -> bool:
     if wanted is None:
         return True
     if wanted == "integer":
-        return isinstance(value, int) and not isinstance(value, bool) or (
+        return (isinstance(value, int) and not isinstance(value, bool)) or (
             isinstance(value, float) and value.is_integer()
         )
     if wanted == "number":
@@ -270,18 +278,27 @@ def _regex(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
-def validate(value: Any, schema: dict[str, Any], path: str,
-             old: Any = None) -> list[str]:
+def validate(value: Any, schema: dict[str, Any], path: str, old: Any = None) -> list[str]:
     """The API server's field errors for `value` at `path` (empty when it is valid)."""
     where = path or "<root>"
     if not _type_ok(value, schema):
-        wanted = "string or integer" if schema.get("x-kubernetes-int-or-string") else (
-            schema.get("type"))
+        wanted = (
+            "string or integer"
+            if schema.get("x-kubernetes-int-or-string")
+            else (schema.get("type"))
+        )
         got = type(value).__name__ if value is not None else "null"
-        got = {"str": "string", "int": "integer", "float": "number", "dict": "object",
-               "list": "array", "bool": "boolean"}.get(got, got)
-        return [f'{where}: Invalid value: "{got}": {where} in body must be of type {wanted}: '
-                f'"{got}"']
+        got = {
+            "str": "string",
+            "int": "integer",
+            "float": "number",
+            "dict": "object",
+            "list": "array",
+            "bool": "boolean",
+        }.get(got, got)
+        return [
+            f'{where}: Invalid value: "{got}": {where} in body must be of type {wanted}: "{got}"'
+        ]
     if value is None:
         return []
     errors: list[str] = []
@@ -292,21 +309,31 @@ def validate(value: Any, schema: dict[str, Any], path: str,
         if "maxLength" in schema and len(value) > schema["maxLength"]:
             errors.append(f"{where}: Too long: may not be more than {schema['maxLength']} bytes")
         if "minLength" in schema and len(value) < schema["minLength"]:
-            errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body should be "
-                          f"at least {schema['minLength']} chars long")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: {where} in body should be "
+                f"at least {schema['minLength']} chars long"
+            )
         if "pattern" in schema and not _regex(schema["pattern"]).search(value):
-            errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body should "
-                          f"match '{schema['pattern']}'")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: {where} in body should "
+                f"match '{schema['pattern']}'"
+            )
         if "format" in schema and not _format_ok(value, schema["format"]):
-            errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body must be of "
-                          f"type {schema['format']}: {_shown(value)}")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: {where} in body must be of "
+                f"type {schema['format']}: {_shown(value)}"
+            )
     if isinstance(value, int | float) and not isinstance(value, bool):
         if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{where}: Invalid value: {value}: {where} in body should be greater "
-                          f"than or equal to {schema['minimum']}")
+            errors.append(
+                f"{where}: Invalid value: {value}: {where} in body should be greater "
+                f"than or equal to {schema['minimum']}"
+            )
         if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{where}: Invalid value: {value}: {where} in body should be less "
-                          f"than or equal to {schema['maximum']}")
+            errors.append(
+                f"{where}: Invalid value: {value}: {where} in body should be less "
+                f"than or equal to {schema['maximum']}"
+            )
     if isinstance(value, list):
         errors += _validate_list(value, schema, where, path, old)
     if isinstance(value, dict):
@@ -317,15 +344,19 @@ def validate(value: Any, schema: dict[str, Any], path: str,
     return errors
 
 
-def _validate_list(value: list[Any], schema: dict[str, Any], where: str, path: str,
-                   old: Any) -> list[str]:
+def _validate_list(
+    value: list[Any], schema: dict[str, Any], where: str, path: str, old: Any
+) -> list[str]:
     errors: list[str] = []
     if "maxItems" in schema and len(value) > schema["maxItems"]:
-        errors.append(f"{where}: Too many: {len(value)}: must have at most {schema['maxItems']} "
-                      "items")
+        errors.append(
+            f"{where}: Too many: {len(value)}: must have at most {schema['maxItems']} items"
+        )
     if "minItems" in schema and len(value) < schema["minItems"]:
-        errors.append(f"{where}: Invalid value: {len(value)}: {where} in body should have at "
-                      f"least {schema['minItems']} items")
+        errors.append(
+            f"{where}: Invalid value: {len(value)}: {where} in body should have at "
+            f"least {schema['minItems']} items"
+        )
     items = schema.get("items")
     if isinstance(items, dict):
         for i, item in enumerate(value):
@@ -348,18 +379,22 @@ def _validate_list(value: list[Any], schema: dict[str, Any], where: str, path: s
     return errors
 
 
-def _validate_object(value: dict[str, Any], schema: dict[str, Any], where: str, path: str,
-                     old: Any) -> list[str]:
+def _validate_object(
+    value: dict[str, Any], schema: dict[str, Any], where: str, path: str, old: Any
+) -> list[str]:
     errors: list[str] = []
     for key in schema.get("required") or []:
         if key not in value:
             errors.append(f"{path + '.' if path else ''}{key}: Required value")
     if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-        errors.append(f"{where}: Too many: {len(value)}: must have at most "
-                      f"{schema['maxProperties']} items")
+        errors.append(
+            f"{where}: Too many: {len(value)}: must have at most {schema['maxProperties']} items"
+        )
     if "minProperties" in schema and len(value) < schema["minProperties"]:
-        errors.append(f"{where}: Invalid value: {len(value)}: {where} in body should have at "
-                      f"least {schema['minProperties']} properties")
+        errors.append(
+            f"{where}: Invalid value: {len(value)}: {where} in body should have at "
+            f"least {schema['minProperties']} properties"
+        )
     props = schema.get("properties") or {}
     extra = schema.get("additionalProperties")
     old_map = old if isinstance(old, dict) else {}
@@ -374,26 +409,31 @@ def _validate_object(value: dict[str, Any], schema: dict[str, Any], where: str, 
     return errors
 
 
-def _validate_combinators(value: Any, schema: dict[str, Any], where: str,
-                          path: str) -> list[str]:
+def _validate_combinators(value: Any, schema: dict[str, Any], where: str, path: str) -> list[str]:
     errors: list[str] = []
     for sub in schema.get("allOf") or []:
         errors += validate(value, sub, path)
     if "anyOf" in schema and not any(not validate(value, s, path) for s in schema["anyOf"]):
-        errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body must match at "
-                      "least one schema in anyOf")
+        errors.append(
+            f"{where}: Invalid value: {_shown(value)}: {where} in body must match at "
+            "least one schema in anyOf"
+        )
     if "oneOf" in schema:
         matching = sum(1 for s in schema["oneOf"] if not validate(value, s, path))
         if matching != 1:
-            errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body must match "
-                          f"exactly one schema in oneOf ({matching} match)")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: {where} in body must match "
+                f"exactly one schema in oneOf ({matching} match)"
+            )
     if "not" in schema and not validate(value, schema["not"], path):
-        errors.append(f"{where}: Invalid value: {_shown(value)}: {where} in body should not "
-                      "match the schema in not")
+        errors.append(
+            f"{where}: Invalid value: {_shown(value)}: {where} in body should not "
+            "match the schema in not"
+        )
     return errors
 
 
-# --- CEL -------------------------------------------------------------------------------------------
+# --- CEL --------------------------------------------------------------------------------------
 
 
 _CEL_ENV = celpy.Environment()
@@ -427,12 +467,16 @@ def _cel(value: Any, schema: dict[str, Any], where: str, old: Any) -> list[str]:
         try:
             result = _program(text).evaluate(activation)
         except celpy.CELEvalError as exc:
-            errors.append(f"{where}: Invalid value: {_shown(value)}: rule evaluation error: "
-                          f"{exc.args[0] if exc.args else exc}")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: rule evaluation error: "
+                f"{exc.args[0] if exc.args else exc}"
+            )
             continue
         if isinstance(result, celpy.CELEvalError):
-            errors.append(f"{where}: Invalid value: {_shown(value)}: rule evaluation error: "
-                          f"{result.args[0] if result.args else result}")
+            errors.append(
+                f"{where}: Invalid value: {_shown(value)}: rule evaluation error: "
+                f"{result.args[0] if result.args else result}"
+            )
         elif result is not True and result != celtypes.BoolType(True):
             message = rule.get("message") or f"failed rule: {text}"
             field_path = rule.get("fieldPath")

@@ -33,8 +33,11 @@ class ConversionError(Exception):
 
 def _copy_common(src: Obj, api_version: str) -> Obj:
     """metadata and status as they are, spec fields both versions share."""
-    out: Obj = {"apiVersion": api_version, "kind": ITS_KIND,
-                "metadata": copy.deepcopy(src.get("metadata") or {})}
+    out: Obj = {
+        "apiVersion": api_version,
+        "kind": ITS_KIND,
+        "metadata": copy.deepcopy(src.get("metadata") or {}),
+    }
     spec = src.get("spec") or {}
     new_spec: Obj = {}
     for key in ("application", "params", "contexts"):
@@ -78,8 +81,10 @@ def _resolver_ref(src: Obj) -> Obj:
     ref = (src.get("spec") or {}).get("resolverRef") or {}
     return {
         "resolver": ref.get("resolver", ""),
-        "params": [{"name": p.get("name", ""), "value": p.get("value", "")}
-                   for p in ref.get("params") or []],
+        "params": [
+            {"name": p.get("name", ""), "value": p.get("value", "")}
+            for p in ref.get("params") or []
+        ],
     }
 
 
@@ -125,13 +130,21 @@ def convert(obj: Any, desired: str) -> Obj:
 
 def review_response(body: Any) -> Obj:
     """The ConversionReview answer to `body`; a body that is not a review is a `BadReview`."""
-    if not isinstance(body, dict) or body.get("apiVersion") != API_VERSION \
-            or body.get("kind") != KIND:
-        raise BadReview(f"expected apiVersion {API_VERSION!r} and kind {KIND!r} "
-                        "(set conversionReviewVersions: [v1] in the CRD)")
+    if (
+        not isinstance(body, dict)
+        or body.get("apiVersion") != API_VERSION
+        or body.get("kind") != KIND
+    ):
+        raise BadReview(
+            f"expected apiVersion {API_VERSION!r} and kind {KIND!r} "
+            "(set conversionReviewVersions: [v1] in the CRD)"
+        )
     request = body.get("request")
-    if not isinstance(request, dict) or not isinstance(request.get("uid"), str) \
-            or not request["uid"]:
+    if (
+        not isinstance(request, dict)
+        or not isinstance(request.get("uid"), str)
+        or not request["uid"]
+    ):
         raise BadReview("ConversionReview.request.uid must be a non-empty string")
     desired = request.get("desiredAPIVersion")
     objects = request.get("objects")

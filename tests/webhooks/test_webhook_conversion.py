@@ -25,9 +25,17 @@ def its(version: str, spec: dict[str, Any]) -> dict[str, Any]:
         "kind": "IntegrationTestScenario",
         "metadata": {"name": "t", "namespace": "tenant", "uid": "u-1", "labels": {"x": "y"}},
         "spec": spec,
-        "status": {"conditions": [{"type": "IntegrationTestScenarioValid", "status": "True",
-                                   "reason": "Valid", "message": "",
-                                   "lastTransitionTime": "2026-01-01T00:00:00Z"}]},
+        "status": {
+            "conditions": [
+                {
+                    "type": "IntegrationTestScenarioValid",
+                    "status": "True",
+                    "reason": "Valid",
+                    "message": "",
+                    "lastTransitionTime": "2026-01-01T00:00:00Z",
+                }
+            ]
+        },
     }
 
 
@@ -103,8 +111,14 @@ def test_v1alpha1_to_v1beta2_and_back(webhook):
 def test_v1beta2_down_drops_what_older_versions_cannot_hold(webhook):
     """As upstream: componentGroup, resourceKind and dependents do not exist before v1beta2; a
     git resolver has no v1alpha1 form (bundle and pipeline are left empty)."""
-    new = its("v1beta2", {"componentGroup": "g", "dependents": ["x"],
-                          "resolverRef": {**GIT, "resourceKind": "pipeline"}})
+    new = its(
+        "v1beta2",
+        {
+            "componentGroup": "g",
+            "dependents": ["x"],
+            "resolverRef": {**GIT, "resourceKind": "pipeline"},
+        },
+    )
     (v1beta1,) = convert(webhook, f"{GROUP}/v1beta1", new)["convertedObjects"]
     assert v1beta1["spec"] == {"resolverRef": GIT}
     (v1alpha1,) = convert(webhook, f"{GROUP}/v1alpha1", new)["convertedObjects"]
@@ -144,8 +158,13 @@ def test_failure_converts_nothing(webhook, desired, obj, fragment):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"[]", b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}',
-     b'{"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "request": {}}'],
+    [
+        b"",
+        b"{",
+        b"[]",
+        b'{"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview"}',
+        b'{"apiVersion": "apiextensions.k8s.io/v1", "kind": "ConversionReview", "request": {}}',
+    ],
 )
 def test_bad_body_is_400(webhook, body):
     status, doc = webhook.post("/convert", body)

@@ -93,8 +93,14 @@ def test_application_display_name(webhook):
 
 
 def app_ref(uid: str = "uid-app") -> dict[str, Any]:
-    return {"apiVersion": APPSTUDIO, "kind": "Application", "name": "app", "uid": uid,
-            "blockOwnerDeletion": False, "controller": False}
+    return {
+        "apiVersion": APPSTUDIO,
+        "kind": "Application",
+        "name": "app",
+        "uid": uid,
+        "blockOwnerDeletion": False,
+        "controller": False,
+    }
 
 
 def test_component_valid_and_owner_reference(webhook):
@@ -130,16 +136,25 @@ def test_component_argocd_tracked_gets_no_owner_reference(webhook):
 
 def test_component_name(webhook):
     """TestComponentCreateValidatingWebhook: "component metadata.name is invalid"."""
-    denied(webhook, "/validate-component", review(component("1-test-component")),
-           "invalid component name", "component.name_dns1035")
+    denied(
+        webhook,
+        "/validate-component",
+        review(component("1-test-component")),
+        "invalid component name",
+        "component.name_dns1035",
+    )
 
 
 def test_component_source_required(webhook):
     """TestComponentCreateValidatingWebhook: "component needs to have one source specified"."""
     comp = component("web")
     comp["spec"]["source"] = {"git": {}}
-    denied(webhook, "/validate-component", review(comp),
-           "a git source or an image source must be specified")
+    denied(
+        webhook,
+        "/validate-component",
+        review(comp),
+        "a git source or an image source must be specified",
+    )
 
 
 def test_component_source_url_form(webhook):
@@ -358,8 +373,10 @@ def test_its_owner_reference_and_resource_kind(webhook):
     assert out["metadata"]["ownerReferences"] == [app_ref()]
     assert out["spec"]["resolverRef"]["resourceKind"] == "pipeline"
     allowed(webhook, "/validate-integrationtestscenario", review(out))
-    group = {"componentGroup": "g", "resolverRef": {"resolver": "git", "params": URL,
-                                                    "resourceKind": "pipelinerun"}}
+    group = {
+        "componentGroup": "g",
+        "resolverRef": {"resolver": "git", "params": URL, "resourceKind": "pipelinerun"},
+    }
     out = mutated(webhook, "/mutate-integrationtestscenario", review(scenario("t", group)))
     (ref,) = out["metadata"]["ownerReferences"]
     assert (ref["kind"], ref["name"], ref["uid"]) == ("ComponentGroup", "g", "uid-g")
@@ -373,17 +390,29 @@ def test_its_missing_application_denied(webhook):
     its["spec"]["application"] = "ghost"
     out = mutated(webhook, "/mutate-integrationtestscenario", review(its))
     assert "ownerReferences" not in out["metadata"]
-    denied(webhook, "/validate-integrationtestscenario", review(out),
-           "owner reference not set", "could not find application 'ghost'")
+    denied(
+        webhook,
+        "/validate-integrationtestscenario",
+        review(out),
+        "owner reference not set",
+        "could not find application 'ghost'",
+    )
 
 
 def test_its_owner_reference_without_cluster_denies(lonely_webhook):
-    """Without a Kubernetes API no ownerReference can be added: the scenario is refused, naming why."""
-    out = mutated(lonely_webhook, "/mutate-integrationtestscenario",
-                  review(scenario("t", git_spec(URL))))
+    """Without a Kubernetes API no ownerReference can be added: the scenario is refused, saying
+    why."""
+    out = mutated(
+        lonely_webhook, "/mutate-integrationtestscenario", review(scenario("t", git_spec(URL)))
+    )
     assert "ownerReferences" not in out["metadata"]
-    denied(lonely_webhook, "/validate-integrationtestscenario", review(out),
-           "owner reference not set", "no Kubernetes API configured")
+    denied(
+        lonely_webhook,
+        "/validate-integrationtestscenario",
+        review(out),
+        "owner reference not set",
+        "no Kubernetes API configured",
+    )
 
 
 # ReleasePlan ------------------------------------------------------------------------------
@@ -584,9 +613,12 @@ def test_release_old_without_labels_updatable(webhook):
 def test_release_label_edit_denied_not_reverted(webhook):
     """release/webhook_test.go "should error out when updating the snapshot label"."""
     old = release("r", {SNAP: "snap", PLAN: "plan"})
-    denied(webhook, "/validate-release",
-           review(release("r", {SNAP: "other", PLAN: "plan"}), operation="UPDATE", old=old),
-           "snapshot label cannot be updated")
+    denied(
+        webhook,
+        "/validate-release",
+        review(release("r", {SNAP: "other", PLAN: "plan"}), operation="UPDATE", old=old),
+        "snapshot label cannot be updated",
+    )
 
 
 def test_release_grace_period_from_plan(webhook):

@@ -5,7 +5,8 @@ its CRD (deploy/crds), through our mutating webhook (the JSON patch applied),
 validated by the CRD's schema and CEL rules, then through our validating webhook
 (all over real HTTPS, lookups answered by a kmock API), and is then stored so
 that the samples after it see it; a sample naming an object an earlier one made is
-applied as `kubectl apply` would: an update, checked the same way. Samples whose references live outside the
+applied as `kubectl apply` would: an update, checked the same way. Samples whose
+references live outside the
 sample set get those objects first, the way upstream's envtest suites create an
 Application before its scenarios: they are listed in PREREQUISITES.
 """
@@ -37,9 +38,20 @@ PREREQUISITES = [
     *[("default", "Component", f"component-{x}") for x in "abcde"],  # nudgeconfig
 ]
 # Applied first: the kinds others refer to (GitOps tools order them the same way).
-ORDER = ["Application", "ComponentGroup", "Component", "ReleaseServiceConfig",
-         "EnterpriseContractPolicy", "ImageRepository", "ReleasePlanAdmission", "ReleasePlan",
-         "Snapshot", "IntegrationTestScenario", "NudgeConfig", "Release"]
+ORDER = [
+    "Application",
+    "ComponentGroup",
+    "Component",
+    "ReleaseServiceConfig",
+    "EnterpriseContractPolicy",
+    "ImageRepository",
+    "ReleasePlanAdmission",
+    "ReleasePlan",
+    "Snapshot",
+    "IntegrationTestScenario",
+    "NudgeConfig",
+    "Release",
+]
 
 
 def sample_objects() -> list[tuple[str, dict[str, Any]]]:
@@ -54,13 +66,26 @@ def sample_objects() -> list[tuple[str, dict[str, Any]]]:
 def prerequisite(namespace: str, kind: str, name: str) -> dict[str, Any]:
     specs = {
         "Application": ("v1alpha1", {"displayName": name}),
-        "ComponentGroup": ("v1beta2", {"components": [{"name": "c", "componentVersion": {"name": "main"}}]}),
-        "Component": ("v1alpha1", {"componentName": name, "application": "application-sample",
-                                   "source": {"git": {"url": f"https://github.com/org/{name}"}}}),
+        "ComponentGroup": (
+            "v1beta2",
+            {"components": [{"name": "c", "componentVersion": {"name": "main"}}]},
+        ),
+        "Component": (
+            "v1alpha1",
+            {
+                "componentName": name,
+                "application": "application-sample",
+                "source": {"git": {"url": f"https://github.com/org/{name}"}},
+            },
+        ),
     }
     version, spec = specs[kind]
-    return {"apiVersion": f"appstudio.redhat.com/{version}", "kind": kind,
-            "metadata": {"name": name, "namespace": namespace}, "spec": spec}
+    return {
+        "apiVersion": f"appstudio.redhat.com/{version}",
+        "kind": kind,
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": spec,
+    }
 
 
 class ApiServer:
@@ -70,8 +95,9 @@ class ApiServer:
         self.webhook, self.cluster = webhook, cluster
         self.stored: dict[tuple[str, str, str], dict[str, Any]] = {}
 
-    def _review(self, obj: dict[str, Any], namespace: str,
-                old: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _review(
+        self, obj: dict[str, Any], namespace: str, old: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
         group, _, version = obj["apiVersion"].rpartition("/")
         plural = crd_for(obj).plural
         return {
@@ -91,8 +117,9 @@ class ApiServer:
             },
         }
 
-    def _call(self, path: str, obj: dict[str, Any], namespace: str,
-              old: dict[str, Any] | None) -> dict[str, Any]:
+    def _call(
+        self, path: str, obj: dict[str, Any], namespace: str, old: dict[str, Any] | None
+    ) -> dict[str, Any]:
         status, doc = self.webhook.post(path, self._review(obj, namespace, old))
         assert status == 200, doc
         return doc["response"]
