@@ -107,7 +107,7 @@ class TektonStandIn:
             kind = labels_of(run).get(c.PIPELINE_TYPE_LABEL)
             if key in self.done or condition(run, c.SUCCEEDED_CONDITION) is not None:
                 continue
-            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_RELEASE):
+            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_MANAGED):
                 continue
             self.done.add(key)
             params = {p["name"]: p["value"] for p in run["spec"].get("params", [])}
