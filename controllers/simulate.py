@@ -25,6 +25,7 @@ from konflux.controllers import constants as c
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.objects import Obj, condition, labels_of, name_of, namespace_of
 from konflux.controllers.operators import OperatorConfig
+from konflux.controllers.release import is_finished
 
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
 
@@ -298,8 +299,7 @@ async def simulate(
             if test is not None and test.get("status") == "False":
                 return {"snapshot": snaps[0], "release": None}
             for rel in cl.api.live(c.RELEASE, TENANT):
-                cond = condition(rel, c.CONDITION_RELEASED)
-                if cond is not None and cond.get("status") in ("True", "False"):
+                if is_finished(rel):
                     return {"snapshot": snaps[0], "release": rel}
             return None
 
