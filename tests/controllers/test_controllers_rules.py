@@ -514,7 +514,7 @@ def test_image_repository_sets_component_image():
     ] == ["ImageRepository"]
 
 
-# --- upstream conventions, case by case ------------------------------------------------------------
+# --- upstream conventions, case by case -------------------------------------------------------
 
 
 def test_push_or_pull_request_as_upstream():
@@ -694,7 +694,7 @@ def test_snapshot_auto_release_label_false_and_merge_queue_not_released():
     assert not integration.reconcile_snapshot(queue, [], [], {}, [plan()], [], AT).creates
 
 
-# --- the ComponentGroup model ---------------------------------------------------------------------
+# --- the ComponentGroup model -----------------------------------------------------------------
 
 
 def group(name="cg", gcl=()):
