@@ -803,7 +803,7 @@ def test_release_plans_and_admissions_on_component_groups():
     assert "belongs to app" in mixed["Validated"]["message"]
 
 
-# --- release-service PipelineRuns -------------------------------------------------------------------
+# --- release-service PipelineRuns ----------------------------------------------------------------
 
 
 def test_managed_run_as_release_service_makes_it():
