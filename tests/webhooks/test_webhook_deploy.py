@@ -233,3 +233,20 @@ def test_deployment_serves_with_probes_and_timeout_below_webhook_timeout():
     docs = yaml.safe_load_all((WEBHOOK / "base" / "webhooks.yaml").read_text())
     assert all(timeout < h["timeoutSeconds"] for d in docs for h in d["webhooks"])
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
+
+
+def test_webhook_may_read_what_it_looks_up():
+    """Every lookup an endpoint makes is granted to the webhook's service account."""
+    docs = list(yaml.safe_load_all((WEBHOOK / "base" / "rbac.yaml").read_text()))
+    role = next(d for d in docs if d["kind"] == "ClusterRole")
+    granted = {
+        (g, r, v)
+        for rule in role["rules"]
+        for g in rule["apiGroups"]
+        for r in rule["resources"]
+        for v in rule["verbs"]
+    }
+    lookups = {lu for endpoint in ENDPOINTS.values() for lu in endpoint.lookups}
+    assert {lu.plural for lu in lookups} >= {"componentgroups", "releaseplans"}
+    for lookup in lookups:
+        assert (lookup.group, lookup.plural, lookup.verb) in granted, lookup
