@@ -344,19 +344,27 @@ def validate(value: Any, schema: dict[str, Any], path: str, old: Any = None) -> 
     return errors
 
 
+def _size_errors(
+    size: int, schema: dict[str, Any], where: str, keyword: str, noun: str
+) -> list[str]:
+    """maxItems/minItems (keyword "Items") or maxProperties/minProperties ("Properties")."""
+    errors = []
+    if f"max{keyword}" in schema and size > schema[f"max{keyword}"]:
+        errors.append(
+            f"{where}: Too many: {size}: must have at most {schema[f'max{keyword}']} items"
+        )
+    if f"min{keyword}" in schema and size < schema[f"min{keyword}"]:
+        errors.append(
+            f"{where}: Invalid value: {size}: {where} in body should have at least "
+            f"{schema[f'min{keyword}']} {noun}"
+        )
+    return errors
+
+
 def _validate_list(
     value: list[Any], schema: dict[str, Any], where: str, path: str, old: Any
 ) -> list[str]:
-    errors: list[str] = []
-    if "maxItems" in schema and len(value) > schema["maxItems"]:
-        errors.append(
-            f"{where}: Too many: {len(value)}: must have at most {schema['maxItems']} items"
-        )
-    if "minItems" in schema and len(value) < schema["minItems"]:
-        errors.append(
-            f"{where}: Invalid value: {len(value)}: {where} in body should have at "
-            f"least {schema['minItems']} items"
-        )
+    errors = _size_errors(len(value), schema, where, "Items", "items")
     items = schema.get("items")
     if isinstance(items, dict):
         for i, item in enumerate(value):
@@ -382,19 +390,12 @@ def _validate_list(
 def _validate_object(
     value: dict[str, Any], schema: dict[str, Any], where: str, path: str, old: Any
 ) -> list[str]:
-    errors: list[str] = []
-    for key in schema.get("required") or []:
-        if key not in value:
-            errors.append(f"{path + '.' if path else ''}{key}: Required value")
-    if "maxProperties" in schema and len(value) > schema["maxProperties"]:
-        errors.append(
-            f"{where}: Too many: {len(value)}: must have at most {schema['maxProperties']} items"
-        )
-    if "minProperties" in schema and len(value) < schema["minProperties"]:
-        errors.append(
-            f"{where}: Invalid value: {len(value)}: {where} in body should have at "
-            f"least {schema['minProperties']} properties"
-        )
+    errors = [
+        f"{path + '.' if path else ''}{key}: Required value"
+        for key in schema.get("required") or []
+        if key not in value
+    ]
+    errors += _size_errors(len(value), schema, where, "Properties", "properties")
     props = schema.get("properties") or {}
     extra = schema.get("additionalProperties")
     old_map = old if isinstance(old, dict) else {}

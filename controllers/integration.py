@@ -214,28 +214,30 @@ def reconcile_build_run(
     results = run_results(run)
     digest = str(results.get(RESULT_IMAGE_DIGEST) or "")
     image_url = str(results.get(RESULT_IMAGE_URL) or "")
+    not_pinned = (
+        f"Failed to create snapshot. Error: build results IMAGE_URL={image_url!r} "
+        f"IMAGE_DIGEST={digest!r} do not name an image by digest"
+    )
+    pinned = bool(image_url) and bool(DIGEST_RE.match(digest))
     version = annotations_of(run).get(c.COMPONENT_VERSION_ANNOTATION, "")
     if version:
-        return _reconcile_group_build(run, component_groups or [], snapshots, now, version)
+        problem = None if pinned else not_pinned
+        return _reconcile_group_build(run, component_groups or [], snapshots, now, version, problem)
     labels, ns = labels_of(run), namespace_of(run)
     application, built = labels[c.APPLICATION_LABEL], labels[c.COMPONENT_LABEL]
     actions = Actions()
     existing = snapshot_for_run(run, snapshots)
     if existing is not None:
         snap_name = name_of(existing)
-    elif not image_url or not DIGEST_RE.match(digest):
-        return _failure(
-            run,
-            f"Failed to create snapshot. Error: build results IMAGE_URL={image_url!r} "
-            f"IMAGE_DIGEST={digest!r} do not name an image by digest",
-        )
+    elif not pinned:
+        return _failure(run, not_pinned)
     else:
         snapshot = _snapshot_body(run, components_of(application, components), snapshots, now)
         snap_name = name_of(snapshot)
         actions.creates.append(Create(c.SNAPSHOT, snapshot))
 
     actions.patches.extend(_recorded(run, [snap_name], c.SNAPSHOT_ANNOTATION))
-    if is_push_build(run) and DIGEST_RE.match(digest):
+    if is_push_build(run) and pinned:
         image = f"{image_without_tag(image_url)}@{digest}"
         commit = str(results.get(RESULT_GIT_COMMIT) or "")
         for comp in components:
@@ -363,22 +365,31 @@ def _snapshot_body(
         c.APPLICATION_LABEL: application,
         c.BUILD_PIPELINERUN_LABEL: name_of(run),
     }
+    spec = {
+        "application": application,
+        "artifacts": {},
+        "components": sorted(entries, key=lambda e: e["name"]),
+    }
+    return _snapshot(name, ns, snap_labels, snap_annotations, spec, invalid)
+
+
+def _snapshot(
+    name: str, ns: str, labels: Obj, annotations: Obj, spec: Obj, invalid: list[str], **meta: Any
+) -> Obj:
+    """A Snapshot; components left out for want of a pinned image are listed in an annotation."""
     if invalid:
-        snap_annotations[c.INVALID_COMPONENTS_ANNOTATION] = ",".join(sorted(invalid))
+        annotations = {**annotations, c.INVALID_COMPONENTS_ANNOTATION: ",".join(sorted(invalid))}
     return {
         "apiVersion": c.SNAPSHOT.api_version,
         "kind": c.SNAPSHOT.kind,
         "metadata": {
             "name": name,
             "namespace": ns,
-            "labels": snap_labels,
-            "annotations": snap_annotations,
+            "labels": labels,
+            "annotations": annotations,
+            **meta,
         },
-        "spec": {
-            "application": application,
-            "artifacts": {},
-            "components": sorted(entries, key=lambda e: e["name"]),
-        },
+        "spec": spec,
     }
 
 
@@ -386,10 +397,16 @@ def _snapshot_body(
 
 
 def _reconcile_group_build(
-    run: Obj, groups: list[Obj], snapshots: list[Obj], now: datetime | None, version: str
+    run: Obj,
+    groups: list[Obj],
+    snapshots: list[Obj],
+    now: datetime | None,
+    version: str,
+    problem: str | None,
 ) -> Actions:
     """One Snapshot per ComponentGroup listing the built component version; its global
-    candidate list (status.globalCandidateList) takes a pushed build."""
+    candidate list (status.globalCandidateList) takes a pushed build. `problem`: why the
+    build's results cannot make a Snapshot (then nothing is made)."""
     built = labels_of(run)[c.COMPONENT_LABEL]
     matching = groups_of(built, version, groups)
     if not matching:
@@ -398,15 +415,8 @@ def _reconcile_group_build(
             f"Failed to create snapshot. Error: no ComponentGroup in namespace "
             f"{namespace_of(run)!r} lists component {built!r} at version {version!r}",
         )
-    results = run_results(run)
-    digest = str(results.get(RESULT_IMAGE_DIGEST) or "")
-    if not results.get(RESULT_IMAGE_URL) or not DIGEST_RE.match(digest):
-        return _failure(
-            run,
-            f"Failed to create snapshot. Error: build results IMAGE_URL="
-            f"{results.get(RESULT_IMAGE_URL)!r} IMAGE_DIGEST={digest!r} do not name an image "
-            "by digest",
-        )
+    if problem is not None:
+        return _failure(run, problem)
     actions = Actions()
     taken = [name_of(s) for s in snapshots if namespace_of(s) == namespace_of(run)]
     names: list[str] = []
@@ -458,29 +468,23 @@ def _group_snapshot_body(
         }
     entries[(built["name"], version)] = built
     copied_labels, annotations = _copied_metadata(run)
-    if invalid:
-        annotations[c.INVALID_COMPONENTS_ANNOTATION] = ",".join(sorted(invalid))
-    return {
-        "apiVersion": c.SNAPSHOT.api_version,
-        "kind": c.SNAPSHOT.kind,
-        "metadata": {
-            "name": snapshot_name(name_of(group), _start_time(run, now), taken),
-            "namespace": namespace_of(run),
-            "labels": {
-                **copied_labels,
-                c.SNAPSHOT_TYPE_LABEL: c.SNAPSHOT_TYPE_COMPONENT,
-                c.COMPONENT_LABEL: built["name"],
-                c.COMPONENT_GROUP_LABEL: name_of(group),
-                c.BUILD_PIPELINERUN_LABEL: name_of(run),
-            },
-            "annotations": annotations,
-            "ownerReferences": [owner_reference(c.COMPONENT_GROUP, group)],
-        },
-        "spec": {
-            "componentGroup": name_of(group),
-            "components": [entries[k] for k in sorted(entries)],
-        },
+    labels = {
+        **copied_labels,
+        c.SNAPSHOT_TYPE_LABEL: c.SNAPSHOT_TYPE_COMPONENT,
+        c.COMPONENT_LABEL: built["name"],
+        c.COMPONENT_GROUP_LABEL: name_of(group),
+        c.BUILD_PIPELINERUN_LABEL: name_of(run),
     }
+    spec = {"componentGroup": name_of(group), "components": [entries[k] for k in sorted(entries)]}
+    return _snapshot(
+        snapshot_name(name_of(group), _start_time(run, now), taken),
+        namespace_of(run),
+        labels,
+        annotations,
+        spec,
+        invalid,
+        ownerReferences=[owner_reference(c.COMPONENT_GROUP, group)],
+    )
 
 
 def _candidate_update(run: Obj, group: Obj, version: str, now: datetime | None) -> list[Patch]:

@@ -8,6 +8,7 @@ a replayed event or a restarted controller finds them instead of making a second
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -477,24 +478,20 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
 
     runs = {(namespace_of(r), name_of(r)): r for r in ctx.runs}
     # Tenant phase.
-    tenant_state = "Skipped"
-    if ((plan.get("spec") or {}).get("tenantPipeline") or {}).get("pipelineRef"):
-        run = runs.get((ns, tenant_run_name(release)))
-        if run is None:
-            actions.creates.append(Create(c.PIPELINE_RUN, tenant_pipelinerun(ctx)))
-            tenant_state = "Running"
-        else:
-            tenant_state = run_outcome(run)
-        new_status["tenantProcessing"] = {
-            **(status.get("tenantProcessing") or {"startTime": now_rfc3339(now)}),
-            "pipelineRun": f"{ns}/{tenant_run_name(release)}",
-        }
-    if tenant_state == "Running":
-        new = set_condition(new, c.CONDITION_TENANT_PIPELINE, False, "Progressing", "", now)
-        return _status(actions, ns, name, conds, new, status, new_status)
-    new = set_condition(
-        new, c.CONDITION_TENANT_PIPELINE, tenant_state != "Failed", tenant_state, "", now
+    tenant_state = _plan_phase(
+        ctx,
+        runs,
+        "tenantPipeline",
+        tenant_run_name(release),
+        tenant_pipelinerun,
+        "tenantProcessing",
+        new_status,
+        actions,
+        now,
     )
+    new = _phase_condition(new, c.CONDITION_TENANT_PIPELINE, tenant_state, now)
+    if tenant_state == "Running":
+        return _status(actions, ns, name, conds, new, status, new_status)
     if tenant_state == "Failed":
         new = set_condition(
             new,
@@ -552,32 +549,25 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
             new_status["managedProcessing"]["completionTime"] = status["managedProcessing"][
                 "completionTime"
             ]
+    new = _phase_condition(new, c.CONDITION_MANAGED_PIPELINE, managed_state, now)
     if managed_state == "Running":
-        new = set_condition(new, c.CONDITION_MANAGED_PIPELINE, False, "Progressing", "", now)
         return _status(actions, ns, name, conds, new, status, new_status)
-    new = set_condition(
-        new, c.CONDITION_MANAGED_PIPELINE, managed_state != "Failed", managed_state, "", now
-    )
 
     # Final phase: the ReleasePlan's finalPipeline runs once the managed phase is over.
-    final_state = "Skipped"
-    if ((plan.get("spec") or {}).get("finalPipeline") or {}).get("pipelineRef"):
-        run = runs.get((ns, final_run_name(release)))
-        if run is None:
-            actions.creates.append(Create(c.PIPELINE_RUN, final_pipelinerun(ctx)))
-            final_state = "Running"
-        else:
-            final_state = run_outcome(run)
-        new_status["finalProcessing"] = {
-            **(status.get("finalProcessing") or {"startTime": now_rfc3339(now)}),
-            "pipelineRun": f"{ns}/{final_run_name(release)}",
-        }
-    if final_state == "Running":
-        new = set_condition(new, c.CONDITION_FINAL_PIPELINE, False, "Progressing", "", now)
-        return _status(actions, ns, name, conds, new, status, new_status)
-    new = set_condition(
-        new, c.CONDITION_FINAL_PIPELINE, final_state != "Failed", final_state, "", now
+    final_state = _plan_phase(
+        ctx,
+        runs,
+        "finalPipeline",
+        final_run_name(release),
+        final_pipelinerun,
+        "finalProcessing",
+        new_status,
+        actions,
+        now,
     )
+    new = _phase_condition(new, c.CONDITION_FINAL_PIPELINE, final_state, now)
+    if final_state == "Running":
+        return _status(actions, ns, name, conds, new, status, new_status)
 
     if managed_state == "Failed" or final_state == "Failed":
         phase = "managed" if managed_state == "Failed" else "final"
@@ -593,6 +583,45 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
         new = set_condition(new, c.CONDITION_RELEASED, True, "Succeeded", "", now)
     new_status["completionTime"] = now_rfc3339(now)
     return _status(actions, ns, name, conds, new, status, new_status)
+
+
+def _phase_condition(conds: list[Obj], ctype: str, state: str, now: datetime) -> list[Obj]:
+    """A phase's condition: False/Progressing while it runs, then True (Succeeded or
+    Skipped) or False/Failed."""
+    if state == "Running":
+        return set_condition(conds, ctype, False, "Progressing", "", now)
+    return set_condition(conds, ctype, state != "Failed", state, "", now)
+
+
+def _plan_phase(
+    ctx: ReleaseContext,
+    runs: dict[tuple[str, str], Obj],
+    key: str,
+    run_name: str,
+    make_run: Callable[[ReleaseContext], Obj],
+    status_field: str,
+    new_status: Obj,
+    actions: Actions,
+    now: datetime,
+) -> str:
+    """The state of the ReleasePlan's tenant or final pipeline ("Skipped" when it has none),
+    creating its PipelineRun when missing and recording it in `status_field`."""
+    assert ctx.plan is not None
+    if not ((ctx.plan.get("spec") or {}).get(key) or {}).get("pipelineRef"):
+        return "Skipped"
+    ns = namespace_of(ctx.release)
+    run = runs.get((ns, run_name))
+    if run is None:
+        actions.creates.append(Create(c.PIPELINE_RUN, make_run(ctx)))
+        state = "Running"
+    else:
+        state = run_outcome(run)
+    recorded = (ctx.release.get("status") or {}).get(status_field)
+    new_status[status_field] = {
+        **(recorded or {"startTime": now_rfc3339(now)}),
+        "pipelineRun": f"{ns}/{run_name}",
+    }
+    return state
 
 
 def _status(

@@ -265,11 +265,13 @@ def test_build_to_release_exactly_once_across_a_restart() -> None:
             assert mlabels[c.RELEASE_ATTEMPT_LABEL] == "0"
             assert runs[0]["metadata"]["finalizers"] == [c.RELEASE_FINALIZER]
             assert runs[0]["spec"]["workspaces"][0]["name"] == "release-workspace"
-            running = {x["type"]: x for x in live(c.RELEASE, NS)[0]["status"]["conditions"]}
-            assert (running["Released"]["status"], running["Released"]["reason"]) == (
-                "False",
-                "Progressing",
-            )
+
+            def releasing() -> dict | None:
+                conds = (live(c.RELEASE, NS)[0].get("status") or {}).get("conditions") or []
+                return next((x for x in conds if x["type"] == "Released"), None)
+
+            running = await cl.wait_for("the Released condition", releasing)
+            assert (running["status"], running["reason"]) == ("False", "Progressing")
             mparams = {p["name"]: p["value"] for p in runs[0]["spec"]["params"]}
             assert mparams["releaseServiceConfig"] == "release-service/release-service-config"
             assert mparams["snapshot"] == f"{NS}/{name}"
