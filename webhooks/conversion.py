@@ -31,27 +31,51 @@ class ConversionError(Exception):
     """An object this webhook cannot convert (named in the Failure result)."""
 
 
+def _mapping(value: Any, where: str) -> Obj:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise ConversionError(f"{where} must be an object, got {type(value).__name__}")
+    return value
+
+
+def _entries(value: Any, where: str) -> list[Obj]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(x, dict) for x in value):
+        raise ConversionError(f"{where} must be a list of objects")
+    return value
+
+
+def _spec(src: Obj) -> Obj:
+    return _mapping(src.get("spec"), "spec")
+
+
 def _copy_common(src: Obj, api_version: str) -> Obj:
     """metadata and status as they are, spec fields both versions share."""
     out: Obj = {
         "apiVersion": api_version,
         "kind": ITS_KIND,
-        "metadata": copy.deepcopy(src.get("metadata") or {}),
+        "metadata": copy.deepcopy(_mapping(src.get("metadata"), "metadata")),
     }
-    spec = src.get("spec") or {}
+    spec = _spec(src)
+    _entries(spec.get("params"), "spec.params")
+    _entries(spec.get("contexts"), "spec.contexts")
     new_spec: Obj = {}
     for key in ("application", "params", "contexts"):
         if spec.get(key):
             new_spec[key] = copy.deepcopy(spec[key])
     out["spec"] = new_spec
-    conditions = (src.get("status") or {}).get("conditions")
+    conditions = _entries(
+        _mapping(src.get("status"), "status").get("conditions"), "status.conditions"
+    )
     out["status"] = {"conditions": copy.deepcopy(conditions) if conditions else []}
     return out
 
 
 def v1alpha1_to_hub(src: Obj) -> Obj:
     out = _copy_common(src, HUB)
-    spec = src.get("spec") or {}
+    spec = _spec(src)
     out["spec"]["resolverRef"] = {
         "resolver": "bundles",
         "params": [
@@ -65,11 +89,11 @@ def v1alpha1_to_hub(src: Obj) -> Obj:
 
 def hub_to_v1alpha1(src: Obj) -> Obj:
     out = _copy_common(src, f"{GROUP}/v1alpha1")
-    ref = (src.get("spec") or {}).get("resolverRef") or {}
+    ref = _mapping(_spec(src).get("resolverRef"), "spec.resolverRef")
     out["spec"]["bundle"] = ""
     out["spec"]["pipeline"] = ""
     if ref.get("resolver") == "bundles":
-        for param in ref.get("params") or []:
+        for param in _entries(ref.get("params"), "spec.resolverRef.params"):
             if param.get("name") == "bundle":
                 out["spec"]["bundle"] = param.get("value", "")
             elif param.get("name") == "name":
@@ -78,13 +102,11 @@ def hub_to_v1alpha1(src: Obj) -> Obj:
 
 
 def _resolver_ref(src: Obj) -> Obj:
-    ref = (src.get("spec") or {}).get("resolverRef") or {}
+    ref = _mapping(_spec(src).get("resolverRef"), "spec.resolverRef")
+    params = _entries(ref.get("params"), "spec.resolverRef.params")
     return {
         "resolver": ref.get("resolver", ""),
-        "params": [
-            {"name": p.get("name", ""), "value": p.get("value", "")}
-            for p in ref.get("params") or []
-        ],
+        "params": [{"name": p.get("name", ""), "value": p.get("value", "")} for p in params],
     }
 
 

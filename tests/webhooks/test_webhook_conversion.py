@@ -12,8 +12,12 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from konflux.controllers.crd_validation import admit
+from konflux.webhooks.conversion import review_response
+from konflux.webhooks.errors import BadReview
 
 GROUP = "appstudio.redhat.com"
 UID = "c0ffee00-0000-4000-8000-000000000001"
@@ -147,6 +151,11 @@ def test_several_objects_and_same_version(webhook):
         (f"{GROUP}/v1beta2", {**its("v1beta2", {}), "kind": "Component"}, "kind 'Component'"),
         (f"{GROUP}/v1beta2", {**its("v1beta2", {}), "apiVersion": "x/v1"}, "from apiVersion"),
         (f"{GROUP}/v1beta2", "not-an-object", "expected an object"),
+        (f"{GROUP}/v1beta2", {**its("v1beta1", {}), "spec": [1]}, "spec must be an object"),
+        (f"{GROUP}/v1alpha1", its("v1beta2", {"resolverRef": [1]}), "spec.resolverRef must"),
+        (f"{GROUP}/v1beta2", its("v1beta1", {"resolverRef": {"params": "x"}}), "params must"),
+        (f"{GROUP}/v1beta2", its("v1beta1", {"params": [1]}), "spec.params must"),
+        (f"{GROUP}/v1beta2", {**its("v1beta1", {}), "status": [1]}, "status must"),
     ],
 )
 def test_failure_converts_nothing(webhook, desired, obj, fragment):
@@ -169,3 +178,70 @@ def test_failure_converts_nothing(webhook, desired, obj, fragment):
 def test_bad_body_is_400(webhook, body):
     status, doc = webhook.post("/convert", body)
     assert status == 400 and doc["message"]
+
+
+_scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=12)
+_values = st.recursive(
+    _scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_versions = (
+    st.sampled_from(
+        [f"{GROUP}/v1alpha1", f"{GROUP}/v1beta1", f"{GROUP}/v1beta2", f"{GROUP}/v9", "v1"]
+    )
+    | _scalars
+)
+_spec = _values | st.fixed_dictionaries(
+    {},
+    optional={
+        "bundle": _values,
+        "pipeline": _values,
+        "resolverRef": _values,
+        "params": _values,
+        "contexts": _values,
+        "application": _values,
+    },
+)
+_scenario = st.fixed_dictionaries(
+    {"kind": st.just("IntegrationTestScenario") | _scalars, "apiVersion": _versions},
+    optional={"metadata": _values, "spec": _spec, "status": _values},
+)
+
+
+@settings(max_examples=1000, deadline=None, database=None)
+@given(
+    st.fixed_dictionaries(
+        {
+            "apiVersion": st.just("apiextensions.k8s.io/v1") | _scalars,
+            "kind": st.just("ConversionReview") | _scalars,
+        },
+        optional={
+            "request": st.fixed_dictionaries(
+                {"uid": st.just(UID) | _scalars},
+                optional={
+                    "desiredAPIVersion": _versions,
+                    "objects": st.lists(_scenario | _values, max_size=3) | _values,
+                },
+            )
+            | _values
+        },
+    )
+)
+def test_hostile_reviews_fail_cleanly(body):
+    """Whatever arrives: a BadReview (HTTP 400) or an answer that converted every object to the
+    desired version, or none and says why; never another exception."""
+    try:
+        doc = review_response(body)
+    except BadReview:
+        return
+    response = doc["response"]
+    assert response["uid"] == body["request"]["uid"]
+    if response["result"]["status"] == "Success":
+        desired = body["request"]["desiredAPIVersion"]
+        assert len(response["convertedObjects"]) == len(body["request"]["objects"])
+        assert all(o["apiVersion"] == desired for o in response["convertedObjects"])
+    else:
+        assert response["convertedObjects"] == [] and response["result"]["message"]
