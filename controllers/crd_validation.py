@@ -124,6 +124,8 @@ def admit(
     crds: dict[tuple[str, str], Crd] | None = None,
 ) -> Verdict:
     """`obj` pruned, defaulted and validated against its CRD: a create, or an update of `old`."""
+    if not isinstance(obj, dict):
+        raise CrdError(f"expected a Kubernetes object, got {type(obj).__name__}")
     crd = crd_for(obj, crds)
     version = str(obj.get("apiVersion", "")).rpartition("/")[2]
     served = crd.version(version)
@@ -156,10 +158,14 @@ def admit(
 
 def _metadata_errors(obj: dict[str, Any]) -> list[str]:
     meta = obj.get("metadata") or {}
+    if not isinstance(meta, dict):
+        return ['metadata: Invalid value: "metadata" must be an object']
     name = meta.get("name")
     if not name and not meta.get("generateName"):
         return ["metadata.name: Required value: name or generateName is required"]
-    if name and (len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name)):
+    if name and (
+        not isinstance(name, str) or len(name) > 253 or not _DNS1123_SUBDOMAIN.match(name)
+    ):
         return [
             f'metadata.name: Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist '
             "of lower case alphanumeric characters, '-' or '.', and must start and end with an "
@@ -450,7 +456,8 @@ def _program(rule: str) -> celpy.Runner:
 
 def _cel_value(value: Any, root: bool) -> celtypes.Value:
     if root and isinstance(value, dict) and "metadata" in value:
-        meta = value.get("metadata") or {}
+        meta = value.get("metadata")
+        meta = meta if isinstance(meta, dict) else {}
         value = {**value, "metadata": {k: meta[k] for k in _CEL_METADATA if k in meta}}
     return celpy.json_to_cel(value)
 

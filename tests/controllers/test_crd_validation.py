@@ -125,6 +125,8 @@ def test_nudgeconfig_cel_rules():
     assert errors(nudges(("a", "b"), ("a", "b"))) == [
         'spec: Invalid value: "object": duplicate (from, to) pair not allowed'
     ]
+    hostile = {**nudges(("a", "b")), "metadata": "nudge-config"}
+    assert errors(hostile)[0] == 'metadata: Invalid value: "metadata" must be an object'
     assert errors(nudges(("a", "b"), name="other")) == [
         "<root>: Invalid value: \"object\": NudgeConfig must be named 'nudge-config' "
         "(singleton per namespace)"
@@ -323,6 +325,12 @@ def test_hostile_input_fails_cleanly(tmp_path):
     assert admit(widget({"n": 1, "tags": ["a", "a"]}), crds=crds).errors == [
         'spec.tags[1]: Duplicate value: "a"'
     ]
+    assert admit({**widget({"n": 1}), "metadata": "x"}, crds=crds).errors == [
+        'metadata: Invalid value: "metadata" must be an object'
+    ]
+    assert admit({**widget({"n": 1}), "metadata": {"name": 7}}, crds=crds).errors
+    with pytest.raises(CrdError, match="expected a Kubernetes object"):
+        admit(["not", "an", "object"], crds=crds)  # type: ignore[arg-type]
     broken = _crd_with("self.n ==", tmp_path)
     with pytest.raises(CrdError, match="does not compile"):
         admit(widget({"n": 1}), crds=broken)
