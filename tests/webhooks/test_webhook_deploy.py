@@ -250,3 +250,43 @@ def test_webhook_may_read_what_it_looks_up():
     assert {lu.plural for lu in lookups} >= {"componentgroups", "releaseplans"}
     for lookup in lookups:
         assert (lookup.group, lookup.plural, lookup.verb) in granted, lookup
+
+
+def _columns(kind: str) -> dict[str, str]:
+    version = next(v for v in crd(kind)["spec"]["versions"] if v["storage"])
+    return {c["name"]: c["jsonPath"] for c in version.get("additionalPrinterColumns", [])}
+
+
+def _status(kind: str) -> dict[str, Any]:
+    version = next(v for v in crd(kind)["spec"]["versions"] if v["storage"])
+    return version["schema"]["openAPIV3Schema"]["properties"]["status"]["properties"]
+
+
+def test_printer_columns_and_status_as_upstream():
+    """release-service's printcolumn markers, application-api's and integration-service's status
+    fields (what `kubectl get` shows and what controllers may write)."""
+    assert _columns("release") == {
+        "Snapshot": ".spec.snapshot",
+        "ReleasePlan": ".spec.releasePlan",
+        "Release status": '.status.conditions[?(@.type=="Released")].reason',
+        "Age": ".metadata.creationTimestamp",
+    }
+    assert _columns("releaseplan") == {
+        "Application": ".spec.application",
+        "ComponentGroup": ".spec.componentGroup",
+        "Target": ".spec.target",
+    }
+    assert _columns("integrationtestscenario") == {
+        "Application": ".spec.application",
+        "ComponentGroup": ".spec.componentGroup",
+    }
+    assert _columns("imagerepository") == {
+        "Image": ".status.image.url",
+        "Visibility": ".status.image.visibility",
+    }
+    assert {"parentSnapshots", "conditions"} <= set(_status("snapshot"))
+    assert {"versions", "lastPromotedImage", "lastBuiltCommit"} <= set(_status("component"))
+    assert {"managedPipelineAttempts", "managedProcessing", "finalProcessing"} <= set(
+        _status("release")
+    )
+    assert "globalCandidateList" in _status("componentgroup")
