@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from konflux.kube import resources
+from konflux.kube.resources import Resource
+
 VALIDATE = "validate"
 MUTATE = "mutate"
 PHASE_RULES = {VALIDATE: ("deny", "warn"), MUTATE: ("patch", "mutate_deny")}
-APPSTUDIO = "appstudio.redhat.com"
 
 
 @dataclass(frozen=True)
@@ -22,18 +24,14 @@ class Lookup:
 
     key: str  # name under input.lookups
     verb: str  # "get" or "list"
-    group: str
-    version: str
-    plural: str
+    resource: Resource
     name_field: str = ""  # spec field holding the object name (get only)
 
 
-APPLICATION = Lookup("application", "get", APPSTUDIO, "v1alpha1", "applications", "application")
-COMPONENT_GROUP = Lookup(
-    "componentgroup", "get", APPSTUDIO, "v1beta2", "componentgroups", "componentGroup"
-)
-COMPONENTS = Lookup("components", "list", APPSTUDIO, "v1alpha1", "components")
-RELEASE_PLAN = Lookup("releaseplan", "get", APPSTUDIO, "v1alpha1", "releaseplans", "releasePlan")
+APPLICATION = Lookup("application", "get", resources.APPLICATION, "application")
+COMPONENT_GROUP = Lookup("componentgroup", "get", resources.COMPONENT_GROUP, "componentGroup")
+COMPONENTS = Lookup("components", "list", resources.COMPONENT)
+RELEASE_PLAN = Lookup("releaseplan", "get", resources.RELEASE_PLAN, "releasePlan")
 
 
 @dataclass(frozen=True)

@@ -247,9 +247,9 @@ def test_webhook_may_read_what_it_looks_up():
         for v in rule["verbs"]
     }
     lookups = {lu for endpoint in ENDPOINTS.values() for lu in endpoint.lookups}
-    assert {lu.plural for lu in lookups} >= {"componentgroups", "releaseplans"}
+    assert {lu.resource.plural for lu in lookups} >= {"componentgroups", "releaseplans"}
     for lookup in lookups:
-        assert (lookup.group, lookup.plural, lookup.verb) in granted, lookup
+        assert (lookup.resource.group, lookup.resource.plural, lookup.verb) in granted, lookup
 
 
 def _columns(kind: str) -> dict[str, str]:
