@@ -96,31 +96,36 @@ async def seed(cl: LocalCluster) -> None:
             {"application": "app", "resolverRef": ref, "contexts": [{"name": "pull_request"}]},
         ),
     )
+    await seed_release(cl, "to-prod", "accept", ("application", "app"), "release-sa")
+
+
+async def seed_release(
+    cl: LocalCluster, plan: str, rpa: str, owner: tuple[str, str], account: str = ""
+) -> None:
+    """A ReleasePlan of `owner` (("application" | "componentGroup", name)) auto-releasing to
+    MANAGED, the ReleasePlanAdmission there admitting it, and its EnterpriseContractPolicy."""
+    key, name = owner
+    create = cl.client.create
     await create(
         c.RELEASE_PLAN,
         obj(
             c.RELEASE_PLAN,
-            "to-prod",
+            plan,
             NS,
-            {"application": "app", "target": MANAGED},
+            {key: name, "target": MANAGED},
             labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "alice"},
         ),
     )
+    pipeline: dict[str, Any] = {"pipelineRef": {"resolver": "git", "params": []}}
+    if account:
+        pipeline["serviceAccountName"] = account
     await create(
         c.RELEASE_PLAN_ADMISSION,
         obj(
             c.RELEASE_PLAN_ADMISSION,
-            "accept",
+            rpa,
             MANAGED,
-            {
-                "applications": ["app"],
-                "origin": NS,
-                "policy": "ecp",
-                "pipeline": {
-                    "pipelineRef": {"resolver": "git", "params": []},
-                    "serviceAccountName": "release-sa",
-                },
-            },
+            {f"{key}s": [name], "origin": NS, "policy": "ecp", "pipeline": pipeline},
         ),
     )
     await create(
@@ -558,34 +563,7 @@ def test_component_group_model_end_to_end() -> None:
                 c.SCENARIO,
                 obj(c.SCENARIO, "group-tests", NS, {"componentGroup": "shop", "resolverRef": ref}),
             )
-            await create(
-                c.RELEASE_PLAN,
-                obj(
-                    c.RELEASE_PLAN,
-                    "shop-to-prod",
-                    NS,
-                    {"componentGroup": "shop", "target": MANAGED},
-                    labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "alice"},
-                ),
-            )
-            await create(
-                c.RELEASE_PLAN_ADMISSION,
-                obj(
-                    c.RELEASE_PLAN_ADMISSION,
-                    "accept-shop",
-                    MANAGED,
-                    {
-                        "componentGroups": ["shop"],
-                        "origin": NS,
-                        "policy": "ecp",
-                        "pipeline": {"pipelineRef": {"resolver": "git", "params": []}},
-                    },
-                ),
-            )
-            await create(
-                c.POLICY,
-                obj(c.POLICY, "ecp", MANAGED, {"sources": [{"policy": ["oci::quay.io/x"]}]}),
-            )
+            await seed_release(cl, "shop-to-prod", "accept-shop", ("componentGroup", "shop"))
             run = build_run("api-on-push-main")
             run["metadata"]["annotations"][c.COMPONENT_VERSION_ANNOTATION] = "main"
             await create(c.PIPELINE_RUN, run)
