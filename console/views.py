@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from konflux.controllers import constants as c
-from konflux.controllers.integration import is_push_event
+from konflux.controllers.integration import auto_release_plans, is_push_snapshot
 from konflux.controllers.objects import (
     annotations_of,
     condition,
@@ -20,6 +20,7 @@ from konflux.controllers.objects import (
     parse_json,
     run_outcome,
 )
+from konflux.controllers.release import is_finished
 
 Obj = dict[str, Any]
 
@@ -192,15 +193,11 @@ def promotion(snapshot: Obj, release_plans: list[Obj] | None) -> Badge:
         return Badge("waiting", "busy", "the required tests have not finished")
     if test.get("status") == "False":
         return Badge("not released", "bad", f"required tests failed: {test.get('message', '')}")
-    if not is_push_event(labels_of(snapshot), c.PAC_COPY_PREFIX):
+    if not is_push_snapshot(snapshot):
         return Badge("not released", "none", "only Snapshots of push builds are auto-released")
-    app = spec_of(snapshot).get("application")
-    if release_plans is not None and not any(
-        spec_of(p).get("application") == app
-        and labels_of(p).get(c.AUTO_RELEASE_LABEL, "true") != "false"
-        for p in release_plans
-    ):
-        return Badge("not released", "none", "no ReleasePlan of the application auto-releases")
+    # The integration controller's own choice of plans (auto-release label, CEL, groups).
+    if release_plans is not None and not auto_release_plans(snapshot, release_plans):
+        return Badge("not released", "none", "no ReleasePlan auto-releases this Snapshot")
     return Badge("not released", "none", "")
 
 
@@ -263,9 +260,11 @@ def snapshot_components(snapshot: Obj) -> list[Obj]:
 
 
 def release_badge(release: Obj) -> Badge:
-    decided = verdict(release, c.CONDITION_RELEASED, ("Succeeded", "Failed"))
-    if decided is not None:
-        return decided
+    # Released=False/Progressing is a release under way (release-service's IsReleasing).
+    if is_finished(release):
+        decided = verdict(release, c.CONDITION_RELEASED, ("Succeeded", "Failed"))
+        if decided is not None:
+            return decided
     released = condition(release, c.CONDITION_RELEASED)
     if released is not None:
         return Badge("Progressing", "busy", str(released.get("reason") or ""))

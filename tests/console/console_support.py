@@ -448,7 +448,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
                 MANAGED_RUN,
                 MANAGED,
                 {"pipelineRef": {"name": "release"}},
-                metadata={"labels": {c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_RELEASE}},
+                metadata={"labels": {c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_MANAGED}},
                 status={"conditions": [cond(c.SUCCEEDED_CONDITION, "False", "Failed")]},
             ),
         )

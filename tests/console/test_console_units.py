@@ -173,16 +173,25 @@ def test_release_badge_and_conditions_in_time_order():
     assert release_badge(rel).word == "Failed" and release_badge(rel).detail == "boom"
     assert [x["type"] for x in conditions_over_time(rel)] == ["Validated", "Released"]
     assert release_badge({}).tone == "busy"
+    under_way = {"status": {"conditions": [_cond(c.CONDITION_RELEASED, "False", "Progressing")]}}
+    assert release_badge(under_way).word == "Progressing"
 
 
 def test_promotion_says_why_a_snapshot_was_not_released():
     failed = {"status": {"conditions": [_cond(c.CONDITION_TEST_SUCCEEDED, "False", m="1 of 1")]}}
     assert promotion(failed, []).detail == "required tests failed: 1 of 1"
     passed = {
-        "metadata": {"labels": {c.PAC_COPY_PREFIX + "event-type": "pull_request"}},
+        "metadata": {
+            "labels": {
+                c.PAC_COPY_PREFIX + "event-type": "pull_request",
+                c.PAC_COPY_PREFIX + "pull-request": "7",
+            }
+        },
         "status": {"conditions": [_cond(c.CONDITION_TEST_SUCCEEDED, "True")]},
     }
     assert "push builds" in promotion(passed, []).detail
+    pushed = {**passed, "metadata": {"labels": {}}}
+    assert promotion(pushed, []).detail == "no ReleasePlan auto-releases this Snapshot"
     auto = {"status": {"conditions": [_cond(c.CONDITION_AUTO_RELEASED, "True")]}}
     assert promotion(auto, None).word == "auto-released"
 
