@@ -11,10 +11,11 @@ import click
 import kopf
 
 from konflux.controllers import constants as c
+from konflux.controllers.chains.operator import ChainsOptions
 from konflux.controllers.errors import ControllerError
 from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
 from konflux.controllers.kube import KubeClient
-from konflux.controllers.operators import OPERATORS, OperatorConfig, run
+from konflux.controllers.operators import DEFAULT_OPERATORS, OPERATORS, OperatorConfig, run
 from konflux.engine.errors import KonfluxError
 
 
@@ -47,9 +48,10 @@ def controllers() -> None:
 @controllers.command("run")
 @click.option(
     "--only",
-    default=",".join(OPERATORS),
+    default=",".join(DEFAULT_OPERATORS),
     show_default=True,
-    help="Comma-separated operators to run: integration,release,build.",
+    help="Comma-separated operators to run: integration,release,build,chains "
+    "(the chains signer runs apart, in its own namespace: ask for it alone).",
 )
 @click.option(
     "--namespace",
@@ -72,6 +74,20 @@ def controllers() -> None:
     default=None,
     help="Also write proposed .tekton/ PipelineRuns under this directory.",
 )
+@click.option(
+    "--chains-namespace",
+    default=ChainsOptions.namespace,
+    show_default=True,
+    help="chains: the signer's namespace (its Secret signing-secrets, ConfigMap "
+    "chains-config and per-run state).",
+)
+@click.option(
+    "--insecure-registry",
+    "insecure",
+    multiple=True,
+    metavar="HOST",
+    help="chains: allow plain HTTP to HOST (loopback registries are always allowed).",
+)
 def run_command(
     only: str,
     namespaces: tuple[str, ...],
@@ -80,6 +96,8 @@ def run_command(
     peering_name: str,
     registry: str,
     pac_dir: str | None,
+    chains_namespace: str,
+    insecure: tuple[str, ...],
 ) -> None:
     """Run the operators until interrupted."""
     chosen = [x.strip() for x in only.split(",") if x.strip()]
@@ -96,11 +114,23 @@ def run_command(
     except ControllerError as exc:
         raise click.ClickException(str(exc)) from exc
     config = OperatorConfig(
-        only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
+        only=chosen,
+        registry=registry,
+        pac_dir=Path(pac_dir) if pac_dir else None,
+        chains=ChainsOptions(namespace=chains_namespace, insecure_registries=insecure),
     )
-    asyncio.run(
-        run(info, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name)
-    )
+    try:
+        asyncio.run(
+            run(
+                info,
+                config,
+                namespaces=namespaces,
+                standalone=standalone,
+                peering_name=peering_name,
+            )
+        )
+    except ControllerError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @controllers.command("gc-snapshots")
@@ -159,14 +189,24 @@ def dev() -> None:
     help="Include the component that violates the policy (tests informational); "
     "the managed pipeline's policy check then fails the Release.",
 )
+@click.option(
+    "--forged",
+    is_flag=True,
+    help="The tenant builds an image on its laptop, signs and attests it with its own key "
+    "and a provenance copied from a real build; the release refuses it.",
+)
 @click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
-def simulate_command(failing: bool, output: str) -> None:
-    """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
-    emulated cluster; the managed run's `konflux validate image` decides the Release."""
+def simulate_command(failing: bool, forged: bool, output: str) -> None:
+    """Build -> signer -> Snapshot -> tests -> Release -> managed pipeline, on a local
+    registry and an emulated cluster; the managed run's `konflux validate image` decides
+    the Release, trusting only the signer's key."""
     from konflux.controllers.simulate import run_simulation
 
+    if failing and forged:
+        raise click.UsageError("--failing and --forged are separate scenarios: choose one")
+    scenario = "forged" if forged else "failing" if failing else "default"
     try:
-        result = run_simulation(failing, lambda msg: click.echo(msg, err=True))
+        result = run_simulation(scenario, lambda msg: click.echo(msg, err=True))
     except (KonfluxError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from exc
     if output == "json":
@@ -178,6 +218,8 @@ def simulate_command(failing: bool, output: str) -> None:
                     "release": result.release,
                     "conditions": result.conditions,
                     "released": result.released,
+                    "signedBuilds": result.signed,
+                    "production": result.production,
                 },
                 indent=2,
             )
@@ -193,5 +235,7 @@ def simulate_command(failing: bool, output: str) -> None:
                 )
         else:
             click.echo("No Release: the Snapshot's required tests failed.")
+        pushed = ", ".join(result.production) or "nothing"
+        click.echo(f"Production repository: {pushed} pushed")
     if not result.released:
         sys.exit(1)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import yaml
 from rich.console import Console
 from rich.markup import escape
 
@@ -111,19 +112,46 @@ def key() -> None:
 )
 @click.option("--algorithm", type=click.Choice(ALGORITHMS), default="ecdsa-p256", show_default=True)
 @click.option("--force", is_flag=True, help="Overwrite existing key files.")
-def key_generate(output_key_prefix: str, algorithm: str, force: bool) -> None:
+@click.option(
+    "--secret",
+    "secret",
+    metavar="NAMESPACE/NAME",
+    help="Print the key as Kubernetes Secrets instead (NAME with cosign.key, "
+    "cosign.password, cosign.pub, as Tekton Chains reads it; and public-key with "
+    "cosign.pub) and write only PREFIX.pub.",
+)
+def key_generate(output_key_prefix: str, algorithm: str, force: bool, secret: str | None) -> None:
     """Generate a cosign key pair (encrypted private key PEM and public key PEM)."""
     private, public = Path(f"{output_key_prefix}.key"), Path(f"{output_key_prefix}.pub")
-    for path in (private, public):
+    target = None
+    if secret is not None:
+        namespace, sep, name = secret.partition("/")
+        if not sep or not namespace or not name or "/" in name:
+            raise click.BadParameter(f"{secret!r} is not NAMESPACE/NAME", param_hint="--secret")
+        target = (namespace, name)
+    for path in (public,) if target else (private, public):
         if path.exists() and not force:
             raise Failed(f"{path} already exists (use --force to overwrite)")
+    password = _password(confirm=True)
     try:
-        pair = generate_key_pair(_password(confirm=True), algorithm)
+        pair = generate_key_pair(password, algorithm)
     except KonfluxError as exc:
         raise Failed(str(exc)) from None
+    public.write_bytes(pair.public_pem)
+    if target is not None:
+        from konflux.controllers.chains.secrets import key_secrets
+
+        click.echo(
+            yaml.safe_dump_all(key_secrets(*target, pair, password), sort_keys=False), nl=False
+        )
+        stderr.print(
+            f"Secrets {target[0]}/{target[1]} and {target[0]}/public-key written to stdout\n"
+            f"Public key written to {public}",
+            highlight=False,
+        )
+        return
     private.write_bytes(pair.private_pem)
     private.chmod(0o600)
-    public.write_bytes(pair.public_pem)
     stderr.print(
         f"Private key written to {private}\nPublic key written to {public}", highlight=False
     )

@@ -44,6 +44,7 @@ TASK_RUN = Resource(TEKTON, "v1", "taskruns", "TaskRun")
 PAC_REPOSITORY = Resource("pipelinesascode.tekton.dev", "v1alpha1", "repositories", "Repository")
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
+SECRET = Resource("", "v1", "secrets", "Secret")
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource("rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding")
 CRD = Resource(
@@ -66,7 +67,16 @@ SNAPSHOT_LABEL = "appstudio.openshift.io/snapshot"
 BUILD_PIPELINERUN_LABEL = "appstudio.openshift.io/build-pipelinerun"
 
 # --- Tekton Chains and Pipelines-as-Code -----------------------------------------------------
+CHAINS_PREFIX = "chains.tekton.dev/"
 CHAINS_SIGNED_ANNOTATION = "chains.tekton.dev/signed"
+CHAINS_RETRIES_ANNOTATION = "chains.tekton.dev/retries"
+CHAINS_TRANSPARENCY_ANNOTATION = "chains.tekton.dev/transparency"
+# Ours: why signing failed (upstream Chains only logs it and posts an Event).
+CHAINS_FAILURE_ANNOTATION = "chains.tekton.dev/failure-reason"
+CHAINS_SIGNED = "true"
+CHAINS_FAILED = "failed"
+PIPELINE_RUN_LABEL = "tekton.dev/pipelineRun"
+PIPELINE_TASK_LABEL = "tekton.dev/pipelineTask"
 PAC_PREFIX = "pipelinesascode.tekton.dev/"
 PAC_EVENT_TYPE_LABEL = "pipelinesascode.tekton.dev/event-type"
 PAC_ON_CEL_ANNOTATION = "pipelinesascode.tekton.dev/on-cel-expression"

@@ -21,11 +21,15 @@ import kopf
 
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
+from konflux.controllers.chains import operator as chains_operator
+from konflux.controllers.chains.operator import ChainsOptions, Signer
 from konflux.controllers.constants import Resource
 from konflux.controllers.kube import KubeClient
 from konflux.controllers.objects import Obj, labels_of, name_of, namespace_of
 
-OPERATORS = ("integration", "release", "build")
+OPERATORS = ("integration", "release", "build", "chains")
+# The signer runs apart (its own namespace, ServiceAccount and key): only when asked for.
+DEFAULT_OPERATORS = ("integration", "release", "build")
 logger = logging.getLogger("konflux.controllers")
 
 
@@ -33,11 +37,12 @@ logger = logging.getLogger("konflux.controllers")
 class OperatorConfig:
     """What the operators need besides the API: which run, and their options."""
 
-    only: Collection[str] = OPERATORS
+    only: Collection[str] = DEFAULT_OPERATORS
     registry: str = "localhost:5000"  # image-controller's registry for new ImageRepositories
     pac_dir: Path | None = None  # where build-service writes proposed `.tekton/` files
     # Called with (event name, object) after each apply; the bench measures with it.
     observer: Callable[[str, Obj], None] | None = None
+    chains: ChainsOptions = field(default_factory=ChainsOptions)
     _locks: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
 
     def lock(self, *key: str) -> asyncio.Lock:
@@ -56,8 +61,11 @@ def _live(type_: str | None, body: Any) -> Obj | None:
     return None if type_ == "DELETED" else dict(body)
 
 
-def build_registry(client: KubeClient, config: OperatorConfig) -> kopf.OperatorRegistry:
-    """A kopf registry with the handlers of the operators named in `config.only`."""
+def build_registry(
+    client: KubeClient, config: OperatorConfig, signer: Signer | None = None
+) -> kopf.OperatorRegistry:
+    """A kopf registry with the handlers of the operators named in `config.only` (the
+    `chains` signer needs its loaded `signer`)."""
     registry = kopf.OperatorRegistry()
     unknown = set(config.only) - set(OPERATORS)
     if unknown:
@@ -68,6 +76,10 @@ def build_registry(client: KubeClient, config: OperatorConfig) -> kopf.OperatorR
         _release(registry, client, config)
     if "build" in config.only:
         _build(registry, client, config)
+    if "chains" in config.only:
+        if signer is None:
+            raise ValueError("the chains operator needs a loaded Signer")
+        chains_operator.register(registry, signer)
     return registry
 
 
@@ -301,7 +313,14 @@ async def run(
 ) -> None:
     """Run the configured operators until `stop_flag` is set (or forever)."""
     client = KubeClient(info)
-    registry = build_registry(client, config)
+    signer = None
+    if "chains" in config.only:
+        try:
+            signer = await Signer.load(client, config.chains, config.observer)
+        except BaseException:
+            await client.close()
+            raise
+    registry = build_registry(client, config, signer)
 
     @kopf.on.login(registry=registry)
     def login(**_: Any) -> kopf.ConnectionInfo:
@@ -320,4 +339,6 @@ async def run(
             ready_flag=ready_flag,
         )
     finally:
+        if signer is not None:
+            await signer.close()
         await client.close()
