@@ -92,7 +92,10 @@ class Signer:
                 f"no Secret {ns}/{SIGNING_SECRET_NAME}: create it with "
                 f"`konflux key generate --secret {ns}/{SIGNING_SECRET_NAME}` and apply it"
             )
-        key = SigningKey.from_secret(secret, f"Secret {ns}/{SIGNING_SECRET_NAME}")
+        try:
+            key = SigningKey.from_secret(secret, f"Secret {ns}/{SIGNING_SECRET_NAME}")
+        except KonfluxError as exc:
+            raise ControllerError(str(exc)) from exc
         configmap = await kube.get(c.CONFIG_MAP, ns, CONFIG_MAP_NAME)
         try:
             config = ChainsConfig.from_configmap((configmap or {}).get("data"))
@@ -161,7 +164,9 @@ class Signer:
             state = await self._record(resource, run)
             if state is None or state.phase != st.PHASE_RECORDED:
                 return
+            self._notify("chains-recorded", run)
         assert state is not None and state.record is not None
+        self._notify("chains-signing", run)
         try:
             outcome = await self._run_signer().sign(state.record)
         except (KonfluxError, OSError, TimeoutError) as exc:
