@@ -73,7 +73,16 @@ PIPELINE_TASKS = {
     "clair-scan": "clair-scan",
 }
 # The release policy the managed pipeline enforces: Conforma's release library.
-RELEASE_INCLUDE = ["@minimal", "@slsa3", "buildah_build_task"]
+RELEASE_INCLUDE = [
+    "@minimal",
+    "@slsa3",
+    "trusted_task",
+    "attestation_type",
+    "buildah_build_task",
+    "tasks",
+    "test",
+    "sbom",
+]
 
 
 @dataclass
