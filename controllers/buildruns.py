@@ -155,8 +155,9 @@ def _typed(values: dict[str, Any]) -> list[Obj]:
     return [{"name": k, "type": "string", "value": v} for k, v in values.items()]
 
 
-def taskruns(b: Build, start: datetime) -> list[Obj]:
-    """The finished TaskRuns of the build, as Tekton records them."""
+def taskruns(b: Build, start: datetime, owner_uid: str = "") -> list[Obj]:
+    """The finished TaskRuns of the build, as Tekton records them (owned by the run with
+    `owner_uid`, when given)."""
     out = []
     t = start
     for task in _tasks(b):
@@ -180,6 +181,22 @@ def taskruns(b: Build, start: datetime) -> list[Obj]:
                         c.APPLICATION_LABEL: b.application,
                     },
                     "annotations": {"pipeline.tekton.dev/release": "v1.0.0"},
+                    **(
+                        {
+                            "ownerReferences": [
+                                {
+                                    "apiVersion": TEKTON_V1,
+                                    "kind": c.PIPELINE_RUN.kind,
+                                    "name": b.name,
+                                    "uid": owner_uid,
+                                    "controller": True,
+                                    "blockOwnerDeletion": True,
+                                }
+                            ]
+                        }
+                        if owner_uid
+                        else {}
+                    ),
                 },
                 "spec": {
                     "params": _named(params),
@@ -319,8 +336,9 @@ def finished_status(b: Build, start: datetime) -> Obj:
 async def play_build(client: KubeClient, b: Build, start: datetime | None = None) -> None:
     """Create the run, finish its TaskRuns, then finish the run (Tekton's order)."""
     start = start or datetime.now(UTC).replace(microsecond=0)
-    await client.create(c.PIPELINE_RUN, pipelinerun(b))
-    for tr in taskruns(b, start):
+    created = await client.create(c.PIPELINE_RUN, pipelinerun(b))
+    uid = str(((created or {}).get("metadata") or {}).get("uid", ""))
+    for tr in taskruns(b, start, uid):
         await client.create(c.TASK_RUN, tr)
     await client.patch(
         c.PIPELINE_RUN, b.namespace, b.name, {"status": finished_status(b, start)}, status=True

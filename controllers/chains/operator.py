@@ -70,6 +70,9 @@ class Signer:
         self.kube, self.options, self.key, self.config = kube, options, key, config
         self.observer = observer
         self._locks: dict[str, asyncio.Lock] = {}
+        # Runs in a final phase (signed/failed), by uid: their state cannot change any
+        # more, so events of them (and of their TaskRuns) need no API read.
+        self._final: dict[str, st.SignerState] = {}
         self._timers: set[asyncio.TimerHandle] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self._client: RegistryClient | None = None
@@ -147,12 +150,19 @@ class Signer:
             if not lock.locked():
                 self._locks.pop(uid, None)
 
+    def is_final(self, uid: str) -> bool:
+        return uid in self._final
+
     async def _reconcile(self, resource: Resource, run: Obj) -> None:
         if not succeeded(run):
             return
         ns = self.options.namespace
-        found = await self.kube.get(c.CONFIG_MAP, ns, st.state_name(run))
-        state = st.SignerState.parse(found) if found else None
+        state = self._final.get(str((run.get("metadata") or {}).get("uid", "")))
+        if state is None:
+            found = await self.kube.get(c.CONFIG_MAP, ns, st.state_name(run))
+            state = st.SignerState.parse(found) if found else None
+            if state is not None and state.phase in (st.PHASE_SIGNED, st.PHASE_FAILED):
+                self._remember(run, state)
         action = st.decide(run, state)
         if action is st.Action.SKIP:
             return
@@ -178,6 +188,7 @@ class Signer:
         )
         signed = st.SignerState(state.name, st.PHASE_SIGNED, state.retries, "", state.record)
         await self._annotate(resource, run, st.final_patch(signed, _transparency(outcome)))
+        self._remember(run, signed)
         logger.info(
             "signed %s: %d signature(s) and %d attestation(s) pushed, %d already present",
             st.describe(run),
@@ -224,6 +235,7 @@ class Signer:
             )
             failed = st.SignerState(state.name, st.PHASE_FAILED, retries, reason, state.record)
             await self._annotate(resource, run, st.final_patch(failed))
+            self._remember(run, failed)
             logger.warning("signing %s failed for good: %s", st.describe(run), reason)
             self._notify("chains-failed", run)
             return
@@ -261,11 +273,18 @@ class Signer:
         except Exception:  # a retry timer has no caller to report to
             logger.exception("retrying %s %s/%s", resource.kind, ns, name)
 
+    def _remember(self, run: Obj, state: st.SignerState) -> None:
+        uid = str((run.get("metadata") or {}).get("uid", ""))
+        self._final[uid] = st.SignerState(
+            state.name, state.phase, state.retries, state.reason, None
+        )
+
     async def _annotate(self, resource: Resource, run: Obj, patch: Obj) -> None:
         await self.kube.patch(resource, namespace_of(run), name_of(run), patch)
 
     async def forget(self, run: Obj) -> None:
         """The run was deleted: drop its state."""
+        self._final.pop(str((run.get("metadata") or {}).get("uid", "")), None)
         await self.kube.delete(c.CONFIG_MAP, self.options.namespace, st.state_name(run))
 
 
@@ -306,6 +325,9 @@ def register(registry: kopf.OperatorRegistry, signer: Signer) -> None:
         if parent:
             # Part of a PipelineRun: signed with it. Its completion may be what the
             # PipelineRun's record was waiting for.
+            owners = (taskrun.get("metadata") or {}).get("ownerReferences") or []
+            if any(signer.is_final(str(o.get("uid"))) for o in owners):
+                return  # its PipelineRun is signed (or failed) already
             if type != "DELETED" and taskrun_complete(taskrun):
                 run = await signer.kube.get(c.PIPELINE_RUN, namespace_of(taskrun), parent)
                 if run is not None:

@@ -135,28 +135,18 @@ def _proposed(body_b64: str, envelope: bytes | None = None) -> dict[str, Any]:
     return entry
 
 
-async def _verified_signature(
-    client: RegistryClient, image: ImageReference, key: SigningKey
-) -> bool:
-    layers = await fetch_artifact_layers(client, image, layout.SIGNATURE_SUFFIX) or []
+Layers = list[tuple[layout.CosignLayer, bytes]]
+
+
+def _has_signature(layers: Layers, image: ImageReference, key: SigningKey) -> bool:
     return bool(verify_signature_layers(layers, str(image.digest), key.check_options).verified)
 
 
-async def _verified_statement(
-    client: RegistryClient, image: ImageReference, key: SigningKey, statement: Mapping[str, Any]
+def _has_statement(
+    layers: Layers, image: ImageReference, key: SigningKey, statement: Mapping[str, Any]
 ) -> bool:
-    layers = await fetch_artifact_layers(client, image, layout.ATTESTATION_SUFFIX) or []
     report = verify_attestation_layers(layers, str(image.digest), key.check_options)
     return any(c.statement == statement for c in report.verified)
-
-
-async def _append(
-    client: RegistryClient, image: ImageReference, suffix: str, layer: tuple[Any, dict[str, str]]
-) -> None:
-    ref = image.with_tag(layout.triangulation_tag(str(image.digest), suffix))
-    existing = await fetch_artifact_layers(client, image, suffix) or []
-    artifact, _ = layout.build_artifact_image([layer], existing=[lay for lay, _ in existing])
-    await push_artifact_image(client, ref, artifact)
 
 
 class RunSigner:
@@ -180,16 +170,22 @@ class RunSigner:
         self,
         image: ImageReference,
         suffix: str,
-        present: Callable[[], Awaitable[bool]],
+        present: Callable[[Layers], bool],
         make: Callable[[], Awaitable[tuple[Any, dict[str, str]]]],
     ) -> bool:
-        """Push a layer unless `present()`; read back until it is. True when pushed."""
+        """Push a layer unless the tag already holds it; read back until it does. True when
+        this call pushed it."""
+        ref = image.with_tag(layout.triangulation_tag(str(image.digest), suffix))
         async with self._lock(image, suffix):
             pushed = False
             for _ in range(_PUSH_ATTEMPTS):
-                if await present():
+                layers = await fetch_artifact_layers(self.client, image, suffix) or []
+                if present(layers):
                     return pushed
-                await _append(self.client, image, suffix, await make())
+                artifact, _ = layout.build_artifact_image(
+                    [await make()], existing=[lay for lay, _ in layers]
+                )
+                await push_artifact_image(self.client, ref, artifact)
                 pushed = True
             raise SigningFailure(
                 f"{image}: the .{suffix} layer did not stay at its tag after "
@@ -207,8 +203,8 @@ class RunSigner:
                 outcome.transparency.append(url)
             return blob, ann
 
-        async def present() -> bool:
-            return await _verified_signature(self.client, image, self.key)
+        def present(layers: Layers) -> bool:
+            return _has_signature(layers, image, self.key)
 
         if await self._ensure(image, layout.SIGNATURE_SUFFIX, present, make):
             outcome.signatures_pushed += 1
@@ -227,8 +223,8 @@ class RunSigner:
                 outcome.transparency.append(url)
             return blob, ann
 
-        async def present() -> bool:
-            return await _verified_statement(self.client, image, self.key, statement)
+        def present(layers: Layers) -> bool:
+            return _has_statement(layers, image, self.key, statement)
 
         if await self._ensure(image, layout.ATTESTATION_SUFFIX, present, make):
             outcome.attestations_pushed += 1
