@@ -333,6 +333,16 @@ def finished_status(b: Build, start: datetime) -> Obj:
     }
 
 
+def finished_run(b: Build, start: datetime, uid: str = "") -> tuple[Obj, list[Obj]]:
+    """The build as Tekton leaves it: the finished PipelineRun (with `uid`) and its
+    TaskRuns."""
+    run = pipelinerun(b)
+    if uid:
+        run["metadata"]["uid"] = uid
+    run["status"] = finished_status(b, start)
+    return run, taskruns(b, start, uid)
+
+
 async def play_build(client: KubeClient, b: Build, start: datetime | None = None) -> None:
     """Create the run, finish its TaskRuns, then finish the run (Tekton's order)."""
     start = start or datetime.now(UTC).replace(microsecond=0)

@@ -35,6 +35,7 @@ from konflux.controllers import constants as c
 from konflux.controllers.buildruns import Build, TaskBundle, play_build
 from konflux.controllers.chains.config import CONFIG_MAP_NAME, DEFAULT_NAMESPACE
 from konflux.controllers.chains.secrets import key_secrets
+from konflux.controllers.demoapp import COMPONENTS, GIT_URL, sbom_document
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.objects import (
     Obj,
@@ -60,12 +61,6 @@ from konflux.engine.sigstore.verify import fetch_artifact_layers
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
 SCENARIOS = ("default", "failing", "forged", "untrusted")
 ROOT = Path(__file__).resolve().parents[1]
-GIT_URL = "https://github.com/konflux-ci/demo-app"
-COMPONENTS = {
-    "api": {"name": "demo-api", "version": "1.0", "vendor": "Konflux"},
-    "web": {"name": "demo-web", "version": "1.0", "vendor": "Konflux"},
-    "worker": {"name": "demo-worker", "version": "1.0"},  # no vendor: fails required_labels
-}
 # Pipeline task -> the Task its bundle holds (Konflux's docker-build names).
 PIPELINE_TASKS = {
     "clone-repository": "git-clone",
@@ -141,15 +136,6 @@ def release_policy(public_pem: str, trusted: dict[str, list[Obj]]) -> Obj:
             }
         ],
     }
-
-
-def sbom_document(name: str) -> bytes:
-    doc = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "components": [{"type": "library", "name": f"{name}-lib", "purl": f"pkg:pypi/{name}@1.0"}],
-    }
-    return json.dumps(doc).encode()
 
 
 async def push_component(

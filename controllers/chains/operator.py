@@ -298,13 +298,16 @@ def register(registry: kopf.OperatorRegistry, signer: Signer) -> None:
     """The signer's handlers: every v1 PipelineRun, and TaskRuns (alone, or completing a
     PipelineRun's record)."""
 
-    @kopf.on.event(
-        c.PIPELINE_RUN.group,
-        c.PIPELINE_RUN.version,
-        c.PIPELINE_RUN.plural,
-        registry=registry,
-        id="chains-pipelinerun",
-    )
+    def on(resource: Resource) -> Any:
+        return kopf.on.event(
+            resource.group,
+            resource.version,
+            resource.plural,
+            registry=registry,
+            id=f"chains-{resource.kind.lower()}",
+        )
+
+    @on(c.PIPELINE_RUN)
     async def on_pipelinerun(type: str | None, body: Any, **_: Any) -> None:
         run = dict(body)
         if type == "DELETED":
@@ -312,13 +315,7 @@ def register(registry: kopf.OperatorRegistry, signer: Signer) -> None:
         else:
             await signer.reconcile(c.PIPELINE_RUN, run)
 
-    @kopf.on.event(
-        c.TASK_RUN.group,
-        c.TASK_RUN.version,
-        c.TASK_RUN.plural,
-        registry=registry,
-        id="chains-taskrun",
-    )
+    @on(c.TASK_RUN)
     async def on_taskrun(type: str | None, body: Any, **_: Any) -> None:
         taskrun = dict(body)
         parent = labels_of(taskrun).get(c.PIPELINE_RUN_LABEL)

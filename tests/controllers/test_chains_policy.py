@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from konflux.cli.main import cli
-from konflux.controllers.buildruns import finished_status, pipelinerun, taskruns
+from konflux.controllers.buildruns import finished_run
 from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import record_run
 from konflux.controllers.chains.secrets import key_secrets
@@ -46,11 +46,7 @@ def signed_build(host: str, fmt: str, untrusted: bool = False) -> tuple[dict, st
                 used = dict(bundles, **{"build-container": other["build-container"]})
             image, sbom = await push_component(client, host, "api")
             b = build_of("api", image, sbom, used, "api-on-push-1", "d" * 40)
-            run = pipelinerun(b)
-            run["metadata"]["uid"] = "uid-1"
-            start = datetime(2026, 1, 5, tzinfo=UTC)
-            run["status"] = finished_status(b, start)
-            record = record_run(run, taskruns(b, start))
+            record = record_run(*finished_run(b, datetime(2026, 1, 5, tzinfo=UTC), "uid-1"))
             config = ChainsConfig.from_configmap({"artifacts.pipelinerun.format": fmt})
             await RunSigner(client, key, config).sign(record)
             return {

@@ -11,14 +11,7 @@ from datetime import UTC, datetime
 import pytest
 
 from konflux.controllers import constants as c
-from konflux.controllers.buildruns import (
-    Build,
-    TaskBundle,
-    fake_digest,
-    finished_status,
-    pipelinerun,
-    taskruns,
-)
+from konflux.controllers.buildruns import Build, TaskBundle, fake_digest, finished_run
 from konflux.controllers.chains import artifacts as hints
 from konflux.controllers.chains import state as st
 from konflux.controllers.chains.config import (
@@ -69,12 +62,8 @@ def build(**kw: object) -> Build:
     return Build(**values)  # type: ignore[arg-type]
 
 
-def finished_run(b: Build | None = None) -> tuple[dict, list[dict]]:
-    b = b or build()
-    run = pipelinerun(b)
-    run["metadata"]["uid"] = "uid-1"
-    run["status"] = finished_status(b, START)
-    return run, taskruns(b, START)
+def finished(b: Build | None = None) -> tuple[dict, list[dict]]:
+    return finished_run(b or build(), START, "uid-1")
 
 
 # --- type hinting ----------------------------------------------------------------------------
@@ -194,7 +183,7 @@ def test_config_refuses_what_it_does_not_support(data: dict, message: str):
 
 
 def test_record_keeps_what_tekton_recorded_and_drops_chains_annotations():
-    run, trs = finished_run()
+    run, trs = finished()
     run["metadata"]["annotations"][c.CHAINS_SIGNED_ANNOTATION] = "true"
     run["metadata"]["managedFields"] = [{"manager": "x"}]
     record = record_run(run, list(reversed(trs)))
@@ -210,7 +199,7 @@ def test_record_keeps_what_tekton_recorded_and_drops_chains_annotations():
 
 
 def test_record_refuses_a_missing_or_unfinished_taskrun():
-    run, trs = finished_run()
+    run, trs = finished()
     with pytest.raises(RecordError, match="api-on-push-1-clair-scan is missing"):
         record_run(run, trs[:2])
     del trs[1]["status"]["completionTime"]
@@ -220,7 +209,7 @@ def test_record_refuses_a_missing_or_unfinished_taskrun():
 
 
 def test_record_of_a_running_run_is_refused_and_stored_garbage_is_unreadable():
-    run, trs = finished_run()
+    run, trs = finished()
     run["status"]["conditions"] = [{"type": "Succeeded", "status": "Unknown"}]
     with pytest.raises(RecordError, match="not finished"):
         record_run(run, trs)
@@ -231,7 +220,7 @@ def test_record_of_a_running_run_is_refused_and_stored_garbage_is_unreadable():
 def test_record_too_large_for_a_configmap_is_refused():
     import secrets
 
-    run, trs = finished_run()
+    run, trs = finished()
     trs[0]["status"]["results"].append(r("BLOB", secrets.token_hex(600_000)))
     with pytest.raises(RecordError, match="at most"):
         record_run(run, trs).encode()
@@ -245,7 +234,7 @@ def _state(phase: str, record: object = "x", retries: int = 0, reason: str = "")
 
 
 def test_decide_signs_only_succeeded_runs_and_respects_the_signers_own_state():
-    run, _ = finished_run()
+    run, _ = finished()
     assert st.decide(run, None) is st.Action.RECORD
     assert st.decide(run, _state(st.PHASE_RECORDED)) is st.Action.SIGN
     assert st.decide(run, _state(st.PHASE_RECORDED, None)) is st.Action.RECORD
@@ -268,7 +257,7 @@ def test_failed_state_annotates_failed_with_reason_and_retries():
         c.CHAINS_RETRIES_ANNOTATION: "4",
         c.CHAINS_FAILURE_ANNOTATION: "registry down",
     }
-    run, _ = finished_run()
+    run, _ = finished()
     run["metadata"]["annotations"].update(patch)
     assert st.decide(run, state) is st.Action.SKIP
 
@@ -283,7 +272,7 @@ def test_backoff_doubles_and_is_capped():
 
 
 def _statement(fmt: str, build_type: str = BUILD_TYPE_SLSA_TEKTON, b: Build | None = None) -> dict:
-    run, trs = finished_run(b)
+    run, trs = finished(b)
     cfg = ChainsConfig.from_configmap(
         {"artifacts.pipelinerun.format": fmt, "builddefinition.buildtype": build_type}
     )
@@ -368,7 +357,7 @@ def test_provenance_is_deterministic_for_one_record():
 
 
 def test_a_task_with_unreadable_steps_stays_in_the_provenance():
-    run, trs = finished_run()
+    run, trs = finished()
     del trs[2]["status"]["taskSpec"]
     trs[2]["status"]["conditions"][0]["status"] = "False"
     doc = statement(record_run(run, trs), ChainsConfig())
@@ -377,7 +366,7 @@ def test_a_task_with_unreadable_steps_stays_in_the_provenance():
 
 
 def test_malformed_step_image_id_fails_the_provenance():
-    run, trs = finished_run()
+    run, trs = finished()
     trs[0]["status"]["steps"][0]["imageID"] = "no-digest-here"
     with pytest.raises(ProvenanceError, match="imageID"):
         statement(record_run(run, trs), ChainsConfig())

@@ -18,7 +18,7 @@ from aiohttp import web
 from click.testing import CliRunner
 
 from konflux.cli.main import cli
-from konflux.controllers.buildruns import finished_status, pipelinerun, taskruns
+from konflux.controllers.buildruns import finished_run
 from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import record_run
 from konflux.controllers.chains.secrets import key_secrets
@@ -81,13 +81,10 @@ def sign_with_log(host: str, rekor: StandInRekor) -> tuple[dict, bytes, list[str
                 bundles = await push_bundles(client, host)
                 image, sbom = await push_component(client, host, "api")
                 b = build_of("api", image, sbom, bundles, "api-on-push-1", "e" * 40)
-                run = pipelinerun(b)
-                run["metadata"]["uid"] = "uid-t"
-                start = datetime(2026, 1, 5, tzinfo=UTC)
-                run["status"] = finished_status(b, start)
+                record = record_run(*finished_run(b, datetime(2026, 1, 5, tzinfo=UTC), "uid-t"))
                 config = ChainsConfig.from_configmap({"transparency.enabled": "true"})
                 signer = RunSigner(client, key, config, RekorLog(f"http://127.0.0.1:{port}", http))
-                outcome = await signer.sign(record_run(run, taskruns(b, start)))
+                outcome = await signer.sign(record)
                 spec = {
                     "components": [
                         {
