@@ -31,9 +31,12 @@ from konflux.engine.sigstore import generate_key_pair
 FORMATS = ["slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]
 
 
-def signed_build(host: str, fmt: str, untrusted: bool = False) -> tuple[dict, str, bytes]:
+def signed_build(
+    host: str, fmt: str, untrusted: bool = False, claim_other: bool = False
+) -> tuple[dict, str, bytes]:
     """Build, record and sign one component as the signer does: (Snapshot spec, policy JSON,
-    the signer's public key)."""
+    the signer's public key). `claim_other`: the pipeline's own results name another image
+    (pushed from a laptop) than the one its buildah task built."""
     pair = generate_key_pair(b"")
     key = SigningKey.from_secret(key_secrets("ns", "signing-secrets", pair, b"")[0], "test")
 
@@ -46,7 +49,13 @@ def signed_build(host: str, fmt: str, untrusted: bool = False) -> tuple[dict, st
                 used = dict(bundles, **{"build-container": other["build-container"]})
             image, sbom = await push_component(client, host, "api")
             b = build_of("api", image, sbom, used, "api-on-push-1", "d" * 40)
-            record = record_run(*finished_run(b, datetime(2026, 1, 5, tzinfo=UTC), "uid-1"))
+            run, trs = finished_run(b, datetime(2026, 1, 5, tzinfo=UTC), "uid-1")
+            if claim_other:
+                image, _ = await push_component(client, host, "api", tag="laptop")
+                for result in run["status"]["results"]:
+                    if result["name"] == "IMAGE_DIGEST":
+                        result["value"] = str(image.digest)
+            record = record_run(run, trs)
             config = ChainsConfig.from_configmap({"artifacts.pipelinerun.format": fmt})
             await RunSigner(client, key, config).sign(record)
             return {
@@ -145,3 +154,20 @@ def test_the_signers_attestation_does_not_verify_with_another_key(registry, tmp_
     spec, policy, _ = signed_build(registry.host, "slsa/v1")
     report = validate(tmp_path, spec, policy, key=generate_key_pair(b"").public_pem)
     assert {"builtin.image.signature_check", "builtin.attestation.signature_check"} <= codes(report)
+
+
+@pytest.mark.parametrize("fmt", FORMATS[:2])
+def test_a_pipeline_result_naming_an_image_no_trusted_task_built_is_refused(
+    registry, tmp_path, fmt
+):
+    """The tenant's Pipeline declares its own results: here they name an image pushed from
+    a laptop. The signer signs what the run recorded (it records, it does not judge); the
+    provenance shows the trusted buildah task built another digest, so the release fails."""
+    spec, policy, _ = signed_build(registry.host, fmt, claim_other=True)
+    report = validate(tmp_path, spec, policy)
+    assert report["success"] is False
+    assert {
+        "release.slsa_build_scripted_build.image_built_by_build_task",
+        "release.slsa_build_scripted_build.subject_build_task_matches",
+    } <= codes(report)
+    assert not {c for c in codes(report) if c.startswith("builtin.")}
