@@ -168,7 +168,10 @@ class Signer:
             return
         if action is st.Action.MARK:
             assert state is not None
-            await self._annotate(resource, run, st.final_patch(state))
+            # The event may predate our own annotation: look at the run as it is now.
+            fresh = await self.kube.get(resource, namespace_of(run), name_of(run))
+            if fresh is not None and st.decide(fresh, state) is st.Action.MARK:
+                await self._annotate(resource, run, st.final_patch(state))
             return
         if action is st.Action.RECORD:
             state = await self._record(resource, run)

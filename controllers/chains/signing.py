@@ -261,10 +261,14 @@ class RunSigner:
             images = self.images(record)
         except ValueError as exc:  # ProvenanceError, TooManyArtifacts, malformed records
             raise SigningFailure(f"building provenance: {exc}") from exc
+        # Every push goes to its own tag, so they run concurrently; all must succeed.
+        work = []
         if self.config.oci_storage and self.config.oci_signer:
-            for image in images:
-                await self.sign_image(image, outcome)
+            work += [self.sign_image(image, outcome) for image in images]
         if storage:
-            for image in targets:
-                await self.attest_image(image, statement, outcome)
+            work += [self.attest_image(image, statement, outcome) for image in targets]
+        results = await asyncio.gather(*work, return_exceptions=True)
+        failures = [r for r in results if isinstance(r, BaseException)]
+        if failures:
+            raise failures[0]
         return outcome
