@@ -79,3 +79,42 @@ def test_deploy_chains_runs_the_signer_alone_with_a_config_it_accepts():
     assert deployment["metadata"]["namespace"] == "konflux-chains"
     config = docs(folder / "config.yaml")[0]
     assert ChainsConfig.from_configmap(config["data"]).pipelinerun_format == "slsa/v1"
+
+
+def test_key_generate_secret_is_what_the_signer_loads(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from konflux.cli.main import cli
+    from konflux.controllers.chains.signing import SigningKey
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner(env={"COSIGN_PASSWORD": "pw"}).invoke(
+        cli, ["key", "generate", "--secret", "konflux-chains/signing-secrets"]
+    )
+    assert result.exit_code == 0, result.output
+    private, public = yaml.safe_load_all(result.stdout)
+    assert private["metadata"] == {
+        "name": "signing-secrets",
+        "namespace": "konflux-chains",
+        "labels": {"app.kubernetes.io/part-of": "konflux-chains"},
+    }
+    assert private["immutable"] is True
+    assert set(private["data"]) == {"cosign.key", "cosign.password", "cosign.pub"}
+    assert public["metadata"]["name"] == "public-key"
+    assert set(public["data"]) == {"cosign.pub"}
+    key = SigningKey.from_secret(private, "generated")  # decrypts with cosign.password
+    assert key.public_pem == (tmp_path / "cosign.pub").read_bytes()
+    assert not (tmp_path / "cosign.key").exists()  # the private key only in the Secret
+
+
+def test_key_generate_secret_needs_namespace_and_name(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from konflux.cli.main import cli
+
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner(env={"COSIGN_PASSWORD": ""}).invoke(
+        cli, ["key", "generate", "--secret", "signing-secrets"]
+    )
+    assert result.exit_code == 2
+    assert "NAMESPACE/NAME" in result.output
