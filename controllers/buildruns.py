@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from konflux.controllers import constants as c
-from konflux.controllers.kube import KubeClient
 from konflux.controllers.objects import Obj
+from konflux.kube.client import KubeClient
 
 TEKTON_V1 = f"{c.TEKTON}/v1"
 STEP_IMAGE_REGISTRY = "registry.access.redhat.com/konflux"
@@ -173,8 +173,8 @@ def taskruns(b: Build, start: datetime, owner_uid: str = "") -> list[Obj]:
                     "namespace": b.namespace,
                     "labels": {
                         "app.kubernetes.io/managed-by": "tekton-pipelines",
-                        c.PIPELINE_RUN_LABEL: b.name,
-                        c.PIPELINE_TASK_LABEL: task["name"],
+                        c.TEKTON_PIPELINE_RUN_LABEL: b.name,
+                        c.TEKTON_PIPELINE_TASK_LABEL: task["name"],
                         "tekton.dev/pipeline": b.name,
                         "tekton.dev/task": bundle.task,
                         c.COMPONENT_LABEL: b.component,
@@ -325,7 +325,7 @@ def finished_status(b: Build, start: datetime) -> Obj:
                 "apiVersion": TEKTON_V1,
                 "kind": c.TASK_RUN.kind,
                 "name": tr["metadata"]["name"],
-                "pipelineTaskName": tr["metadata"]["labels"][c.PIPELINE_TASK_LABEL],
+                "pipelineTaskName": tr["metadata"]["labels"][c.TEKTON_PIPELINE_TASK_LABEL],
             }
             for tr in runs
         ],

@@ -290,7 +290,7 @@ class TektonStandIn:
                 "metadata": {
                     "name": f"{key[1]}-verify-conforma",
                     "namespace": key[0],
-                    "labels": {c.PIPELINE_RUN_LABEL: key[1]},
+                    "labels": {c.TEKTON_PIPELINE_RUN_LABEL: key[1]},
                 },
                 "spec": {"taskRef": {"kind": "Task", "name": "verify-conforma"}},
                 "status": {

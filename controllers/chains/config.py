@@ -10,8 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from konflux.controllers.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from konflux.engine.oci import RetryPolicy
 
 CONFIG_MAP_NAME = "chains-config"
 SIGNING_SECRET_NAME = "signing-secrets"  # cosign.key, cosign.password, cosign.pub
@@ -35,6 +39,16 @@ DEFAULT_REKOR_URL = "https://rekor.sigstore.dev"
 MAX_RETRIES = 3  # Chains' annotations.MaxRetries
 
 _BOOLEANS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class ChainsOptions:
+    """Where the signer lives and how it retries (the rest is `chains-config`)."""
+
+    namespace: str = DEFAULT_NAMESPACE
+    backoff: float = 2.0  # seconds before the first retry; doubles each time
+    insecure_registries: tuple[str, ...] = ()
+    registry_retry: RetryPolicy | None = None
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -24,9 +23,9 @@ from konflux.controllers import constants as c
 from konflux.controllers.chains import state as st
 from konflux.controllers.chains.config import (
     CONFIG_MAP_NAME,
-    DEFAULT_NAMESPACE,
     SIGNING_SECRET_NAME,
     ChainsConfig,
+    ChainsOptions,
 )
 from konflux.controllers.chains.record import (
     RecordError,
@@ -36,24 +35,15 @@ from konflux.controllers.chains.record import (
     taskrun_complete,
 )
 from konflux.controllers.chains.signing import RekorLog, RunSigner, SigningKey, SigningOutcome
-from konflux.controllers.constants import Resource
-from konflux.controllers.errors import ConfigurationError, ControllerError, KubeApiError
-from konflux.controllers.kube import KubeClient
+from konflux.controllers.errors import ConfigurationError, ControllerError
 from konflux.controllers.objects import Obj, labels_of, name_of, namespace_of
 from konflux.engine.errors import KonfluxError
-from konflux.engine.oci import RegistryClient, RetryPolicy
+from konflux.engine.oci import RegistryClient
+from konflux.kube.client import KubeClient
+from konflux.kube.errors import KubeError
+from konflux.kube.resources import Resource
 
 logger = logging.getLogger("konflux.controllers.chains")
-
-
-@dataclass(frozen=True)
-class ChainsOptions:
-    """Where the signer lives and how it retries (the rest is `chains-config`)."""
-
-    namespace: str = DEFAULT_NAMESPACE
-    backoff: float = 2.0  # seconds before the first retry; doubles each time
-    insecure_registries: tuple[str, ...] = ()
-    registry_retry: RetryPolicy | None = None
 
 
 class Signer:
@@ -140,7 +130,7 @@ class Signer:
         try:
             async with lock:
                 await self._reconcile(resource, run)
-        except (KubeApiError, aiohttp.ClientError, TimeoutError) as exc:
+        except (KubeError, aiohttp.ClientError, TimeoutError) as exc:
             # The API server, not the signing, failed: try again later (not a signing
             # failure, so no retry is counted against the run).
             delay = self.options.backoff
@@ -321,7 +311,7 @@ def register(registry: kopf.OperatorRegistry, signer: Signer) -> None:
     @on(c.TASK_RUN)
     async def on_taskrun(type: str | None, body: Any, **_: Any) -> None:
         taskrun = dict(body)
-        parent = labels_of(taskrun).get(c.PIPELINE_RUN_LABEL)
+        parent = labels_of(taskrun).get(c.TEKTON_PIPELINE_RUN_LABEL)
         if parent:
             # Part of a PipelineRun: signed with it. Its completion may be what the
             # PipelineRun's record was waiting for.

@@ -105,7 +105,7 @@ class RunRecord:
         return [
             tr
             for tr in self.taskruns
-            if ((tr.get("metadata") or {}).get("labels") or {}).get(c.PIPELINE_TASK_LABEL)
+            if ((tr.get("metadata") or {}).get("labels") or {}).get(c.TEKTON_PIPELINE_TASK_LABEL)
             == pipeline_task
         ]
 

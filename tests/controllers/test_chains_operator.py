@@ -334,7 +334,7 @@ def test_a_standalone_taskrun_is_signed_with_its_own_provenance(registry):
             from konflux.controllers.buildruns import taskruns
 
             tr = taskruns(b, datetime.now(UTC))[1]  # the buildah TaskRun, on its own
-            del tr["metadata"]["labels"][c.PIPELINE_RUN_LABEL]
+            del tr["metadata"]["labels"][c.TEKTON_PIPELINE_RUN_LABEL]
             await w.cl.client.create(c.TASK_RUN, tr)
             name = tr["metadata"]["name"]
             await w.cl.wait_for(
@@ -397,7 +397,7 @@ def test_slsa_v1_format_is_selected_by_chains_config(registry):
             assert statements[0]["predicateType"] == "https://slsa.dev/provenance/v1"
             deps = statements[0]["predicate"]["buildDefinition"]["resolvedDependencies"]
             contents = [json.loads(base64.b64decode(d["content"])) for d in deps if "content" in d]
-            assert [t["metadata"]["labels"][c.PIPELINE_TASK_LABEL] for t in contents] == [
+            assert [t["metadata"]["labels"][c.TEKTON_PIPELINE_TASK_LABEL] for t in contents] == [
                 "clone-repository",
                 "build-container",
                 "clair-scan",

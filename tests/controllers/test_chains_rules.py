@@ -323,7 +323,7 @@ def test_slsa_v1_pipelinerun_provenance_has_chains_fields():
     tasks = [d for d in definition["resolvedDependencies"] if d.get("name") == "pipelineTask"]
     assert len(tasks) == 3
     recorded = json.loads(base64.b64decode(tasks[1]["content"]))
-    assert recorded["metadata"]["labels"][c.PIPELINE_TASK_LABEL] == "build-container"
+    assert recorded["metadata"]["labels"][c.TEKTON_PIPELINE_TASK_LABEL] == "build-container"
     assert tasks[1]["digest"] == {"sha256": fake_digest("buildah").split(":")[1]}
     inputs = [d for d in definition["resolvedDependencies"] if d.get("name") == "inputs/result"]
     assert inputs == [
