@@ -32,9 +32,7 @@ from konflux.kube.resources import Resource
 if TYPE_CHECKING:
     from konflux.controllers.chains.operator import Signer
 
-OPERATORS = ("integration", "release", "build", "chains")
-# The signer runs apart (its own namespace, ServiceAccount and key): only when asked for.
-DEFAULT_OPERATORS = ("integration", "release", "build")
+OPERATORS, DEFAULT_OPERATORS = c.OPERATORS, c.DEFAULT_OPERATORS
 logger = logging.getLogger("konflux.controllers")
 
 
