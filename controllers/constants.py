@@ -32,6 +32,7 @@ CONDITION_RELEASED = "Released"
 CONDITION_VALIDATED = "Validated"
 CONDITION_TENANT_PIPELINE = "TenantPipelineProcessed"
 CONDITION_MANAGED_PIPELINE = "ManagedPipelineProcessed"
+CONDITION_FINAL_PIPELINE = "FinalPipelineProcessed"
 
 # --- build-service / image-controller ----------------------------------------------------------
 BUILD_SERVICE_ACCOUNT_PREFIX = "build-pipeline-"

@@ -22,6 +22,7 @@ from kmock import KubernetesEmulator
 from kmock import action as api_action
 
 from konflux.controllers import constants as c
+from konflux.controllers.crd_validation import admit, shipped_crds
 from konflux.controllers.operators import OperatorConfig, run
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig
@@ -96,6 +97,21 @@ class ApiServerEmulator(KubernetesEmulator):
             if res.group:
                 info.subresources = {"status"}
 
+    def schema_violations(self) -> list[str]:
+        """What the API server would refuse or prune in the stored custom resources: each
+        object checked against its CRD in deploy/crds (status included), as `kind ns/name:
+        problem` lines. Empty when every object is as upstream's schema has it."""
+        found = []
+        crds = shipped_crds()
+        for (res, ns, name), obj in self.objects.items():
+            raw = obj.raw
+            if obj.deleted or (res.group, raw.get("kind")) not in crds:
+                continue
+            verdict = admit(raw, old=raw, crds=crds)
+            for problem in [*verdict.errors, *verdict.warnings]:
+                found.append(f"{raw.get('kind')} {ns}/{name}: {problem}")
+        return sorted(found)
+
     def live(self, resource: Resource, namespace: str | None = None) -> list[dict[str, Any]]:
         """Current objects of `resource` (optionally in one namespace), as plain dicts."""
         out = []
@@ -110,9 +126,13 @@ class ApiServerEmulator(KubernetesEmulator):
 ALL_RESOURCES = [
     c.APPLICATION,
     c.COMPONENT,
+    c.COMPONENT_GROUP,
+    c.NUDGE_CONFIG,
     c.SNAPSHOT,
     c.IMAGE_REPOSITORY,
     c.SCENARIO,
+    c.RELEASE_SERVICE_CONFIG,
+    c.INTERNAL_REQUEST,
     c.RELEASE,
     c.RELEASE_PLAN,
     c.RELEASE_PLAN_ADMISSION,

@@ -43,6 +43,8 @@ class OperatorConfig:
     only: Collection[str] = DEFAULT_OPERATORS
     registry: str = "localhost:5000"  # image-controller's registry for new ImageRepositories
     pac_dir: Path | None = None  # where build-service writes proposed `.tekton/` files
+    # The ReleaseServiceConfig release pipelines are pointed at (`namespace/name`).
+    release_service_config: str = f"release-service/{c.RELEASE_SERVICE_CONFIG_NAME}"
     # Called with (event name, object) after each apply; the bench measures with it.
     observer: Callable[[str, Obj], None] | None = None
     chains: ChainsOptions = field(default_factory=ChainsOptions)
@@ -119,7 +121,13 @@ async def reconcile_build_run(client: KubeClient, config: OperatorConfig, run: O
             return
         components = await client.list(c.COMPONENT, ns)
         snapshots = await client.list(c.SNAPSHOT, ns)
-        actions = integration.reconcile_build_run(fresh, components, snapshots)
+        versioned = c.COMPONENT_VERSION_ANNOTATION in (fresh.get("metadata") or {}).get(
+            "annotations", {}
+        )
+        groups = await client.list(c.COMPONENT_GROUP, ns) if versioned else []
+        actions = integration.reconcile_build_run(
+            fresh, components, snapshots, component_groups=groups
+        )
         _notify(config, "snapshot", await apply(client, actions))
 
 
@@ -209,7 +217,18 @@ async def reconcile_release(client: KubeClient, config: OperatorConfig, ns: str,
         if rpa is not None and namespace_of(rpa) != ns:
             runs += await client.list(c.PIPELINE_RUN, namespace_of(rpa), selector)
         binding = await client.get(c.ROLE_BINDING, ns, release.role_binding_name(rel))
-        ctx = release.ReleaseContext(rel, plan, admissions, policy, snapshot, runs, binding)
+        ec_defaults = await client.get(c.CONFIG_MAP, *c.EC_DEFAULTS)
+        ctx = release.ReleaseContext(
+            rel,
+            plan,
+            admissions,
+            policy,
+            snapshot,
+            runs,
+            binding,
+            service_config=config.release_service_config,
+            ec_defaults=ec_defaults,
+        )
         created = await apply(client, release.reconcile_release(ctx))
         _notify(config, "managed-run", [o for o in created if o.get("kind") == "PipelineRun"])
 

@@ -46,6 +46,7 @@ from konflux.controllers.objects import (
     namespace_of,
 )
 from konflux.controllers.operators import OperatorConfig
+from konflux.controllers.release import is_finished
 from konflux.engine.oci import ImageReference, RegistryClient, build_image, parse_reference
 from konflux.engine.sigstore import (
     KeyPair,
@@ -252,7 +253,7 @@ class TektonStandIn:
             kind = labels_of(run).get(c.PIPELINE_TYPE_LABEL)
             if key in self.done or condition(run, c.SUCCEEDED_CONDITION) is not None:
                 continue
-            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_RELEASE):
+            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_MANAGED):
                 continue
             self.done.add(key)
             await self._finish(run, key, kind)
@@ -275,7 +276,7 @@ class TektonStandIn:
         passed, output, text = await validate_image(spec, policy, public_key, work)
         self.reports[key[1]] = text
         self.log(f"tekton: {key[1]} -> {output.get('result')}")
-        if kind == c.PIPELINE_TYPE_RELEASE and passed:
+        if kind == c.PIPELINE_TYPE_MANAGED and passed:
             for comp in spec.get("components") or []:
                 src = parse_reference(comp["containerImage"])
                 dst = parse_reference(f"{self.host}/production/{comp['name']}:released")
@@ -579,8 +580,7 @@ async def _drive(cl: LocalCluster, tekton: TektonStandIn, timeout: float) -> Sim
         if test is not None and test.get("status") == "False":
             return {"snapshot": snaps[0], "release": None}
         for rel in cl.api.live(c.RELEASE, TENANT):
-            cond = condition(rel, c.CONDITION_RELEASED)
-            if cond is not None and cond.get("status") in ("True", "False"):
+            if is_finished(rel):
                 return {"snapshot": snaps[0], "release": rel}
         return None
 
