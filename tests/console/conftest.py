@@ -105,7 +105,7 @@ def simulated() -> SimulatedFlow:
                 watcher.cancel()
                 flow.dump = dump_objects(cluster.api)
 
-    flow.result = run_simulation(True, lambda msg: None, hook)
+    flow.result = run_simulation("failing", lambda msg: None, hook)
     return flow
 
 
