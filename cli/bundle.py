@@ -55,14 +55,20 @@ def push(directory: str, reference: str, revision: str | None) -> None:
 @bundle.command("pull")
 @click.argument("reference")
 @click.argument("directory", type=click.Path(file_okay=False))
-def pull(reference: str, directory: str) -> None:
-    """Pull the bundle at REFERENCE into DIRECTORY and print its pinned reference."""
+@click.option("--force", is_flag=True, help="Replace files that already exist in DIRECTORY.")
+def pull(reference: str, directory: str, force: bool) -> None:
+    """Pull the bundle at REFERENCE into DIRECTORY and print its pinned reference.
+
+    Only Rego and data files with plain relative names are written (no dot
+    segments such as `.git/`); existing files are kept unless --force.
+    """
     try:
         ref = parse_reference(reference.removeprefix("oci::"))
         with SyncRegistry() as registry:
-            pinned = registry.run(pull_bundle(registry.client, ref, directory))
+            pulled = registry.run(pull_bundle(registry.client, ref, directory, force=force))
     except (KonfluxError, ValueError) as exc:
         raise _fail(exc) from None
+    pinned = pulled.reference
     click.echo(f"oci::{pinned.context}@{pinned.digest}")
 
 
