@@ -27,6 +27,7 @@ from konflux import __version__
 from konflux.engine import (
     KonfluxError,
     Settings,
+    limits,
     load_policy,
     parse_effective_time,
     read_inputs,
@@ -106,13 +107,24 @@ def _use_color() -> bool:
 @click.group()
 @click.version_option(__version__, prog_name="konflux")
 @click.option("--debug", is_flag=True, help="Log debug details to stderr.")
-def cli(debug: bool) -> None:
+@click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Raise (or lower) a read limit, e.g. extract-bytes=1GiB (docs/limits.md).",
+)
+def cli(debug: bool, limit_settings: tuple[str, ...]) -> None:
     """Konflux: build, test and release OCI artifacts with every gate decided by policy."""
     logging.basicConfig(
         level=logging.DEBUG if debug else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    try:
+        limits.configure(limits.Limits.from_env(os.environ).with_settings(list(limit_settings)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
 
 
 @cli.group()

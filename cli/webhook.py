@@ -69,6 +69,20 @@ def webhook() -> None:
     help="Largest accepted request body in bytes.",
 )
 @click.option(
+    "--read-timeout",
+    type=float,
+    default=5.0,
+    show_default=True,
+    help="Seconds a client has for the TLS handshake, then for a request's headers and body.",
+)
+@click.option(
+    "--max-reading",
+    type=click.IntRange(1),
+    default=64,
+    show_default=True,
+    help="Connections being read at once; a new one beyond it evicts the oldest.",
+)
+@click.option(
     "--cache-ttl",
     type=float,
     default=5.0,
@@ -86,6 +100,8 @@ def serve_cmd(
     workers: int,
     timeout: float,
     max_body: int,
+    read_timeout: float,
+    max_reading: int,
     cache_ttl: float,
 ) -> None:
     """Serve /validate-* and /mutate-* AdmissionReview endpoints over HTTPS."""
@@ -104,6 +120,8 @@ def serve_cmd(
         workers=workers,
         timeout=timeout,
         max_body=max_body,
+        read_timeout=read_timeout,
+        max_reading=max_reading,
         cache_ttl=cache_ttl,
     )
     try:

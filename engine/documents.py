@@ -69,7 +69,7 @@ def _json_problem(text: str, depth_limit: int) -> DocumentError | None:
             depth += 1
             if depth > depth_limit:
                 return DocumentError(
-                    f"nested more than {depth_limit} levels deep (the nesting limit)",
+                    f"nested too deeply: more than {depth_limit} levels (the nesting limit)",
                     *_position(text, m.start()),
                     limit="nesting",
                 )
@@ -133,7 +133,8 @@ class _Loader(yaml.SafeLoader):
                 raise yaml.composer.ComposerError(
                     None,
                     None,
-                    f"nested more than {self._limits.nesting} levels deep (the nesting limit)",
+                    f"nested too deeply: more than {self._limits.nesting} levels (the nesting "
+                    "limit)",
                     self.peek_event().start_mark,
                 )
             return super().compose_node(parent, index)
