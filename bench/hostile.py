@@ -13,8 +13,9 @@ address-space cap so a run that would exhaust the machine stops instead:
 - `image-files-bomb` (item 9): `validate image` whose policy calls
   `ec.oci.image_files` on a layer holding the same bomb.
 - `layer-128m`, `layer-1g` (item 10): `validate image` whose policy calls
-  `ec.oci.image_files` on a ~130 KB layer holding 128 MiB of zeros, and a
-  ~1 MB layer holding 1 GiB.
+  `ec.oci.image_files` on a ~130 KB layer holding a 128 MiB file of zeros
+  (asking for that file), and on a ~1 MB layer holding 1 GiB (asking for a
+  file that is not there, so the whole layer is walked).
 - `huge-sig` (item 11): `validate image` against a registry front that answers
   the image's `.sig` manifest with a streamed 512 MiB body.
 
@@ -56,18 +57,10 @@ from konflux.engine.sigstore import (
     load_private_key,
     sign_image,
 )
+from tests.support import YAML_ALIAS_BOMB
 
 MIB = 1024 * 1024
-BOMB = b"""a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
+BOMB = YAML_ALIAS_BOMB.encode()
 FILES_RULE = """package bench
 
 import rego.v1
@@ -91,11 +84,11 @@ def measure(argv: list[str], timeout: float, max_memory: int, env: dict | None =
     def limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (max_memory, max_memory))
 
-    with tempfile.TemporaryFile() as err:
+    with tempfile.TemporaryFile() as err, tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         child = subprocess.Popen(
             argv,
-            stdout=subprocess.DEVNULL,
+            stdout=out,
             stderr=err,
             preexec_fn=limit,
             env={**os.environ, **(env or {})},
@@ -116,12 +109,28 @@ def measure(argv: list[str], timeout: float, max_memory: int, env: dict | None =
         elapsed = time.perf_counter() - start
         err.seek(0)
         lines = [ln for ln in err.read().decode("utf-8", "replace").splitlines() if ln.strip()]
-    return {
+        out.seek(0)
+        report = out.read().decode("utf-8", "replace")
+    result = {
         "seconds": round(elapsed, 2),
         "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
         "exit": "killed at timeout" if timed_out else child.returncode,
         "says": (lines[-1][:160] if lines else ""),
     }
+    violation = _telling_violation(report)
+    if violation:
+        result["violation"] = violation if len(violation) < 240 else "..." + violation[-240:]
+    return result
+
+
+def _telling_violation(report: str) -> str:
+    """From a JSON image report: the violation naming a limit, else the first one."""
+    try:
+        components = json.loads(report).get("components") or []
+    except ValueError:
+        return ""
+    messages = [str(v.get("msg", "")) for c in components for v in c.get("violations") or []]
+    return next((m for m in messages if "limit" in m), messages[0] if messages else "")
 
 
 def konflux(*args: str) -> list[str]:
@@ -259,11 +268,13 @@ def image_files_bomb(ws: Workspace, args: argparse.Namespace) -> dict:
     return ws.validate_image(ref, ws.files_policy("bomb", ["bomb.yaml"]), args)
 
 
-def layer(size: int) -> Any:
+def layer(size: int, wanted: str) -> Any:
+    """A layer of `size` zeros at big.yaml; the policy reads `wanted` from the image."""
+
     def run(ws: Workspace, args: argparse.Namespace) -> dict:
         data, diff_id = zero_layer("big.yaml", size)
         ref = ws.publish(f"zeros{size}", image_with_layer(data, diff_id))
-        out = ws.validate_image(ref, ws.files_policy(f"z{size}", ["big.yaml"]), args)
+        out = ws.validate_image(ref, ws.files_policy(f"z{size}", [wanted]), args)
         return {"layer_bytes": len(data), **out}
 
     return run
@@ -281,9 +292,12 @@ class HugeSigFront:
         if request.path.endswith(".sig"):
             out = web.StreamResponse(headers={"Content-Type": mt.OCI_MANIFEST})
             await out.prepare(request)
-            chunk = b"[" * MIB
-            for _ in range(self.size // MIB):
-                await out.write(chunk)
+            chunk = b" " * MIB  # JSON whitespace: only the end of the body would show a problem
+            try:
+                for _ in range(self.size // MIB):
+                    await out.write(chunk)
+            except (ConnectionError, RuntimeError):
+                pass  # the client stopped reading
             return out
         async with (
             ClientSession() as session,
@@ -391,7 +405,11 @@ def webhook_slow(ws: Workspace, args: argparse.Namespace) -> dict:
             s.sendall(b"POST /validate-application HTTP/1.1\r\nHost: loc")
             headers_only.append(s)
         answered = healthz()
-        time.sleep(max(0.0, 20 - (time.perf_counter() - start)))
+        all_closed = None
+        while time.perf_counter() - start < 20:
+            if all_closed is None and not any(_still_open(s, 0.01) for s in stalled):
+                all_closed = round(time.perf_counter() - start, 1)
+            time.sleep(0.5)
         open_after = sum(1 for s in stalled if _still_open(s))
         headers_open_after = sum(1 for s in headers_only if _still_open(s))
         status = Path(f"/proc/{server.pid}/status").read_text()
@@ -400,6 +418,7 @@ def webhook_slow(ws: Workspace, args: argparse.Namespace) -> dict:
             s.close()
         return {
             "peak_rss_mib": round(peak / 1024, 1),
+            "stalled_bodies_all_closed_after_s": all_closed or "not within 20 s",
             "stalled_bodies_open_after_20s": f"{open_after}/50",
             "stalled_headers_open_after_20s": f"{headers_open_after}/300",
             "healthz_answered_while_stalled": answered,
@@ -409,9 +428,9 @@ def webhook_slow(ws: Workspace, args: argparse.Namespace) -> dict:
         server.wait(30)
 
 
-def _still_open(s: ssl.SSLSocket) -> bool:
+def _still_open(s: ssl.SSLSocket, wait: float = 0.2) -> bool:
     """Whether the server still holds `s` open (an answer followed by a close counts as closed)."""
-    s.settimeout(0.2)
+    s.settimeout(wait)
     try:
         while s.recv(65536):
             pass
@@ -426,8 +445,8 @@ SCENARIOS = {
     "webhook-slow": webhook_slow,
     "yaml-bomb": yaml_bomb,
     "image-files-bomb": image_files_bomb,
-    "layer-128m": layer(128 * MIB),
-    "layer-1g": layer(1024 * MIB),
+    "layer-128m": layer(128 * MIB, "big.yaml"),
+    "layer-1g": layer(1024 * MIB, "etc/os-release"),  # walked through, never kept
     "huge-sig": huge_sig,
 }
 

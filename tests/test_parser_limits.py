@@ -12,22 +12,13 @@ import json
 from pathlib import Path
 
 import pytest
-from support import EXAMPLES
+from support import EXAMPLES, YAML_ALIAS_BOMB
 
 from konflux.cli.main import cli
 from konflux.engine import limits
 from konflux.engine.sigstore import generate_key_pair
 
-BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
+BOMB = YAML_ALIAS_BOMB
 POLICY = str(EXAMPLES / "policy.yaml")
 
 

@@ -32,7 +32,7 @@ import asyncio
 import hashlib
 import logging
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import IO, Any
@@ -825,22 +825,27 @@ class RegistryClient:
         return index.json
 
 
-async def _read_capped(
+async def _chunks(
     resp: aiohttp.ClientResponse, ref: ImageReference, what: str, limit: tuple[str, int]
-) -> bytes:
-    """The body, read in chunks and abandoned as soon as it passes the limit."""
+) -> AsyncIterator[bytes]:
+    """The body in chunks, abandoned as soon as it passes the limit (or announces it will)."""
     name, most = limit
     declared = resp.content_length
     if declared is not None and declared > most:
         raise ResponseTooLarge(str(ref), f"{what} ({declared:,} bytes announced)", name, most)
-    chunks: list[bytes] = []
     total = 0
     async for chunk in resp.content.iter_chunked(_READ_CHUNK):
         total += len(chunk)
         if total > most:
             raise ResponseTooLarge(str(ref), what, name, most)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        yield chunk
+
+
+async def _read_capped(
+    resp: aiohttp.ClientResponse, ref: ImageReference, what: str, limit: tuple[str, int]
+) -> bytes:
+    """The body, in memory, up to the limit."""
+    return b"".join([chunk async for chunk in _chunks(resp, ref, what, limit)])
 
 
 async def _stream_to(
@@ -851,17 +856,9 @@ async def _stream_to(
     limit: tuple[str, int],
 ) -> None:
     """Write the body to `sink` (emptied first: a retry starts over), up to the limit."""
-    name, most = limit
-    declared = resp.content_length
-    if declared is not None and declared > most:
-        raise ResponseTooLarge(str(ref), f"{what} ({declared:,} bytes announced)", name, most)
     sink.seek(0)
     sink.truncate()
-    total = 0
-    async for chunk in resp.content.iter_chunked(_READ_CHUNK):
-        total += len(chunk)
-        if total > most:
-            raise ResponseTooLarge(str(ref), what, name, most)
+    async for chunk in _chunks(resp, ref, what, limit):
         sink.write(chunk)
 
 

@@ -15,6 +15,7 @@ import zlib
 from pathlib import Path
 
 from image_support import LABELS, Publisher, Signer, codes, provenance
+from support import YAML_ALIAS_BOMB
 
 from konflux.engine import PolicyEvaluator, Settings, load_policy
 from konflux.engine.digests import sha256_digest
@@ -25,16 +26,7 @@ from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.images import ImageBuild, IndexBuild, canonical_json
 from konflux.engine.sigstore import attach_sbom
 
-BOMB = b"""a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
+BOMB = YAML_ALIAS_BOMB.encode()
 OLM_LABEL = "operators.operatorframework.io.bundle.manifests.v1"
 
 
