@@ -2,86 +2,55 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import kopf
 
-from konflux.controllers import constants as c
-from konflux.controllers.errors import ControllerError
-from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
-from konflux.controllers.kube import KubeClient
-from konflux.controllers.operators import OPERATORS, OperatorConfig, run
+from konflux.cli import options
+from konflux.cli.command import Group
+from konflux.controllers.constants import OPERATORS
 from konflux.engine.errors import KonfluxError
 
+if TYPE_CHECKING:
+    from konflux.kube.config import ClusterConfig
 
-def connection(kubeconfig: str | None) -> kopf.ConnectionInfo:
-    """In-cluster service account, else the kubeconfig (`--kubeconfig` or $KUBECONFIG)."""
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig
-    settings = kopf.OperatorSettings()
-    info = None if kubeconfig else kopf.login_with_service_account(settings=settings)
+
+def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig:
+    """The cluster configuration, or a click error naming what is wrong with it."""
+    from konflux.kube.config import load_config
+    from konflux.kube.errors import KubeError
+
     try:
-        info = info or kopf.login_with_kubeconfig(settings=settings)
-    except OSError as exc:
-        raise ControllerError(
-            f"cannot read the kubeconfig {exc.filename or os.environ.get('KUBECONFIG')}: "
-            f"{exc.strerror or exc}"
-        ) from exc
-    if info is None:
-        raise ControllerError(
-            "no Kubernetes credentials: not in a cluster and no kubeconfig "
-            "(pass --kubeconfig or set KUBECONFIG)"
-        )
-    return info
+        return load_config(kubeconfig, context)
+    except KubeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
-@click.group("controllers")
+@click.group("controllers", cls=Group)
 def controllers() -> None:
     """integration, release and build services as kopf operators driving Tekton."""
 
 
 @controllers.command("run")
-@click.option(
-    "--only",
-    default=",".join(OPERATORS),
-    show_default=True,
-    help="Comma-separated operators to run: integration,release,build.",
-)
-@click.option(
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    help="Watch only this namespace (repeatable); default: cluster-wide.",
-)
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
-@click.option("--standalone", is_flag=True, help="No peering (leader election) with replicas.")
-@click.option("--peering-name", default="konflux-controllers", show_default=True)
-@click.option(
-    "--registry",
-    default="localhost:5000",
-    show_default=True,
-    help="OCI registry for new ImageRepositories.",
-)
-@click.option(
-    "--pac-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Also write proposed .tekton/ PipelineRuns under this directory.",
-)
+@options.CONTROLLERS_RUN
 def run_command(
     only: str,
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     standalone: bool,
     peering_name: str,
     registry: str,
     pac_dir: str | None,
 ) -> None:
-    """Run the operators until interrupted."""
+    """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully)."""
+    import asyncio
+
+    from konflux.cli import interrupt
+    from konflux.controllers.operators import OperatorConfig
+
     chosen = [x.strip() for x in only.split(",") if x.strip()]
     unknown = sorted(set(chosen) - set(OPERATORS))
     if unknown or not chosen:
@@ -91,29 +60,42 @@ def run_command(
         )
     from pathlib import Path
 
-    try:
-        info = connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cluster = cluster_config(kubeconfig, context)
     config = OperatorConfig(
         only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
     )
-    asyncio.run(
-        run(info, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name)
-    )
+
+    async def operate() -> None:
+        from konflux.controllers.operators import preflight, run
+        from konflux.kube.client import KubeClient
+
+        async with KubeClient(cluster, timeout=30) as client:
+            await preflight(client, chosen, namespaces)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        # Signals reach the main thread (`konflux.cli.interrupt`), which asks kopf to stop.
+        with interrupt.graceful(lambda: loop.call_soon_threadsafe(stop.set)):
+            await run(
+                cluster,
+                config,
+                namespaces=namespaces,
+                standalone=standalone,
+                peering_name=peering_name,
+                stop_flag=stop,
+            )
+
+    try:
+        asyncio.run(operate())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @controllers.command("gc-snapshots")
-@click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces.")
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
-@click.option("--keep-push", default=RetentionPolicy.push, show_default=True)
-@click.option("--keep-pr", default=RetentionPolicy.pull_request, show_default=True)
-@click.option("--keep-per-component", default=RetentionPolicy.per_component, show_default=True)
-@click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
-@click.option("--server", default=None, hidden=True, help="API URL without credentials (tests).")
+@options.GC_SNAPSHOTS
 def gc_snapshots(
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     keep_push: int,
     keep_pr: int,
     keep_per_component: int,
@@ -121,15 +103,19 @@ def gc_snapshots(
     server: str | None,
 ) -> None:
     """Delete Snapshots the retention policy lets go; print them as JSON lines."""
+    import asyncio
+
+    from konflux.controllers import constants as c
+    from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
+
     policy = RetentionPolicy(keep_push, keep_pr, keep_per_component)
-    try:
-        info = kopf.ConnectionInfo(server=server) if server else connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from konflux.kube.client import KubeClient
+    from konflux.kube.config import ClusterConfig
+
+    cluster = ClusterConfig.for_server(server) if server else cluster_config(kubeconfig, context)
 
     async def collect() -> list[tuple[str, str]]:
-        client = KubeClient(info)
-        try:
+        async with KubeClient(cluster) as client:
             spaces = list(namespaces) or [None]
             snaps, rels = [], []
             for ns in spaces:
@@ -140,26 +126,22 @@ def gc_snapshots(
                 for ns, name in doomed:
                     await client.delete(c.SNAPSHOT, ns, name)
             return doomed
-        finally:
-            await client.close()
 
-    for ns, name in asyncio.run(collect()):
+    try:
+        doomed = asyncio.run(collect())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for ns, name in doomed:
         sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
 
 
-@click.group("dev")
+@click.group("dev", cls=Group)
 def dev() -> None:
     """Local development flows."""
 
 
 @dev.command("simulate")
-@click.option(
-    "--failing",
-    is_flag=True,
-    help="Include the component that violates the policy (tests informational); "
-    "the managed pipeline's policy check then fails the Release.",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@options.DEV_SIMULATE
 def simulate_command(failing: bool, output: str) -> None:
     """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
     emulated cluster; the managed run's `konflux validate image` decides the Release."""

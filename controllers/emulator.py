@@ -18,14 +18,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp.web
-import kopf
 from kmock import KubernetesEmulator
 from kmock import action as api_action
 
 from konflux.controllers import constants as c
-from konflux.controllers.constants import Resource
-from konflux.controllers.kube import KubeClient
+from konflux.controllers.crd_validation import admit, shipped_crds
 from konflux.controllers.operators import OperatorConfig, run
+from konflux.kube.client import KubeClient
+from konflux.kube.config import ClusterConfig
+from konflux.kube.resources import Resource
 
 _versions = itertools.count(1)
 
@@ -96,6 +97,21 @@ class ApiServerEmulator(KubernetesEmulator):
             if res.group:
                 info.subresources = {"status"}
 
+    def schema_violations(self) -> list[str]:
+        """What the API server would refuse or prune in the stored custom resources: each
+        object checked against its CRD in deploy/crds (status included), as `kind ns/name:
+        problem` lines. Empty when every object is as upstream's schema has it."""
+        found = []
+        crds = shipped_crds()
+        for (res, ns, name), obj in self.objects.items():
+            raw = obj.raw
+            if obj.deleted or (res.group, raw.get("kind")) not in crds:
+                continue
+            verdict = admit(raw, old=raw, crds=crds)
+            for problem in [*verdict.errors, *verdict.warnings]:
+                found.append(f"{raw.get('kind')} {ns}/{name}: {problem}")
+        return sorted(found)
+
     def live(self, resource: Resource, namespace: str | None = None) -> list[dict[str, Any]]:
         """Current objects of `resource` (optionally in one namespace), as plain dicts."""
         out = []
@@ -110,9 +126,13 @@ class ApiServerEmulator(KubernetesEmulator):
 ALL_RESOURCES = [
     c.APPLICATION,
     c.COMPONENT,
+    c.COMPONENT_GROUP,
+    c.NUDGE_CONFIG,
     c.SNAPSHOT,
     c.IMAGE_REPOSITORY,
     c.SCENARIO,
+    c.RELEASE_SERVICE_CONFIG,
+    c.INTERNAL_REQUEST,
     c.RELEASE,
     c.RELEASE_PLAN,
     c.RELEASE_PLAN_ADMISSION,
@@ -150,8 +170,10 @@ class LocalCluster:
         self.api.declare(ALL_RESOURCES)
         self._server = Server(self.api)
         await self._server.__aenter__()
-        self.info = kopf.ConnectionInfo(server=str(self._server.url).rstrip("/"))
-        self.client = KubeClient(self.info)
+        self.config = ClusterConfig.for_server(str(self._server.url))
+        # A connection per request: kmock drops idle connections across operator restarts,
+        # and a pooled one it dropped would hang the next request.
+        self.client = KubeClient(self.config, keepalive=False)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -164,7 +186,14 @@ class LocalCluster:
         """Start the operators in this event loop and wait until they watch."""
         self._stop, ready = asyncio.Event(), asyncio.Event()
         self._task = asyncio.create_task(
-            run(self.info, config, standalone=True, stop_flag=self._stop, ready_flag=ready)
+            run(
+                self.config,
+                config,
+                standalone=True,
+                stop_flag=self._stop,
+                ready_flag=ready,
+                keepalive=False,
+            )
         )
         await asyncio.wait_for(ready.wait(), 10)
 

@@ -25,6 +25,7 @@ from konflux.controllers import constants as c
 from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.objects import Obj, condition, labels_of, name_of, namespace_of
 from konflux.controllers.operators import OperatorConfig
+from konflux.controllers.release import is_finished
 
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
 
@@ -107,7 +108,7 @@ class TektonStandIn:
             kind = labels_of(run).get(c.PIPELINE_TYPE_LABEL)
             if key in self.done or condition(run, c.SUCCEEDED_CONDITION) is not None:
                 continue
-            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_RELEASE):
+            if kind not in (c.PIPELINE_TYPE_TEST, c.PIPELINE_TYPE_MANAGED):
                 continue
             self.done.add(key)
             params = {p["name"]: p["value"] for p in run["spec"].get("params", [])}
@@ -131,7 +132,7 @@ class TektonStandIn:
                     "metadata": {
                         "name": f"{key[1]}-verify-conforma",
                         "namespace": key[0],
-                        "labels": {"tekton.dev/pipelineRun": key[1]},
+                        "labels": {c.TEKTON_PIPELINE_RUN_LABEL: key[1]},
                     },
                     "spec": {"taskRef": {"kind": "Task", "name": "verify-conforma"}},
                     "status": {
@@ -298,8 +299,7 @@ async def simulate(
             if test is not None and test.get("status") == "False":
                 return {"snapshot": snaps[0], "release": None}
             for rel in cl.api.live(c.RELEASE, TENANT):
-                cond = condition(rel, c.CONDITION_RELEASED)
-                if cond is not None and cond.get("status") in ("True", "False"):
+                if is_finished(rel):
                     return {"snapshot": snaps[0], "release": rel}
             return None
 

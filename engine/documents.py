@@ -227,33 +227,32 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _yaml_error(exc: yaml.YAMLError) -> DocumentError:
+def yaml_error(exc: yaml.YAMLError) -> DocumentError:
+    """A YAML error as a `DocumentError` (located when the parser knew where)."""
     mark = getattr(exc, "problem_mark", None)
     problem = getattr(exc, "problem", None) or str(exc)
-    limit = "yaml-alias-expansion" if "yaml-alias-expansion" in problem else None
+    limit = next((n for n in ("yaml-alias-expansion", "nesting") if n in problem), None)
+    limit = limit or ("integer digits" if "PYTHONINTMAXSTRDIGITS" in problem else None)
     if mark is None:
         return DocumentError(f"invalid YAML: {problem}", limit=limit)
     return DocumentError(f"invalid YAML: {problem}", mark.line + 1, mark.column + 1, limit=limit)
 
 
 def load_yaml(text: str) -> Any:
-    """One YAML document within the limits; a `DocumentError` (located) when it cannot be."""
+    """One YAML document within the limits; a `yaml.YAMLError` (located, when the parser
+    knew where) when it cannot be read: `yaml_error` makes it a `DocumentError`."""
     try:
         return yaml.load(text, Loader=_Loader)
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
     except RecursionError:
-        raise DocumentError("invalid YAML: nested too deeply to read", limit="nesting") from None
+        raise yaml.YAMLError("nested too deeply to read (the nesting limit)") from None
 
 
 def load_yaml_all(text: str) -> list[Any]:
     """Every document of a YAML stream, within the limits (see `load_yaml`)."""
     try:
         return list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        raise _yaml_error(exc) from None
     except RecursionError:
-        raise DocumentError("invalid YAML: nested too deeply to read", limit="nesting") from None
+        raise yaml.YAMLError("nested too deeply to read (the nesting limit)") from None
 
 
 # -- files and texts --------------------------------------------------------------------------
@@ -271,12 +270,12 @@ def parse_text(text: str, origin: str, error: type[Exception] = InputError) -> A
             json_error = f"{origin}:{exc.lineno}:{exc.colno}: invalid JSON: {exc.msg}"
             try:
                 return load_yaml(text)
-            except DocumentError:
+            except yaml.YAMLError:
                 raise error(json_error) from None
     try:
         docs = [d for d in load_yaml_all(text) if d is not None]
-    except DocumentError as exc:
-        raise error(exc.located(origin)) from None
+    except yaml.YAMLError as exc:
+        raise error(yaml_error(exc).located(origin)) from None
     if len(docs) > 1:
         raise error(f"{origin}: expected one YAML document, found {len(docs)}")
     return docs[0] if docs else None

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from konflux.kube import resources
+from konflux.kube.resources import Resource
+
 VALIDATE = "validate"
 MUTATE = "mutate"
 PHASE_RULES = {VALIDATE: ("deny", "warn"), MUTATE: ("patch", "mutate_deny")}
-APPSTUDIO = "appstudio.redhat.com"
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,14 @@ class Lookup:
 
     key: str  # name under input.lookups
     verb: str  # "get" or "list"
-    group: str
-    version: str
-    plural: str
+    resource: Resource
     name_field: str = ""  # spec field holding the object name (get only)
 
 
-APPLICATION = Lookup("application", "get", APPSTUDIO, "v1alpha1", "applications", "application")
-COMPONENTS = Lookup("components", "list", APPSTUDIO, "v1alpha1", "components")
+APPLICATION = Lookup("application", "get", resources.APPLICATION, "application")
+COMPONENT_GROUP = Lookup("componentgroup", "get", resources.COMPONENT_GROUP, "componentGroup")
+COMPONENTS = Lookup("components", "list", resources.COMPONENT)
+RELEASE_PLAN = Lookup("releaseplan", "get", resources.RELEASE_PLAN, "releasePlan")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class Endpoint:
 _LOOKUPS: dict[tuple[str, str], tuple[Lookup, ...]] = {
     ("component", VALIDATE): (APPLICATION, COMPONENTS),
     ("component", MUTATE): (APPLICATION,),
-    ("integrationtestscenario", MUTATE): (APPLICATION,),
+    ("integrationtestscenario", VALIDATE): (APPLICATION, COMPONENT_GROUP),
+    ("integrationtestscenario", MUTATE): (APPLICATION, COMPONENT_GROUP),
+    ("nudgeconfig", VALIDATE): (COMPONENTS,),
+    ("release", MUTATE): (RELEASE_PLAN,),
 }
 
 KINDS = (
@@ -58,8 +63,12 @@ KINDS = (
     "releaseplan",
     "releaseplanadmission",
     "release",
+    "componentgroup",
+    "nudgeconfig",
 )
-MUTATING_KINDS = set(KINDS) - {"application"}
+# Kinds whose upstream webhook only validates (application-service's Application defaulter
+# is empty; ComponentGroup and NudgeConfig have no defaulter).
+MUTATING_KINDS = set(KINDS) - {"application", "componentgroup", "nudgeconfig"}
 
 ENDPOINTS: dict[str, Endpoint] = {}
 for _kind in KINDS:

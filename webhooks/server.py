@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import time
@@ -21,7 +22,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from konflux.webhooks import kube
+from konflux.kube.config import find_config
+from konflux.webhooks import conversion, lookups
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
@@ -31,9 +33,10 @@ from konflux.webhooks.review import parse_review, response, rule_input
 from konflux.webhooks.tls import CertReloader, server_context
 
 log = logging.getLogger("konflux.webhooks")
+CONVERT_PATH = "/convert"
 
 ENGINE_KEY = web.AppKey("engine", AdmissionEngine)
-READER_KEY = web.AppKey("reader", kube.KubeReader)
+READER_KEY = web.AppKey("reader", lookups.LookupReader)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
 
@@ -46,6 +49,7 @@ class WebhookConfig:
     bundle: str | None = None
     policy: str | None = None
     kubeconfig: str | None = None
+    context: str | None = None  # kubeconfig context for lookups; default: current-context
     workers: int = 2
     # The API server waits 10 s by default (timeoutSeconds); answer well before it gives up.
     timeout: float = 8.0
@@ -60,12 +64,12 @@ class WebhookConfig:
 
 
 async def _gather(
-    endpoint: Endpoint, review: dict, reader: kube.KubeReader, deadline: float
+    endpoint: Endpoint, review: dict, reader: lookups.LookupReader, deadline: float
 ) -> dict:
     """The endpoint's lookups; those not answered by `deadline` become errors for the rules."""
     try:
         async with asyncio.timeout(deadline - time.perf_counter()):
-            return await kube.gather(endpoint.lookups, review, reader)
+            return await lookups.gather(endpoint.lookups, review, reader)
     except TimeoutError:
         return {lu.key: {"error": "Kubernetes API lookup timed out"} for lu in endpoint.lookups}
 
@@ -91,7 +95,8 @@ def _admit_handler(
             for key, value in lookups.items():
                 metrics.lookup(key, "error" if "error" in value else "ok")
         decision: Decision = await engine.evaluate(
-            endpoint, rule_input(review, lookups, engine.bundle.shape),
+            endpoint,
+            rule_input(review, lookups, engine.bundle.shape),
             timeout=deadline - time.perf_counter(),
         )
         outcome = "error" if decision.error else ("allowed" if decision.allowed else "denied")
@@ -99,14 +104,35 @@ def _admit_handler(
         elapsed = time.perf_counter() - started
         metrics.request(endpoint.path, 200, elapsed)
         log.info(
-            "admission %s", outcome,
-            extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
-                   "operation": review.get("operation"), "reason": decision.message or None,
-                   "duration_ms": round(elapsed * 1000, 3)},
+            "admission %s",
+            outcome,
+            extra={
+                "uid": review["uid"],
+                "path": endpoint.path,
+                "allowed": decision.allowed,
+                "operation": review.get("operation"),
+                "reason": decision.message or None,
+                "duration_ms": round(elapsed * 1000, 3),
+            },
         )
         return web.json_response(response(review["uid"], decision))
 
     return admit
+
+
+async def _convert(request: web.Request) -> web.StreamResponse:
+    """ConversionReview v1 for the CRDs with several versions (IntegrationTestScenario)."""
+    started = time.perf_counter()
+    metrics = request.app[METRICS_KEY]
+    try:
+        body = json.loads(await request.read())
+        answer = conversion.review_response(body)
+    except (ValueError, UnicodeDecodeError, RecursionError, BadReview) as exc:
+        metrics.request(CONVERT_PATH, 400, time.perf_counter() - started)
+        message = str(exc) if isinstance(exc, BadReview) else f"the body is not JSON: {exc}"
+        return web.json_response({"code": 400, "message": message}, status=400)
+    metrics.request(CONVERT_PATH, 200, time.perf_counter() - started)
+    return web.json_response(answer)
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -124,8 +150,9 @@ async def _readyz(request: web.Request) -> web.Response:
 async def _metrics(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
     counts = (engine.evaluations, engine.evaluated)
-    return web.Response(text=request.app[METRICS_KEY].render(counts),
-                        content_type="text/plain", charset="utf-8")
+    return web.Response(
+        text=request.app[METRICS_KEY].render(counts), content_type="text/plain", charset="utf-8"
+    )
 
 
 @web.middleware
@@ -142,7 +169,7 @@ async def _last_resort(request: web.Request, handler):  # type: ignore[no-untype
 
 def build_app(
     engine: AdmissionEngine,
-    reader: kube.KubeReader,
+    reader: lookups.LookupReader,
     *,
     metrics: Metrics | None = None,
     timeout: float = 8.0,
@@ -159,6 +186,7 @@ def build_app(
     app[METRICS_KEY].bundle_origin = engine.bundle.origin
     for path, endpoint in ENDPOINTS.items():
         app.router.add_post(path, _admit_handler(endpoint, timeout))
+    app.router.add_post(CONVERT_PATH, _convert)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
@@ -171,18 +199,26 @@ class WebhookService:
     def __init__(self, config: WebhookConfig, engine: AdmissionEngine | None = None):
         self.config = config
         self.engine = engine or AdmissionEngine(
-            load_bundle(config.bundle, config.policy), workers=config.workers,
+            load_bundle(config.bundle, config.policy),
+            workers=config.workers,
             timeout=config.timeout,
         )
-        self.reader = kube.KubeReader(kube.discover(config.kubeconfig), ttl=config.cache_ttl,
-                                      timeout=min(3.0, config.timeout / 2),
-                                      managed_fields=self.engine.bundle.shape.managed_fields)
+        self.reader = lookups.LookupReader(find_config(config.kubeconfig, config.context),
+                                           ttl=config.cache_ttl,
+                                           timeout=min(3.0, config.timeout / 2),
+                                           managed_fields=self.engine.bundle.shape.managed_fields)
         self.context = server_context(config.tls_cert, config.tls_key)
-        self.reloader = CertReloader(self.context, config.tls_cert, config.tls_key,
-                                     config.reload_interval)
-        self.app = build_app(self.engine, self.reader, timeout=config.timeout,
-                             max_body=config.max_body, read_timeout=config.read_timeout,
-                             max_reading=config.max_reading)
+        self.reloader = CertReloader(
+            self.context, config.tls_cert, config.tls_key, config.reload_interval
+        )
+        self.app = build_app(
+            self.engine,
+            self.reader,
+            timeout=config.timeout,
+            max_body=config.max_body,
+            read_timeout=config.read_timeout,
+            max_reading=config.max_reading,
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.port = config.port
@@ -190,21 +226,29 @@ class WebhookService:
     async def _warm(self) -> None:
         try:
             await asyncio.to_thread(self.engine.start)
-            log.info("policy bundle loaded",
-                     extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"})
+            log.info(
+                "policy bundle loaded",
+                extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"},
+            )
         except Exception as exc:  # a bundle that does not compile: stay unready, deny everything
             self.engine.failure = f"the policy bundle failed to load: {exc}"
             log.error(self.engine.failure)
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None,
-                                     shutdown_timeout=self.config.shutdown_timeout)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=self.config.shutdown_timeout
+        )
         await self._runner.setup()
         assert self._runner.server is not None
         self.app[GUARD_KEY].attach(self._runner.server)
-        site = HandshakeBoundSite(self._runner, self.config.host, self.config.port,
-                                  ssl_context=self.context, backlog=512,
-                                  handshake_timeout=self.config.read_timeout)
+        site = HandshakeBoundSite(
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self.context,
+            backlog=512,
+            handshake_timeout=self.config.read_timeout,
+        )
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []
         if sockets:
@@ -223,20 +267,23 @@ class WebhookService:
         self.engine.close()
 
 
-async def run(config: WebhookConfig) -> None:
+async def run(config: WebhookConfig) -> int:
+    """Serve until SIGTERM/SIGINT; return the signal that stopped the service."""
     service = WebhookService(config)
     await service.start()
     stop = asyncio.Event()
+    stopped_by: list[int] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, lambda s=sig: (stopped_by.append(s), stop.set()))
     try:
         await stop.wait()
         log.info("shutting down")
     finally:
         await service.stop()
+    return stopped_by[0]
 
 
-def serve(config: WebhookConfig) -> None:
-    """Run the service until SIGTERM/SIGINT."""
-    asyncio.run(run(config))
+def serve(config: WebhookConfig) -> int:
+    """Run the service until SIGTERM/SIGINT; return that signal."""
+    return asyncio.run(run(config))

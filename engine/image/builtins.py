@@ -12,7 +12,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from konflux.engine.documents import DocumentError, json_loads, load_yaml
+import yaml
+
+from konflux.engine.documents import DocumentError, json_loads, load_yaml, yaml_error
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
 from konflux.engine.limits import LimitExceeded
@@ -40,12 +42,18 @@ def parsed_file(content: bytes, name: str = "", where: str = "") -> Any:
             return json_loads(text)
         if name.endswith((".yaml", ".yml")):
             return load_yaml(text)
+    except yaml.YAMLError as exc:
+        _refuse_past_limit(yaml_error(exc), f"{where}{name}")
     except DocumentError as exc:
-        if exc.limit:
-            raise LimitExceeded(exc.located(f"{where}{name}")) from None
+        _refuse_past_limit(exc, f"{where}{name}")
     except ValueError:
         pass
     return text
+
+
+def _refuse_past_limit(exc: DocumentError, where: str) -> None:
+    if exc.limit:
+        raise LimitExceeded(exc.located(where)) from None
 
 
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,15 +80,14 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         try:
             return json_loads(text)
         except DocumentError as exc:
-            raise LimitExceeded(exc.located(ref)) from None
+            _refuse_past_limit(exc, ref)
         except ValueError:
             pass
         try:
             return load_yaml(text)
-        except DocumentError as exc:
-            if exc.limit:
-                raise LimitExceeded(exc.located(ref)) from None
-            raise
+        except yaml.YAMLError as exc:
+            _refuse_past_limit(yaml_error(exc), ref)
+            return text  # neither JSON nor YAML: the text, as documented
 
     def blob_files(ref: str, paths: list[str]) -> dict[str, Any]:
         files = registry.blob_files(ref, paths)

@@ -19,7 +19,9 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from konflux.engine.documents import DocumentError, json_loads, load_yaml_all
+import yaml
+
+from konflux.engine.documents import DocumentError, json_loads, load_yaml_all, yaml_error
 from konflux.engine.errors import KonfluxError
 from konflux.engine.oci import ImageReference, SyncRegistry
 from konflux.engine.oci.layers import Match
@@ -65,6 +67,8 @@ def _parse(name: str, content: bytes) -> Any:
         docs = load_yaml_all(text)
     except UnicodeDecodeError as exc:
         raise ImageFilesError(f"{name}: not UTF-8 text: {exc.reason}") from None
+    except yaml.YAMLError as exc:
+        raise ImageFilesError(yaml_error(exc).located(name)) from None
     except DocumentError as exc:
         raise ImageFilesError(exc.located(name)) from None
     except ValueError as exc:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -39,6 +38,7 @@ from konflux.engine.image.input import (
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
 from konflux.engine.policy.spec import Policy
+from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Outcome, Report, Result, TargetReport
 from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
 
@@ -102,7 +102,7 @@ class SnapshotValidator:
 
     # -- index expansion ----------------------------------------------------------------------
 
-    def expand(self, snapshot: Snapshot) -> Snapshot:
+    def expand(self, snapshot: Snapshot, progress: Progress = NO_PROGRESS) -> Snapshot:
         """An image index also yields one component per platform manifest (as `ec`).
 
         Each reference is resolved to a digest here, once; gathering and evaluation
@@ -111,9 +111,15 @@ class SnapshotValidator:
         breaks the policy would go unchecked).
         """
         self._resolved = {}
-        workers = max(1, self.checks.workers)
-        with ThreadPoolExecutor(workers) as pool:
-            expanded = list(pool.map(self._expand_one, snapshot.components))
+        progress.start("resolving", len(snapshot.components))
+
+        def one(c: Component) -> list[Component]:
+            found = self._expand_one(c)
+            progress.advance()
+            return found
+
+        with ThreadPoolExecutor(max(1, self.checks.workers)) as pool:
+            expanded = list(pool.map(one, snapshot.components))
         components = [c for group in expanded for c in group]
         components.sort(key=lambda c: c.container_image)
         return Snapshot(snapshot.application, snapshot.display_name, components, snapshot.extra)
@@ -286,13 +292,22 @@ class SnapshotValidator:
         info: bool = False,
         show_successes: bool = False,
         show_warnings: bool = True,
-        progress: Callable[[], None] | None = None,
+        progress: Progress = NO_PROGRESS,
     ) -> Report:
         self.registry.new_run()  # a run sees one consistent view of the registry
-        expanded = self.expand(snapshot)
+        expanded = self.expand(snapshot, progress)
         workers = max(1, self.checks.workers)
+
+        def gather(component: Component) -> Gathered:
+            progress.note(component.name)
+            g = self.gather(component)
+            progress.advance(failed=int(any(not c.passed for c in g.checks)))
+            return g
+
+        progress.start("verifying", len(expanded.components))  # the total after expansion
         with ThreadPoolExecutor(workers) as pool:
-            gathered = list(pool.map(self.gather, expanded.components))
+            gathered = list(pool.map(gather, expanded.components))
+        progress.start("evaluating", len(gathered))
         # Evaluation is CPU-bound (OPA runs outside the GIL): more evaluators than
         # cores only adds compilations.
         evaluators = max(1, min(workers, os.cpu_count() or 1))
@@ -312,8 +327,7 @@ class SnapshotValidator:
                 with lock:
                     made.append(local.evaluator)
             report = self._evaluate(g, local.evaluator, spec)
-            if progress:
-                progress()
+            progress.advance(failed=int(bool(report.outcome.violations)))
             return report
 
         try:

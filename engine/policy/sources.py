@@ -14,7 +14,6 @@ place, so concurrent evaluators only ever read complete trees.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import os
 import re
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from konflux.engine.cleanup import temporary_directory
 from konflux.engine.errors import SourceError
 
 _GIT_HOSTS = ("github.com/", "gitlab.com/")
@@ -137,9 +137,7 @@ _OCI_GUARD = threading.Lock()
 def _oci_root() -> Path:
     with _OCI_GUARD:
         if not _OCI_ROOT:
-            root = Path(tempfile.mkdtemp(prefix="konflux-bundles-"))
-            atexit.register(shutil.rmtree, root, ignore_errors=True)
-            _OCI_ROOT.append(root)
+            _OCI_ROOT.append(temporary_directory("konflux-bundles-"))
         return _OCI_ROOT[0]
 
 
@@ -182,13 +180,9 @@ def _check_tree(directory: Path, files: dict[str, str], where: str) -> None:
     if present != set(files):
         raise SourceError(f"oci::{where}: the pulled files differ from the bundle's layers")
     for title, digest in files.items():
-        if (
-            digest.startswith("sha256:")
-            and sha256_digest((directory / title).read_bytes()) != digest
-        ):
-            raise SourceError(
-                f"oci::{where}: {title} does not match its layer digest after writing"
-            )
+        written = sha256_digest((directory / title).read_bytes())
+        if digest.startswith("sha256:") and written != digest:
+            raise SourceError(f"oci::{where}: {title} does not hash to its layer digest")
 
 
 def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource:
@@ -257,7 +251,7 @@ def fetch_pinned(
     url: str, workdir: Path | None = None, *, policy_key: str | None = None
 ) -> FetchedSource:
     """Fetch a source and name it pinned (`oci::repo@sha256:...`, `git::...?ref=<commit>`)."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
+    workdir = workdir or temporary_directory("konflux-sources-")
     workdir.mkdir(parents=True, exist_ok=True)
     if url.startswith(("oci::", "oci://")):
         return _fetch_oci(url, workdir, policy_key)
@@ -269,7 +263,7 @@ def fetch_pinned(
 
 def fetch(url: str, workdir: Path | None = None) -> Path:
     """Return a local directory or file holding the source named by `url`."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
+    workdir = workdir or temporary_directory("konflux-sources-")
     workdir.mkdir(parents=True, exist_ok=True)
     if url.startswith(("oci::", "oci://")):
         return _fetch_oci(url, workdir, None).path
@@ -292,7 +286,8 @@ def fetch(url: str, workdir: Path | None = None) -> Path:
     else:
         path = Path(url)
     if not path.exists():
-        raise SourceError(f"{url}: no such file or directory")
+        where = "" if path.is_absolute() else f" (relative to the current directory {Path.cwd()})"
+        raise SourceError(f"{url}: no such file or directory{where}")
     return path
 
 
@@ -320,7 +315,7 @@ def load_source(
     from konflux.engine.policy.files import PolicyFiles, load_paths
 
     own = workdir is None
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
+    workdir = workdir or temporary_directory("konflux-")
     files = PolicyFiles()
     pinned: dict[str, str] = {}
     try:

@@ -43,13 +43,19 @@ def _closed_by_server(sock: ssl.SSLSocket) -> bool:
 
 @pytest.fixture
 def quick_hook(bg, pki, tmp_path):
-    directory = bundle_dir(tmp_path, {"component.rego": """
+    directory = bundle_dir(
+        tmp_path,
+        {
+            "component.rego": """
         package admission.component
         import rego.v1
         deny contains "no" if input.object.spec.forbidden
-    """})
-    hook = Webhook(bg, pki, make_config(pki, read_timeout=0.5, max_reading=4),
-                   engine_for(directory, workers=1))
+    """
+        },
+    )
+    hook = Webhook(
+        bg, pki, make_config(pki, read_timeout=0.5, max_reading=4), engine_for(directory, workers=1)
+    )
     yield hook
     hook.stop()
 
@@ -64,7 +70,7 @@ def test_stalled_body_is_cut_off(quick_hook):
     with _connect(quick_hook) as sock:
         sock.sendall(
             b"POST /validate-component HTTP/1.1\r\nHost: localhost\r\n"
-            b"Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"apiVers"
+            b'Content-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"apiVers'
         )
         assert _closed_by_server(sock)
 
@@ -75,14 +81,20 @@ def test_silent_connection_is_cut_off(quick_hook):
 
 
 def test_flood_of_stalled_clients_cannot_lock_out_a_request(bg, pki, tmp_path):
-    directory = bundle_dir(tmp_path, {"component.rego": """
+    directory = bundle_dir(
+        tmp_path,
+        {
+            "component.rego": """
         package admission.component
         import rego.v1
         deny contains "no" if input.object.spec.forbidden
-    """})
+    """
+        },
+    )
     # A long read timeout: what closes the stalled connections below is eviction.
-    hook = Webhook(bg, pki, make_config(pki, read_timeout=60, max_reading=4),
-                   engine_for(directory, workers=1))
+    hook = Webhook(
+        bg, pki, make_config(pki, read_timeout=60, max_reading=4), engine_for(directory, workers=1)
+    )
     stalled = []
     try:
         for _ in range(20):
@@ -153,11 +165,16 @@ FORMS = {
 
 @pytest.mark.parametrize("form", list(FORMS))
 def test_template_string_references_reach_the_rule(bg, pki, tmp_path, form):
-    directory = bundle_dir(tmp_path, {"component.rego": f"""
+    directory = bundle_dir(
+        tmp_path,
+        {
+            "component.rego": f"""
         package admission.component
         import rego.v1
         {FORMS[form]}
-    """})
+    """
+        },
+    )
     shape = load_bundle(str(directory)).shape
     assert shape.fields is None or "userInfo" in shape.fields
     hook = Webhook(bg, pki, make_config(pki), engine_for(directory, workers=1))
