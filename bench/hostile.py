@@ -16,8 +16,9 @@ address-space cap so a run that would exhaust the machine stops instead:
   `ec.oci.image_files` on a ~130 KB layer holding a 128 MiB file of zeros
   (asking for that file), and on a ~1 MB layer holding 1 GiB (asking for a
   file that is not there, so the whole layer is walked).
-- `huge-sig` (item 11): `validate image` against a registry front that answers
-  the image's `.sig` manifest with a streamed 512 MiB body.
+- `huge-sig` (item 11): `validate image` through the tests' fault proxy, which
+  answers the image's `.sig` manifest with a streamed 512 MiB body; also
+  reported: how much of it left the proxy before the client hung up.
 
     python3 bench/hostile.py [--only NAME,...] [--timeout 240] [--max-memory-gib 6]
 """
@@ -25,7 +26,6 @@ address-space cap so a run that would exhaust the machine stops instead:
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import os
@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 import zlib
 from pathlib import Path
@@ -44,7 +43,6 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from aiohttp import ClientSession, web
 
 from konflux.engine.digests import sha256_digest
 from konflux.engine.oci import SyncRegistry, build_image, parse_reference
@@ -57,6 +55,7 @@ from konflux.engine.sigstore import (
     load_private_key,
     sign_image,
 )
+from tests.fixtures.registry import FaultProxy, LoopThread
 from tests.support import YAML_ALIAS_BOMB
 
 MIB = 1024 * 1024
@@ -280,65 +279,22 @@ def layer(size: int, wanted: str) -> Any:
     return run
 
 
-class HugeSigFront:
-    """Forwards to the registry, but answers any `.sig` manifest with a streamed huge body."""
-
-    def __init__(self, upstream: str, size: int):
-        self.upstream, self.size, self.port = upstream, size, free_port()
-        self.loop = asyncio.new_event_loop()
-        threading.Thread(target=self.loop.run_forever, daemon=True).start()
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        if request.path.endswith(".sig"):
-            out = web.StreamResponse(headers={"Content-Type": mt.OCI_MANIFEST})
-            await out.prepare(request)
-            chunk = b" " * MIB  # JSON whitespace: only the end of the body would show a problem
-            try:
-                for _ in range(self.size // MIB):
-                    await out.write(chunk)
-            except (ConnectionError, RuntimeError):
-                pass  # the client stopped reading
-            return out
-        async with (
-            ClientSession() as session,
-            session.request(
-                request.method,
-                self.upstream + request.path_qs,
-                headers={k: v for k, v in request.headers.items() if k.lower() != "host"},
-                allow_redirects=False,
-            ) as resp,
-        ):
-            body = await resp.read()
-            headers = {
-                k: v
-                for k, v in resp.headers.items()
-                if k.lower() not in ("content-length", "transfer-encoding", "connection")
-            }
-            return web.Response(status=resp.status, headers=headers, body=body)
-
-    async def _start(self) -> None:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", self.handle)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        await web.TCPSite(self.runner, "127.0.0.1", self.port).start()
-
-    def start(self) -> None:
-        asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(30)
-
-    def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.runner.cleanup(), self.loop).result(30)
-
-
 def huge_sig(ws: Workspace, args: argparse.Namespace) -> dict:
     ref = ws.publish("hugesig", build_image({"a": b"a"}))
-    front = HugeSigFront(f"http://{ws.registry.host}", 512 * MIB)
-    front.start()
+    loop = LoopThread()
+    front = FaultProxy(f"http://{ws.registry.host}", free_port())
+    loop.run(front.start())
+    # Every `.sig` manifest GET is answered with 512 MiB, streamed.
+    front.inject("endless", path_part=".sig", method="GET")
     try:
-        fronted = ref.replace(ws.registry.host, f"127.0.0.1:{front.port}")
-        return ws.validate_image(fronted, ws.files_policy("sig", []), args)
+        fronted = ref.replace(ws.registry.host, front.host)
+        return {
+            **ws.validate_image(fronted, ws.files_policy("sig", []), args),
+            "streamed_mib": front.streamed // MIB,
+        }
     finally:
-        front.stop()
+        loop.run(front.stop())
+        loop.stop()
 
 
 def webhook_slow(ws: Workspace, args: argparse.Namespace) -> dict:
