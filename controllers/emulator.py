@@ -144,6 +144,8 @@ ALL_RESOURCES = [
     c.CONFIG_MAP,
     c.ROLE_BINDING,
 ]
+# Served too, for the chains signer only (its key; the other operators never read Secrets).
+SIGNER_RESOURCES = [c.SECRET]
 
 
 class LocalCluster:
@@ -167,7 +169,7 @@ class LocalCluster:
         from kmock import Server
 
         await self.api.__aenter__()
-        self.api.declare(ALL_RESOURCES)
+        self.api.declare([*ALL_RESOURCES, *SIGNER_RESOURCES])
         self._server = Server(self.api)
         await self._server.__aenter__()
         self.config = ClusterConfig.for_server(str(self._server.url))
@@ -195,7 +197,18 @@ class LocalCluster:
                 keepalive=False,
             )
         )
-        await asyncio.wait_for(ready.wait(), 10)
+        waiting = asyncio.ensure_future(ready.wait())
+        done, _ = await asyncio.wait(
+            {waiting, self._task}, timeout=10, return_when="FIRST_COMPLETED"
+        )
+        if self._task in done:  # the operators could not start: say why
+            waiting.cancel()
+            task, self._task = self._task, None
+            task.result()
+            raise RuntimeError("the operators stopped before they were ready")
+        if waiting not in done:
+            waiting.cancel()
+            raise TimeoutError("the operators were not ready within 10s")
 
     async def stop(self) -> None:
         """Stop the operators (a controller restart is `stop()` then `start()`)."""

@@ -206,10 +206,12 @@ def reconcile_build_run(
     if signed is None:
         return Actions()  # Chains has not got to it yet; its next write triggers us again
     if signed != "true":
+        why = annotations_of(run).get(c.CHAINS_FAILURE_ANNOTATION)  # the signer's reason
         return _failure(
             run,
             f"Failed to create snapshot. Error: the build was not signed by Tekton Chains "
-            f"({c.CHAINS_SIGNED_ANNOTATION}={signed!r}): nothing it built can be trusted",
+            f"({c.CHAINS_SIGNED_ANNOTATION}={signed!r}): nothing it built can be trusted"
+            + (f" (the signer: {why})" if why else ""),
         )
     results = run_results(run)
     digest = str(results.get(RESULT_IMAGE_DIGEST) or "")

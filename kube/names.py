@@ -30,9 +30,17 @@ SNAPSHOT_ANNOTATION = "appstudio.openshift.io/snapshot"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER_NAME = "konflux-controllers"  # our value of MANAGED_BY
 TEKTON_PIPELINE_RUN_LABEL = "tekton.dev/pipelineRun"  # set by Tekton on a run's TaskRuns
+TEKTON_PIPELINE_TASK_LABEL = "tekton.dev/pipelineTask"  # ... with the pipeline task's name
 
 # --- Tekton Chains and Pipelines-as-Code -----------------------------------------------------
+CHAINS_PREFIX = "chains.tekton.dev/"
 CHAINS_SIGNED_ANNOTATION = "chains.tekton.dev/signed"
+CHAINS_SIGNED = "true"  # values of CHAINS_SIGNED_ANNOTATION
+CHAINS_FAILED = "failed"
+CHAINS_RETRIES_ANNOTATION = "chains.tekton.dev/retries"
+CHAINS_TRANSPARENCY_ANNOTATION = "chains.tekton.dev/transparency"
+# Ours: why signing failed (upstream Chains only logs it and posts an Event).
+CHAINS_FAILURE_ANNOTATION = "chains.tekton.dev/failure-reason"
 PAC_PREFIX = "pipelinesascode.tekton.dev/"
 PAC_EVENT_TYPE_LABEL = "pipelinesascode.tekton.dev/event-type"
 PAC_ON_CEL_ANNOTATION = "pipelinesascode.tekton.dev/on-cel-expression"

@@ -95,6 +95,7 @@ PAC_REPOSITORY = Resource(PAC, "v1alpha1", "repositories", "Repository")
 # --- Kubernetes -----------------------------------------------------------------------------
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
+SECRET = Resource("", "v1", "secrets", "Secret")  # the chains signer's key only
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
 CRD = Resource(
@@ -127,6 +128,7 @@ __all__ = [
     "RELEASE_SERVICE_CONFIG",
     "ROLE_BINDING",
     "SCENARIO",
+    "SECRET",
     "SERVICE_ACCOUNT",
     "SNAPSHOT",
     "TASK_RUN",

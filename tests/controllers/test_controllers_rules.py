@@ -135,6 +135,13 @@ def test_failed_signing_is_reported_and_makes_no_snapshot():
     assert not integration.reconcile_build_run(marked, COMPONENTS, [])
 
 
+def test_failed_signing_report_carries_the_signers_reason():
+    failed = run(signed="failed")
+    failed["metadata"]["annotations"][c.CHAINS_FAILURE_ANNOTATION] = "registry down"
+    report = report_of(integration.reconcile_build_run(failed, COMPONENTS, []))
+    assert report["message"].endswith("(the signer: registry down)")
+
+
 def test_recorded_build_is_not_snapshotted_twice():
     first = integration.reconcile_build_run(run(), COMPONENTS, []).creates[0].body
     again = integration.reconcile_build_run(run(), COMPONENTS, [first])
