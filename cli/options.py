@@ -38,6 +38,17 @@ def compose(*decorators: Decorator) -> Decorator:
     return apply
 
 
+# -- the root command ---------------------------------------------------------------------------
+
+LIMIT = click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Raise (or lower) a read limit for this run, e.g. extract-bytes=1GiB "
+    "(docs/limits.md). Repeatable.",
+)
+
 # -- shared by validate input and validate image ------------------------------------------------
 
 POLICY = click.option(
@@ -394,6 +405,7 @@ BUNDLE_PUSH = compose(
 BUNDLE_PULL = compose(
     click.argument("reference"),
     click.argument("directory", type=click.Path(file_okay=False)),
+    click.option("--force", is_flag=True, help="Replace files that already exist in DIRECTORY."),
 )
 TRACK_TASK = compose(
     click.argument("reference"),
@@ -681,6 +693,22 @@ WEBHOOK_SERVE = compose(
         show_default=True,
         metavar="BYTES",
         help="The largest accepted request body.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Time a client has for the TLS handshake, then for each request's headers and body.",
+    ),
+    click.option(
+        "--max-reading",
+        type=click.IntRange(min=1),
+        default=64,
+        show_default=True,
+        metavar="N",
+        help="Connections being read at once; one more closes the one reading longest.",
     ),
     click.option(
         "--cache-ttl",
