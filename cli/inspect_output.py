@@ -6,15 +6,34 @@ import json
 
 from konflux.engine.rules import Rule
 
+# Where Conforma publishes its own release policies (sources and bundles). Only their
+# rules have a page on conforma.dev; any other rule is located by its file and line.
+CONFORMA_SOURCES = (
+    "github.com/conforma/policy",
+    "github.com/enterprise-contract/ec-policies",
+    "quay.io/conforma/",
+    "quay.io/enterprise-contract/",
+)
 
-def _text(rule: Rule) -> str:
-    pkg = rule.package.split(".")[-1]
-    url = f"https://conforma.dev/docs/policy/packages/release_{pkg}.html#{pkg}__{rule.short_name}"
+
+def is_conforma_source(url: str) -> bool:
+    return any(s in url for s in CONFORMA_SOURCES)
+
+
+def _text(rule: Rule, source: str) -> str:
+    if is_conforma_source(source):
+        pkg = rule.package.split(".")[-1]
+        where = (
+            f"https://conforma.dev/docs/policy/packages/release_{pkg}.html#{pkg}__{rule.short_name}"
+        )
+    else:
+        where = f"{rule.file}:{rule.line}"
     collections = f"\n[{' '.join(rule.collections)}]" if rule.collections else ""
-    return f"{rule.code} ({rule.kind})\n{url}\n{rule.title}\n{rule.description}{collections}\n--\n"
+    head = f"{rule.code} ({rule.kind})\n{where}\n{rule.title}\n"
+    return f"{head}{rule.description}{collections}\n--\n"
 
 
-def _markdown(rule: Rule) -> str:
+def _markdown(rule: Rule, source: str) -> str:
     lines = [
         f"### `{rule.code}` ({rule.kind})",
         "",
@@ -45,6 +64,6 @@ def render_inspection(by_source: dict[str, list[Rule]], fmt: str) -> str:
     render = _markdown if fmt == "markdown" else _text
     header = "## Source: {}\n\n" if fmt == "markdown" else "# Source: {}\n\n"
     return "".join(
-        header.format(src) + "".join(render(r) for r in rules)
+        header.format(src) + "".join(render(r, src) for r in rules)
         for src, rules in sorted(by_source.items())
     )

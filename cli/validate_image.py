@@ -6,21 +6,18 @@ import concurrent.futures
 from typing import Any
 
 import click
-from rich.progress import Progress
 
-from konflux.engine import KonfluxError, Settings, load_policy, parse_effective_time
-from konflux.engine.evaluation import FILTER_TYPES
-from konflux.engine.image.snapshot import load_snapshot
-from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
-from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry, parse_reference
-from konflux.engine.output.formats import IMAGE_FORMATS
-from konflux.engine.output.vsa import VSA_PREDICATE, signed_vsa, vsa_statement
-from konflux.engine.sigstore import CheckOptions, attest_image, check_options, load_private_key
-from konflux.engine.sigstore.keys import read_key_material
+from konflux.cli import options
+from konflux.cli.command import Failed, ReportCommand
+from konflux.engine.choices import IMAGE_FORMATS
 
 
-def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
+def upload_vsas(registry: Any, report: Any, key: Any) -> None:
     """Attest each validated image with the VSA predicate (subject: that image)."""
+    from konflux.engine.oci import parse_reference
+    from konflux.engine.output.vsa import VSA_PREDICATE, vsa_statement
+    from konflux.engine.sigstore import attest_image
+
     statement = vsa_statement(report)
     for target in report.targets:
         if "@" not in target.image:
@@ -48,9 +45,23 @@ def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str
     return out
 
 
-def _read_key(value: str) -> str:
-    """PEM text of a key given as a file path or inline (the sigstore layer's one reader)."""
+def public_key_pem(value: str) -> str:
+    """The PEM text of a public key given as a file or inline, checked to be one.
+
+    The key is read once, here: its text is what the report names, and what is
+    passed on is that text, never a second path to read.
+    """
+    from konflux.engine.sigstore.keys import load_public_key, read_key_material
+
+    load_public_key(value)  # names the file and what is wrong with it
     return read_key_material(value)[0].decode()
+
+
+NO_TRUST = (
+    "no public key and no keyless identity: give --public-key KEY, or "
+    "--certificate-identity and --certificate-oidc-issuer (or set publicKey or identity "
+    "in the policy)"
+)
 
 
 def trust_from_flags(
@@ -64,15 +75,21 @@ def trust_from_flags(
     trusted_root: str | None,
     rekor_public_key: str | None,
     ignore_rekor: bool,
-) -> tuple[CheckOptions | None, str, bool]:
-    """(trust, key PEM for the report, keyless?) as `ec` derives them from flags and policy."""
+) -> tuple[Any, str, bool]:
+    """(trust, key PEM for the report, keyless?) as `ec` derives them from flags and policy.
+
+    Like `ec`, a run with neither a key nor a keyless identity stops before any image
+    is fetched: every signature check would fail.
+    """
+    from konflux.engine.sigstore import check_options
+
     keyless_flags = any((identity, identity_regexp, issuer, issuer_regexp))
     key = public_key or (None if keyless_flags else policy_spec.get("publicKey"))
     if key:
-        pem = _read_key(key)
+        pem = public_key_pem(key)
         return (
             check_options(
-                public_key=pem,
+                public_key=pem.encode(),
                 trusted_root=trusted_root,
                 rekor_public_key=rekor_public_key,
                 ignore_rekor=ignore_rekor,
@@ -86,7 +103,7 @@ def trust_from_flags(
     issuer = issuer or ident.get("issuer")
     issuer_regexp = issuer_regexp or ident.get("issuerRegExp")
     if not any((identity, identity_regexp, issuer, issuer_regexp)):
-        return None, "", False
+        raise click.UsageError(NO_TRUST)
     if not (issuer or issuer_regexp):
         raise click.UsageError("certificate OIDC issuer must be provided for keyless workflow")
     if not (identity or identity_regexp):
@@ -106,156 +123,122 @@ def trust_from_flags(
     )
 
 
-@click.command("image")
-@click.option("--image", "-i", "image", help="An image reference to validate.")
-@click.option("--images", help="A Snapshot or Snapshot spec: file path or inline JSON/YAML.")
-@click.option("--policy", "-p", "policy_ref", required=True, help="EnterpriseContractPolicy.")
-@click.option("--public-key", "-k", help="Public key (PEM file or inline) signatures must match.")
-@click.option("--certificate-identity", help="Keyless: expected certificate identity (SAN).")
-@click.option("--certificate-identity-regexp", help="Keyless: identity regular expression.")
-@click.option("--certificate-oidc-issuer", help="Keyless: expected OIDC issuer.")
-@click.option("--certificate-oidc-issuer-regexp", help="Keyless: issuer regular expression.")
-@click.option("--trusted-root", type=click.Path(dir_okay=False), help="sigstore TrustedRoot JSON.")
-@click.option("--rekor-url", help="Rekor URL recorded in the policy's sigstore options.")
-@click.option("--rekor-public-key", help="Rekor public key (PEM file or inline) for bundles.")
-@click.option("--ignore-rekor", is_flag=True, help="Do not check Rekor bundles.")
-@click.option("--skip-image-sig-check", is_flag=True, help="Do not verify image signatures.")
-@click.option(
-    "--output",
-    "-o",
-    "outputs",
-    multiple=True,
-    metavar="FORMAT[=PATH][?show-successes=BOOL]",
-    help=f"Repeatable: {', '.join(IMAGE_FORMATS)}. Default text.",
-)
-@click.option("--strict/--no-strict", default=True, show_default=True)
-@click.option(
-    "--effective-time", default="now", show_default=True, help="now, attestation, RFC3339, date."
-)
-@click.option("--allow-past-effective-time", is_flag=True)
-@click.option("--extra-rule-data", multiple=True, metavar="KEY=VALUE")
-@click.option("--workers", default=5, show_default=True, type=click.IntRange(1, 64))
-@click.option("--info", is_flag=True, help="Include all rule metadata in the report.")
-@click.option("--show-successes", is_flag=True)
-@click.option("--show-warnings/--no-show-warnings", default=True, show_default=True)
-@click.option("--timeout", default=300.0, show_default=True, help="Seconds for the whole run.")
-@click.option("--filter-type", type=click.Choice(FILTER_TYPES), default=FILTER_TYPES[0])
-@click.option(
-    "--vsa-signing-key", help="Private key (cosign format): the vsa output becomes a signed DSSE."
-)
-@click.option(
-    "--vsa-upload", is_flag=True, help="Also push the VSA next to each image as an attestation."
-)
-@click.option(
-    "--policy-key", help="Public key (PEM file or inline) OCI policy bundles must be signed with."
-)
-@click.option("--insecure-registry", multiple=True, metavar="HOST", help="Allow plain http.")
-@click.option("--retry-max-retry", default=3, show_default=True, type=int)
-@click.option("--retry-duration", default=1.0, show_default=True, type=float)
-@click.option("--retry-factor", default=2.0, show_default=True, type=float)
-@click.option("--retry-jitter", default=0.1, show_default=True, type=float)
-@click.option("--retry-max-wait", default=3.0, show_default=True, type=float)
+class ValidateImageCommand(ReportCommand):
+    activity = "validating image"
+
+
+@click.command("image", cls=ValidateImageCommand)
+@options.VALIDATE_IMAGE
 def validate_image(**opts: Any) -> None:
     """Validate images (or a Snapshot's components) against a policy."""
-    from konflux.cli.main import (
-        Failed,
-        _emit,
-        _rule_data,
-        emit_error,
-        emit_reports,
-        parse_targets,
-        stderr,
-    )
+    from konflux.cli.outputs import parse_targets, write_error_documents, write_reports
+    from konflux.cli.validate import effective_time_option, render, rule_data
+    from konflux.engine import KonfluxError
 
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
     if not (opts["image"] or opts["images"]):
         raise click.UsageError("give --image REF or --images SNAPSHOT")
-    attestation_time = opts["effective_time"].lower() == "attestation"
-    try:
-        when = parse_effective_time(
-            "now" if attestation_time else opts["effective_time"],
-            allow_past=opts["allow_past_effective_time"],
-        )
-        retry = RetryPolicy(
-            opts["retry_max_retry"],
-            opts["retry_duration"],
-            opts["retry_factor"],
-            opts["retry_jitter"],
-            opts["retry_max_wait"],
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-    try:
-        policy = load_policy(opts["policy_ref"])
-        if opts["rekor_url"]:
-            policy.spec["rekorUrl"] = opts["rekor_url"]
-        trust, key_pem, keyless = trust_from_flags(
-            policy.spec,
-            public_key=opts["public_key"],
-            identity=opts["certificate_identity"],
-            identity_regexp=opts["certificate_identity_regexp"],
-            issuer=opts["certificate_oidc_issuer"],
-            issuer_regexp=opts["certificate_oidc_issuer_regexp"],
-            trusted_root=opts["trusted_root"],
-            rekor_public_key=opts["rekor_public_key"],
-            ignore_rekor=opts["ignore_rekor"],
-        )
-        snapshot = load_snapshot(opts["images"], opts["image"])
-        settings = Settings(
-            effective_time=when,
-            extra_rule_data=_rule_data(opts["extra_rule_data"]),
-            filter_type=opts["filter_type"],
-            policy_key=_read_key(opts["policy_key"]) if opts["policy_key"] else None,
-            sigstore_opts=sigstore_opts(opts, key_pem, keyless),
-        )
-        checks = ImageCheckSettings(
-            trust=trust,
-            key_pem=key_pem,
-            keyless=keyless,
-            skip_image_sig_check=opts["skip_image_sig_check"],
-            effective_time_from_attestations=attestation_time,
-            workers=opts["workers"],
-        )
-        client = RegistryClient(
-            insecure=opts["insecure_registry"], retry=retry, max_concurrency=4 * opts["workers"]
-        )
-        with (
-            SyncRegistry(client) as registry,
-            Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar,
-        ):
-            task = bar.add_task("Validating", total=len(snapshot.components))
-            validator = SnapshotValidator(policy, settings, registry, checks)
-            # The run goes on a worker so the deadline holds; on timeout it is abandoned and
-            # closing the registry cancels its in-flight requests.
-            runner = concurrent.futures.ThreadPoolExecutor(1)
-            future = runner.submit(
-                validator.validate,
-                snapshot,
-                info=opts["info"],
-                show_successes=opts["show_successes"],
-                show_warnings=opts["show_warnings"],
-                progress=lambda: bar.advance(task),
-            )
-            try:
-                report = future.result(timeout=opts["timeout"])
-            except concurrent.futures.TimeoutError:
-                raise KonfluxError(
-                    f"validation did not finish within --timeout {opts['timeout']:g}s"
-                ) from None
-            finally:
-                runner.shutdown(wait=False, cancel_futures=True)
-            if opts["vsa_signing_key"]:
-                vsa_key = load_private_key(opts["vsa_signing_key"])
-                if opts["vsa_upload"]:
-                    upload_vsas(registry, report, vsa_key)
-    except KonfluxError as exc:
-        emit_error(targets, "validating image", exc)
-        raise Failed(str(exc)) from None
     if opts["vsa_upload"] and not opts["vsa_signing_key"]:
         raise click.UsageError("--vsa-upload needs --vsa-signing-key")
-    signed = [t for t in targets if t.format == "vsa" and opts["vsa_signing_key"]]
-    emit_reports(report, [t for t in targets if t not in signed], per_target_options=True)
-    for t in signed:
-        _emit(signed_vsa(report, vsa_key) + "\n", t.path)
+    attestation_time = opts["effective_time"].lower() == "attestation"
+    when = effective_time_option(
+        "now" if attestation_time else opts["effective_time"], opts["allow_past_effective_time"]
+    )
+    extra_rule_data = rule_data(opts["extra_rule_data"])
+    try:
+        report, vsa_key = _validate(opts, when, attestation_time, extra_rule_data)
+    except KonfluxError as exc:
+        write_error_documents(list(opts["outputs"]), "validating image", exc)
+        raise Failed(str(exc)) from None
+
+    def rendered(t: Any) -> str:
+        if t.format == "vsa" and vsa_key is not None:
+            from konflux.engine.output.vsa import signed_vsa
+
+            return signed_vsa(report, vsa_key) + "\n"
+        return render(t.apply(report), t.format, t.path)
+
+    write_reports(targets, rendered)
     if opts["strict"] and not report.success:
         raise Failed("success criteria not met")
+
+
+def _validate(
+    opts: dict[str, Any], when: Any, attestation_time: bool, extra_rule_data: dict[str, Any]
+) -> tuple[Any, Any]:
+    from konflux.cli.progress import ProgressDisplay
+    from konflux.engine import KonfluxError, Settings, load_policy
+    from konflux.engine.image.snapshot import load_snapshot
+    from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
+    from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry
+    from konflux.engine.sigstore import load_private_key
+
+    policy = load_policy(opts["policy_ref"])
+    if opts["rekor_url"]:
+        policy.spec["rekorUrl"] = opts["rekor_url"]
+    trust, key_pem, keyless = trust_from_flags(
+        policy.spec,
+        public_key=opts["public_key"],
+        identity=opts["certificate_identity"],
+        identity_regexp=opts["certificate_identity_regexp"],
+        issuer=opts["certificate_oidc_issuer"],
+        issuer_regexp=opts["certificate_oidc_issuer_regexp"],
+        trusted_root=opts["trusted_root"],
+        rekor_public_key=opts["rekor_public_key"],
+        ignore_rekor=opts["ignore_rekor"],
+    )
+    snapshot = load_snapshot(opts["images"], opts["image"])
+    # Read before the run, so a wrong password or file fails in a second, not after it.
+    vsa_key = load_private_key(opts["vsa_signing_key"]) if opts["vsa_signing_key"] else None
+    settings = Settings(
+        effective_time=when,
+        extra_rule_data=extra_rule_data,
+        filter_type=opts["filter_type"],
+        policy_key=public_key_pem(opts["policy_key"]) if opts["policy_key"] else None,
+        sigstore_opts=sigstore_opts(opts, key_pem, keyless),
+    )
+    checks = ImageCheckSettings(
+        trust=trust,
+        key_pem=key_pem,
+        keyless=keyless,
+        skip_image_sig_check=opts["skip_image_sig_check"],
+        effective_time_from_attestations=attestation_time,
+        workers=opts["workers"],
+    )
+    retry = RetryPolicy(
+        opts["retry_max_retry"],
+        opts["retry_duration"],
+        opts["retry_factor"],
+        opts["retry_jitter"],
+        opts["retry_max_wait"],
+    )
+    client = RegistryClient(
+        insecure=opts["insecure"], retry=retry, max_concurrency=4 * opts["workers"]
+    )
+    with (
+        SyncRegistry(client) as registry,
+        ProgressDisplay("components", in_flight=client.in_flight) as progress,
+    ):
+        validator = SnapshotValidator(policy, settings, registry, checks)
+        # The run goes on a worker so the deadline holds; on timeout it is abandoned and
+        # closing the registry cancels its in-flight requests.
+        runner = concurrent.futures.ThreadPoolExecutor(1)
+        future = runner.submit(
+            validator.validate,
+            snapshot,
+            info=opts["info"],
+            show_successes=opts["show_successes"],
+            show_warnings=opts["show_warnings"],
+            progress=progress,
+        )
+        try:
+            report = future.result(timeout=opts["timeout"])
+        except concurrent.futures.TimeoutError:
+            raise KonfluxError(
+                f"validation did not finish within --timeout {opts['timeout']:g}s"
+            ) from None
+        finally:
+            runner.shutdown(wait=False, cancel_futures=True)
+        if vsa_key is not None and opts["vsa_upload"]:
+            upload_vsas(registry, report, vsa_key)
+    return report, vsa_key

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from konflux.engine.policy.files import PolicyFiles, load_paths
 from konflux.engine.prepared import Answer, Entry, PreparedPolicy
+from konflux.engine.progress import NO_PROGRESS, Progress
 
 
 @dataclass(frozen=True)
@@ -97,19 +97,19 @@ class PolicyTester:
             name="policy-test",
         )
 
-    def run(
-        self, *, coverage: bool = False, progress: Callable[[int], None] | None = None
-    ) -> TestReport:
+    def run(self, *, coverage: bool = False, progress: Progress = NO_PROGRESS) -> TestReport:
         start = time.monotonic()
         by_package: dict[str, list[TestCase]] = {}
         for case in self.cases:
             by_package.setdefault(case.package, []).append(case)
         results: list[TestResult] = []
         cover = CoverageMerger() if coverage else None
-        for cases in by_package.values():
-            results.extend(self._run_package(cases, cover))
-            if progress:
-                progress(len(cases))
+        progress.start("testing", len(self.cases))
+        for package, cases in by_package.items():
+            progress.note(package)
+            done = self._run_package(cases, cover)
+            results.extend(done)
+            progress.advance(len(cases), failed=sum(r.status in {"FAIL", "ERROR"} for r in done))
         report = TestReport(results, duration_s=time.monotonic() - start)
         if cover:
             report.coverage = cover.report(set(self.prepared.generated_paths))
@@ -206,8 +206,9 @@ def run_tests(
     *,
     run: str | None = None,
     coverage: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> TestReport:
+    progress.start("loading")
     files = load_paths(paths)
     if data:
         files.extend(load_paths(data, data_at_root=True))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from konflux.engine.documents import parse_text, read_document
 from konflux.engine.errors import InputError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
+from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Report, TargetReport
 
 
@@ -30,12 +30,16 @@ def read_inputs(args: list[str]) -> list[InputDocument]:
             continue
         seen.add(arg)
         path = Path(arg)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError:  # inline JSON longer than a file name may be
+            is_dir = exists = False
+        if is_dir:
             files = sorted(p for p in path.iterdir() if p.is_file())
             if not files:
                 raise InputError(f"{arg}: the directory contains no files")
             docs += [InputDocument(str(p), read_document(p)) for p in files]
-        elif path.exists():
+        elif exists:
             docs.append(InputDocument(arg, read_document(path)))
         elif arg.lstrip().startswith(("{", "[")) or "\n" in arg:
             docs.append(InputDocument(arg, parse_text(arg, "inline input")))
@@ -55,16 +59,16 @@ def validate_inputs(
     info: bool = False,
     show_successes: bool = False,
     show_warnings: bool = True,
-    progress: Callable[[], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Report:
     """Evaluate every input on `workers` threads sharing one prepared policy."""
+    progress.start("evaluating", len(inputs))
     workers = max(1, min(workers, len(inputs)))
     evaluator = PolicyEvaluator(policy, settings, workers=workers)
 
     def run(doc: InputDocument) -> TargetReport:
         target = TargetReport(doc.name, evaluator.evaluate(doc.value))
-        if progress:
-            progress()
+        progress.advance(failed=int(bool(target.outcome.violations)))
         return target
 
     try:

@@ -74,6 +74,12 @@ COMPONENT = Resource(APPSTUDIO, "v1alpha1", "components", "Component")
 SNAPSHOT = Resource(APPSTUDIO, "v1alpha1", "snapshots", "Snapshot")
 IMAGE_REPOSITORY = Resource(APPSTUDIO, "v1alpha1", "imagerepositories", "ImageRepository")
 SCENARIO = Resource(APPSTUDIO, "v1beta2", "integrationtestscenarios", "IntegrationTestScenario")
+COMPONENT_GROUP = Resource(APPSTUDIO, "v1beta2", "componentgroups", "ComponentGroup")
+NUDGE_CONFIG = Resource(APPSTUDIO, "v1beta2", "nudgeconfigs", "NudgeConfig")
+RELEASE_SERVICE_CONFIG = Resource(
+    APPSTUDIO, "v1alpha1", "releaseserviceconfigs", "ReleaseServiceConfig"
+)
+INTERNAL_REQUEST = Resource(APPSTUDIO, "v1alpha1", "internalrequests", "InternalRequest")
 RELEASE = Resource(APPSTUDIO, "v1alpha1", "releases", "Release")
 RELEASE_PLAN = Resource(APPSTUDIO, "v1alpha1", "releaseplans", "ReleasePlan")
 RELEASE_PLAN_ADMISSION = Resource(
@@ -89,8 +95,21 @@ PAC_REPOSITORY = Resource(PAC, "v1alpha1", "repositories", "Repository")
 # --- Kubernetes -----------------------------------------------------------------------------
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
+SECRET = Resource("", "v1", "secrets", "Secret")  # the chains signer's key only
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
+ROLE = Resource(RBAC, "v1", "roles", "Role")
+CLUSTER_ROLE = Resource(RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False)
+CLUSTER_ROLE_BINDING = Resource(
+    RBAC, "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False
+)
+# Reviews: asked of the API server (create only), never stored (the web console's gate).
+TOKEN_REVIEW = Resource(
+    "authentication.k8s.io", "v1", "tokenreviews", "TokenReview", namespaced=False
+)
+SUBJECT_ACCESS_REVIEW = Resource(
+    "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", namespaced=False
+)
 CRD = Resource(
     "apiextensions.k8s.io",
     "v1",
@@ -102,11 +121,16 @@ CRD = Resource(
 __all__ = [
     "APPLICATION",
     "APPSTUDIO",
+    "CLUSTER_ROLE",
+    "CLUSTER_ROLE_BINDING",
     "COMPONENT",
+    "COMPONENT_GROUP",
     "CONFIG_MAP",
     "CRD",
     "IMAGE_REPOSITORY",
+    "INTERNAL_REQUEST",
     "NAMESPACE",
+    "NUDGE_CONFIG",
     "PAC",
     "PAC_REPOSITORY",
     "PIPELINE_RUN",
@@ -115,12 +139,17 @@ __all__ = [
     "RELEASE",
     "RELEASE_PLAN",
     "RELEASE_PLAN_ADMISSION",
+    "RELEASE_SERVICE_CONFIG",
+    "ROLE",
     "ROLE_BINDING",
     "SCENARIO",
+    "SECRET",
     "SERVICE_ACCOUNT",
     "SNAPSHOT",
+    "SUBJECT_ACCESS_REVIEW",
     "TASK_RUN",
     "TEKTON",
+    "TOKEN_REVIEW",
     "Resource",
     "addressable",
 ]

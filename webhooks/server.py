@@ -1,15 +1,18 @@
 """The HTTPS admission service: aiohttp routes, request flow, readiness, graceful shutdown.
 
-Per request: read the body (size-limited), parse the AdmissionReview (400 if it
-is not one), gather the endpoint's lookups, evaluate the bundle in the engine
-pool, answer. Everything after parsing runs under one deadline below the API
-server's webhook timeout; what does not finish in time is denied.
+Per request: read the headers and body within `read_timeout` (size-limited;
+`intake.py` bounds how many connections are being read), parse the
+AdmissionReview (400 if it is not one), gather the endpoint's lookups, evaluate
+the bundle in the engine pool, answer. Everything after parsing runs under one
+deadline below the API server's webhook timeout; what does not finish in time
+is denied.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import time
@@ -20,15 +23,17 @@ from pathlib import Path
 from aiohttp import web
 
 from konflux.kube.config import find_config
-from konflux.webhooks import lookups
+from konflux.webhooks import conversion, lookups
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
+from konflux.webhooks.intake import GUARD_KEY, HandshakeBoundSite, ReadGuard, read_in_time
 from konflux.webhooks.metrics import Metrics
 from konflux.webhooks.review import parse_review, response, rule_input
 from konflux.webhooks.tls import CertReloader, server_context
 
 log = logging.getLogger("konflux.webhooks")
+CONVERT_PATH = "/convert"
 
 ENGINE_KEY = web.AppKey("engine", AdmissionEngine)
 READER_KEY = web.AppKey("reader", lookups.LookupReader)
@@ -49,6 +54,10 @@ class WebhookConfig:
     # The API server waits 10 s by default (timeoutSeconds); answer well before it gives up.
     timeout: float = 8.0
     max_body: int = 3 * 1024 * 1024
+    # A request's headers and body (and a TLS handshake) must arrive within this many
+    # seconds; at most `max_reading` connections are being read at once (intake.py).
+    read_timeout: float = 5.0
+    max_reading: int = 64
     cache_ttl: float = 5.0
     reload_interval: float = 2.0
     shutdown_timeout: float = 10.0
@@ -72,10 +81,16 @@ def _record(
     metrics.decision(endpoint.path, outcome)
     metrics.request(endpoint.path, 200, elapsed)
     log.info(
-        "admission %s", outcome,
-        extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
-               "operation": review.get("operation"), "reason": decision.message or None,
-               "duration_ms": round(elapsed * 1000, 3)},
+        "admission %s",
+        outcome,
+        extra={
+            "uid": review["uid"],
+            "path": endpoint.path,
+            "allowed": decision.allowed,
+            "operation": review.get("operation"),
+            "reason": decision.message or None,
+            "duration_ms": round(elapsed * 1000, 3),
+        },
     )
 
 
@@ -100,17 +115,31 @@ def _admit_handler(
             for key, value in lookups.items():
                 metrics.lookup(key, "error" if "error" in value else "ok")
         decision: Decision = await engine.evaluate(
-            endpoint, rule_input(review, lookups, engine.bundle.shape),
+            endpoint,
+            rule_input(review, lookups, engine.bundle.shape),
             timeout=deadline - time.perf_counter(),
         )
         elapsed = time.perf_counter() - started
         # Counted and logged once the answer is on its way: the API server waits for no log line.
-        asyncio.get_running_loop().call_soon(
-            _record, metrics, endpoint, review, decision, elapsed
-        )
+        asyncio.get_running_loop().call_soon(_record, metrics, endpoint, review, decision, elapsed)
         return web.json_response(response(review["uid"], decision))
 
     return admit
+
+
+async def _convert(request: web.Request) -> web.StreamResponse:
+    """ConversionReview v1 for the CRDs with several versions (IntegrationTestScenario)."""
+    started = time.perf_counter()
+    metrics = request.app[METRICS_KEY]
+    try:
+        body = json.loads(await request.read())
+        answer = conversion.review_response(body)
+    except (ValueError, UnicodeDecodeError, RecursionError, BadReview) as exc:
+        metrics.request(CONVERT_PATH, 400, time.perf_counter() - started)
+        message = str(exc) if isinstance(exc, BadReview) else f"the body is not JSON: {exc}"
+        return web.json_response({"code": 400, "message": message}, status=400)
+    metrics.request(CONVERT_PATH, 200, time.perf_counter() - started)
+    return web.json_response(answer)
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -128,8 +157,9 @@ async def _readyz(request: web.Request) -> web.Response:
 async def _metrics(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
     counts = (engine.evaluations, engine.evaluated)
-    return web.Response(text=request.app[METRICS_KEY].render(counts),
-                        content_type="text/plain", charset="utf-8")
+    return web.Response(
+        text=request.app[METRICS_KEY].render(counts), content_type="text/plain", charset="utf-8"
+    )
 
 
 @web.middleware
@@ -162,8 +192,13 @@ def build_app(
     metrics: Metrics | None = None,
     timeout: float = 8.0,
     max_body: int = 3 * 1024 * 1024,
+    read_timeout: float = 5.0,
+    max_reading: int = 64,
 ) -> web.Application:
-    app = web.Application(client_max_size=max_body, middlewares=[_last_resort, _in_flight])
+    app = web.Application(
+        client_max_size=max_body, middlewares=[read_in_time, _last_resort, _in_flight]
+    )
+    app[GUARD_KEY] = ReadGuard(read_timeout, max_reading)
     app[ENGINE_KEY] = engine
     app[READER_KEY] = reader
     app[METRICS_KEY] = metrics or Metrics()
@@ -171,6 +206,7 @@ def build_app(
     app[METRICS_KEY].bundle_origin = engine.bundle.origin
     for path, endpoint in ENDPOINTS.items():
         app.router.add_post(path, _admit_handler(endpoint, timeout))
+    app.router.add_post(CONVERT_PATH, _convert)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
@@ -183,18 +219,28 @@ class WebhookService:
     def __init__(self, config: WebhookConfig, engine: AdmissionEngine | None = None):
         self.config = config
         self.engine = engine or AdmissionEngine(
-            load_bundle(config.bundle, config.policy), workers=config.workers,
+            load_bundle(config.bundle, config.policy),
+            workers=config.workers,
             timeout=config.timeout,
         )
-        self.reader = lookups.LookupReader(find_config(config.kubeconfig, config.context),
-                                           ttl=config.cache_ttl,
-                                           timeout=min(3.0, config.timeout / 2),
-                                           managed_fields=self.engine.bundle.shape.managed_fields)
+        self.reader = lookups.LookupReader(
+            find_config(config.kubeconfig, config.context),
+            ttl=config.cache_ttl,
+            timeout=min(3.0, config.timeout / 2),
+            managed_fields=self.engine.bundle.shape.managed_fields,
+        )
         self.context = server_context(config.tls_cert, config.tls_key)
-        self.reloader = CertReloader(self.context, config.tls_cert, config.tls_key,
-                                     config.reload_interval)
-        self.app = build_app(self.engine, self.reader, timeout=config.timeout,
-                             max_body=config.max_body)
+        self.reloader = CertReloader(
+            self.context, config.tls_cert, config.tls_key, config.reload_interval
+        )
+        self.app = build_app(
+            self.engine,
+            self.reader,
+            timeout=config.timeout,
+            max_body=config.max_body,
+            read_timeout=config.read_timeout,
+            max_reading=config.max_reading,
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.port = config.port
@@ -202,18 +248,29 @@ class WebhookService:
     async def _warm(self) -> None:
         try:
             await asyncio.to_thread(self.engine.start)
-            log.info("policy bundle loaded",
-                     extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"})
+            log.info(
+                "policy bundle loaded",
+                extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"},
+            )
         except Exception as exc:  # a bundle that does not compile: stay unready, deny everything
             self.engine.failure = f"the policy bundle failed to load: {exc}"
             log.error(self.engine.failure)
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None,
-                                     shutdown_timeout=self.config.shutdown_timeout)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=self.config.shutdown_timeout
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port,
-                           ssl_context=self.context, backlog=512)
+        assert self._runner.server is not None
+        self.app[GUARD_KEY].attach(self._runner.server)
+        site = HandshakeBoundSite(
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self.context,
+            backlog=512,
+            handshake_timeout=self.config.read_timeout,
+        )
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []
         if sockets:
@@ -232,20 +289,23 @@ class WebhookService:
         self.engine.close()
 
 
-async def run(config: WebhookConfig) -> None:
+async def run(config: WebhookConfig) -> int:
+    """Serve until SIGTERM/SIGINT; return the signal that stopped the service."""
     service = WebhookService(config)
     await service.start()
     stop = asyncio.Event()
+    stopped_by: list[int] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, lambda s=sig: (stopped_by.append(s), stop.set()))
     try:
         await stop.wait()
         log.info("shutting down")
     finally:
         await service.stop()
+    return stopped_by[0]
 
 
-def serve(config: WebhookConfig) -> None:
-    """Run the service until SIGTERM/SIGINT."""
-    asyncio.run(run(config))
+def serve(config: WebhookConfig) -> int:
+    """Run the service until SIGTERM/SIGINT; return that signal."""
+    return asyncio.run(run(config))

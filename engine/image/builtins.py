@@ -8,45 +8,62 @@ the sigstore ones answer `{success: false, errors: [...]}`.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from konflux.engine.documents import DocumentError, json_loads, load_yaml, yaml_error
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
-from konflux.engine.oci import SyncRegistry, parse_reference
-from konflux.engine.oci.sync import layer_files
+from konflux.engine.limits import LimitExceeded
+from konflux.engine.oci import NotFoundError, SyncRegistry
 from konflux.engine.sigstore import (
     check_options,
+    cosign_layout,
     verify_attestations,
     verify_image_signatures,
 )
 
 log = logging.getLogger(__name__)
 
-TAR_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"  # gzip is detected by its magic
 
+def parsed_file(content: bytes, name: str = "", where: str = "") -> Any:
+    """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text.
 
-def _parsed(content: bytes, name: str = "") -> Any:
-    """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text."""
+    Malformed content stays text, so a rule can still see (and reject) it; content past
+    a parser limit (alias expansion, nesting, integer size) is a `LimitExceeded` naming
+    the file: reading it whole is what the limit is there to prevent.
+    """
     text = content.decode("utf-8", "replace")
     try:
         if name.endswith(".json") or (not name and text.lstrip()[:1] in ("{", "[")):
-            return json.loads(text)
+            return json_loads(text)
         if name.endswith((".yaml", ".yml")):
-            return yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
-        pass  # malformed: the text itself, so a rule can still see (and reject) it
+            return load_yaml(text)
+    except yaml.YAMLError as exc:
+        _refuse_past_limit(yaml_error(exc), f"{where}{name}")
+    except DocumentError as exc:
+        _refuse_past_limit(exc, f"{where}{name}")
+    except ValueError:
+        pass
     return text
 
 
+def _refuse_past_limit(exc: DocumentError, where: str) -> None:
+    if exc.limit:
+        raise LimitExceeded(exc.located(where)) from None
+
+
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """As in `ec`, a failed call is undefined; a limit reached is an error the report names."""
+
     def call(*args: Any) -> Any:
         try:
             return fn(*args)
+        except LimitExceeded:
+            raise
         except (KonfluxError, OSError, TimeoutError, ValueError) as exc:
             log.warning("%s%r: %s; the call is undefined", name, args, exc)
             return UNDEFINED
@@ -61,14 +78,20 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
     def parsed_blob(ref: str) -> Any:
         text = registry.blob(ref).decode("utf-8", "replace")
         try:
-            return json.loads(text)
+            return json_loads(text)
+        except DocumentError as exc:
+            _refuse_past_limit(exc, ref)
         except ValueError:
-            return yaml.safe_load(text)
+            pass
+        try:
+            return load_yaml(text)
+        except yaml.YAMLError as exc:
+            _refuse_past_limit(yaml_error(exc), ref)
+            return text  # neither JSON nor YAML: the text, as documented
 
     def blob_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        wanted = [p.lstrip("/") for p in paths]
-        files = layer_files(registry.blob(ref), TAR_MEDIA_TYPE, wanted, ref)
-        return {k: _parsed(v, k) for k, v in files.items()}
+        files = registry.blob_files(ref, paths)
+        return {k: parsed_file(v, k, f"{ref}: ") for k, v in files.items()}
 
     def image_manifests(refs: list[str]) -> dict[str, Any]:
         out = {}
@@ -80,11 +103,22 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         return out
 
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        return {k: _parsed(v, k) for k, v in registry.image_files(ref, paths).items()}
+        files = registry.image_files(ref, paths)
+        return {k: parsed_file(v, k, f"{ref}: ") for k, v in files.items()}
 
     def image_tag_refs(ref: str) -> list[str]:
-        parsed = parse_reference(ref)
-        return [str(parsed.with_tag(t)) for t in registry.tags(ref)]
+        """The image's own cosign tags that exist (`sha256-<hex>.sig|.att|.sbom`), as `ec`."""
+        pinned = registry.resolve(ref)
+        assert pinned.digest is not None
+        found = []
+        for suffix in cosign_layout.SUFFIXES:
+            tagged = pinned.with_tag(cosign_layout.triangulation_tag(pinned.digest, suffix))
+            try:
+                registry.descriptor(tagged)
+            except NotFoundError:
+                continue
+            found.append(str(tagged))
+        return found
 
     def image_referrers(ref: str) -> list[dict[str, Any]]:
         pinned = registry.resolve(ref)

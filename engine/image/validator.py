@@ -7,7 +7,7 @@ Two phases, both bounded by `workers`:
 2. evaluate — per component that got that far: the policy on the input `ec`
    would build, through one prepared policy whose engines the threads share.
 The effective time `attestation` (latest build finish over all attestations)
-is known only after phase 1, which is why evaluators are made in phase 2.
+is known only after phase 1, which is why the policy is prepared in phase 2.
 Never pass on error: every check that could not complete is a violation.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -23,7 +22,12 @@ from typing import Any
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.image.builtins import registry_builtins
-from konflux.engine.image.checks import NO_MATCHING_ATTESTATIONS, CheckOutcome
+from konflux.engine.image.checks import (
+    NO_MATCHING_ATTESTATIONS,
+    SILENT_WHEN_PASSED,
+    CheckOutcome,
+)
+from konflux.engine.image.files import image_files
 from konflux.engine.image.input import (
     ImageFacts,
     attestation_summary,
@@ -32,8 +36,8 @@ from konflux.engine.image.input import (
 )
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
-from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
+from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Outcome, Report, Result, TargetReport
 from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
 
@@ -67,6 +71,10 @@ class Gathered:
     stop: Result | None = None  # a reason not to evaluate the policy (a violation)
 
 
+class _Unreadable(KonfluxError):
+    """The component's manifest could not be read when the Snapshot was expanded."""
+
+
 def _check_error(result: Any) -> str | None:
     return None if result else str(getattr(result, "reason", "verification failed"))
 
@@ -87,48 +95,96 @@ class SnapshotValidator:
         )
         self.registry = registry
         self.checks = checks
+        # container image -> its digest-pinned reference, or why its manifest could not be
+        # read; filled by `expand`, so each reference is resolved once per run.
+        self._resolved: dict[str, ImageReference | str] = {}
 
     # -- index expansion ----------------------------------------------------------------------
 
-    def expand(self, snapshot: Snapshot) -> Snapshot:
-        """An image index also yields one component per platform manifest (as `ec`)."""
-        components: list[Component] = []
-        for c in snapshot.components:
-            components.append(c)
-            try:
-                ref = parse_reference(c.container_image)
-                manifest = self.registry.manifest(ref)
-            except KonfluxError as exc:
-                log.debug("index expansion of %s: %s", c.container_image, exc)
-                continue
-            if not is_index(manifest.media_type):
-                continue
-            for i, d in enumerate(manifest.descriptors()):
-                arch = (d.platform or {}).get("architecture") or f"noarch-{i}"
-                components.append(
-                    Component(
-                        f"{c.name}-{d.digest}-{arch}",
-                        f"{ref.context}@{d.digest}",
-                        dict(c.source),
-                    )
-                )
+    def expand(self, snapshot: Snapshot, progress: Progress = NO_PROGRESS) -> Snapshot:
+        """An image index also yields one component per platform manifest (as `ec`).
+
+        Each reference is resolved to a digest here, once; gathering and evaluation
+        use that digest. A manifest that cannot be read is a violation on its
+        component (`ec` logs it and checks the index alone, so a platform image that
+        breaks the policy would go unchecked).
+        """
+        self._resolved = {}
+        progress.start("resolving", len(snapshot.components))
+
+        def one(c: Component) -> list[Component]:
+            found = self._expand_one(c)
+            progress.advance()
+            return found
+
+        with ThreadPoolExecutor(max(1, self.checks.workers)) as pool:
+            expanded = list(pool.map(one, snapshot.components))
+        components = [c for group in expanded for c in group]
         components.sort(key=lambda c: c.container_image)
         return Snapshot(snapshot.application, snapshot.display_name, components, snapshot.extra)
+
+    def _expand_one(self, c: Component) -> list[Component]:
+        try:
+            ref = parse_reference(c.container_image)
+            manifest = self.registry.manifest(ref)
+            children = manifest.descriptors() if manifest.is_index else []
+        except KonfluxError as exc:
+            self._resolved[c.container_image] = str(exc)
+            return [c]
+        pinned = manifest.reference
+        self._resolved[c.container_image] = ImageReference(
+            pinned.registry, pinned.repository, None, pinned.digest
+        )
+        out = [c]
+        for i, d in enumerate(children):
+            arch = (d.platform or {}).get("architecture") or f"noarch-{i}"
+            child = Component(
+                f"{c.name}-{d.digest}-{arch}", f"{ref.context}@{d.digest}", dict(c.source)
+            )
+            out.append(child)
+        return out
 
     # -- phase 1 ------------------------------------------------------------------------------
 
     def gather(self, component: Component) -> Gathered:
+        """What phase 1 learns about `component`; never raises (an error is a violation)."""
+        try:
+            return self._gather(component)
+        except Exception as exc:  # a malformed artifact must cost its component, not the run
+            log.debug("checking %s", component.container_image, exc_info=True)
+            g = Gathered(component)
+            g.checks.append(CheckOutcome("verification", f"{type(exc).__name__}: {exc}"))
+            return g
+
+    def _pinned(self, component: Component) -> ImageReference:
+        """The component's digest-pinned reference: from `expand`, else resolved now."""
+        known = self._resolved.get(component.container_image)
+        if isinstance(known, str):
+            raise _Unreadable(known)
+        if known is not None:
+            return known
+        ref = parse_reference(component.container_image)
+        if ref.digest:
+            # A platform manifest of an expanded index: check it is there.
+            self.registry.manifest(ref)
+            return ImageReference(ref.registry, ref.repository, None, ref.digest)
+        digest = self.registry.resolve(ref).digest
+        return ImageReference(ref.registry, ref.repository, None, digest)
+
+    def _gather(self, component: Component) -> Gathered:
         g = Gathered(component)
         try:
-            ref = parse_reference(component.container_image)
-            descriptor = self.registry.run(self.registry.client.head_manifest(ref))
+            pinned = self._pinned(component)
         except KonfluxError as exc:
             g.checks.append(CheckOutcome("accessible", str(exc)))
             return g
-        pinned = ImageReference(ref.registry, ref.repository, None, descriptor.digest)
         g.image = str(pinned)
         facts = ImageFacts(ref=g.image, source=dict(component.source))
         self._configs(pinned, facts)
+        try:
+            facts.files = image_files(self.registry, pinned, facts.config)
+        except KonfluxError as exc:
+            g.checks.append(CheckOutcome("image_files", str(exc)))
         trust = self.checks.trust
         if not self.checks.skip_image_sig_check:
             if trust is None:
@@ -201,7 +257,7 @@ class SnapshotValidator:
         keyless = self.checks.keyless
         for check in g.checks:
             if check.passed:
-                if check.check != "accessible":
+                if check.check not in SILENT_WHEN_PASSED:
                     outcome.successes.append(check.result(keyless=keyless))
             else:
                 outcome.violations.append(check.result(keyless=keyless))
@@ -235,13 +291,22 @@ class SnapshotValidator:
         info: bool = False,
         show_successes: bool = False,
         show_warnings: bool = True,
-        progress: Callable[[], None] | None = None,
+        progress: Progress = NO_PROGRESS,
     ) -> Report:
         self.registry.new_run()  # a run sees one consistent view of the registry
-        expanded = self.expand(snapshot)
+        expanded = self.expand(snapshot, progress)
         workers = max(1, self.checks.workers)
+
+        def gather(component: Component) -> Gathered:
+            progress.note(component.name)
+            g = self.gather(component)
+            progress.advance(failed=int(any(not c.passed for c in g.checks)))
+            return g
+
+        progress.start("verifying", len(expanded.components))  # the total after expansion
         with ThreadPoolExecutor(workers) as pool:
-            gathered = list(pool.map(self.gather, expanded.components))
+            gathered = list(pool.map(gather, expanded.components))
+        progress.start("evaluating", len(gathered))
         # Evaluation is CPU-bound (OPA runs outside the GIL): more evaluators than
         # cores only adds compilations.
         evaluators = max(1, min(workers, os.cpu_count() or 1))
@@ -256,8 +321,7 @@ class SnapshotValidator:
 
         def evaluate(g: Gathered) -> TargetReport:
             report = self._evaluate(g, evaluator, spec)
-            if progress:
-                progress()
+            progress.advance(failed=int(bool(report.outcome.violations)))
             return report
 
         try:

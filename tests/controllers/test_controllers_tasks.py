@@ -90,8 +90,9 @@ def test_verify_conforma_contract():
         "EXTRA_RULE_DATA",
         "WORKERS",
         "INFO",
+        "REPORT_RESULT",
     }
-    assert [r["name"] for r in doc["spec"]["results"]] == ["TEST_OUTPUT"]
+    assert [r["name"] for r in doc["spec"]["results"]] == ["TEST_OUTPUT", "REPORT_JSON"]
     script = doc["spec"]["steps"][0]["script"]
     assert "validate image" in script
     for fmt in ("text=", "json=", "appstudio="):
