@@ -363,6 +363,7 @@ def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str 
 
 def _register() -> None:
     from konflux.cli.bundle import bundle, track_task
+    from konflux.cli.configtest import test
     from konflux.cli.controllers import controllers, dev
     from konflux.cli.demo import demo
     from konflux.cli.supplychain import attest, key, sbom, sign
@@ -372,7 +373,7 @@ def _register() -> None:
     validate.add_command(validate_image)
     policy.add_command(bundle)
     policy.add_command(track_task)
-    for command in (key, sign, attest, sbom, demo, webhook, controllers, dev):
+    for command in (key, sign, attest, sbom, demo, webhook, controllers, dev, test):
         cli.add_command(command)
 
 
