@@ -123,7 +123,8 @@ def parse_snapshots(path: Path) -> dict[str, str]:
             continue
         body = []
         while i < len(lines) and lines[i] != "---":
-            body.append(lines[i])
+            # go-snaps escapes a line "---" (its separator) as "/-/-/-/"
+            body.append("---" if lines[i] == "/-/-/-/" else lines[i])
             i += 1
         i += 1
         out[f"{m.group(1)} - {m.group(2)}"] = "\n".join(body)

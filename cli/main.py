@@ -36,9 +36,6 @@ from konflux.engine import (
 )
 from konflux.engine.evaluation import FILTER_TYPES
 from konflux.engine.output.formats import INPUT_FORMATS, OutputTarget, error_document
-from konflux.engine.policy.files import load_paths
-from konflux.engine.policy.sources import fetch
-from konflux.engine.rules import rules_of
 
 stderr = Console(stderr=True)
 
@@ -310,62 +307,14 @@ def policy_test(
         raise Failed(f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%")
 
 
-@policy.command("inspect")
-@click.option("--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable).")
-@click.option("--policy", "-p", "policy_ref", help="Inspect the policy sources of this policy.")
-@click.option(
-    "--output",
-    "-o",
-    "fmt",
-    default="text",
-    type=click.Choice(["text", "json", "names", "short-names", "markdown"]),
-)
-@click.option("--rule", "rule_filter", help="Only this rule (code, pkg.short_name or short_name).")
-@click.option("--package", "package_filter", help="Only this package.")
-@click.option("--collection", "collection_filter", help="Only rules in this collection.")
-@_guard
-def policy_inspect(
-    sources: tuple[str, ...],
-    policy_ref: str | None,
-    fmt: str,
-    rule_filter: str | None,
-    package_filter: str | None,
-    collection_filter: str | None,
-) -> None:
-    """List the rules of policy sources and their annotations."""
-    if bool(sources) == bool(policy_ref):
-        raise click.UsageError("give either --source (repeatable) or --policy")
-    urls = list(sources) or [u for s in load_policy(policy_ref or "").sources for u in s.policy]
-    from konflux.cli.inspect_output import render_inspection
-
-    by_source = {}
-    for url in urls:
-        files = load_paths([fetch(url)])
-        files.modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
-        rules = rules_of(files.modules).values()
-        by_source[url] = [
-            r
-            for r in sorted(rules, key=lambda r: r.code)
-            if _rule_matches(r, rule_filter, package_filter, collection_filter)
-        ]
-    click.echo(render_inspection(by_source, fmt), nl=False)
-
-
-def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None) -> bool:
-    if not (rule_f or pkg_f or coll_f):
-        return True
-    return bool(
-        (rule_f and rule_f in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name})
-        or (pkg_f and pkg_f == rule.package)
-        or (coll_f and coll_f in rule.collections)
-    )
-
-
 def _register() -> None:
     from konflux.cli.bundle import bundle, track_task
     from konflux.cli.configtest import test
     from konflux.cli.controllers import controllers, dev
     from konflux.cli.demo import demo
+    from konflux.cli.init import init
+    from konflux.cli.inspect import fetch, inspect, inspect_policy
+    from konflux.cli.track import track_group
     from konflux.cli.supplychain import attest, key, sbom, sign
     from konflux.cli.validate_image import validate_image
     from konflux.cli.webhook import webhook
@@ -373,7 +322,10 @@ def _register() -> None:
     validate.add_command(validate_image)
     policy.add_command(bundle)
     policy.add_command(track_task)
-    for command in (key, sign, attest, sbom, demo, webhook, controllers, dev, test):
+    policy.add_command(inspect_policy, "inspect")
+    for command in (key, sign, attest, sbom, demo, webhook, controllers, dev):
+        cli.add_command(command)
+    for command in (test, inspect, fetch, init, track_group):
         cli.add_command(command)
 
 

@@ -145,19 +145,15 @@ def _git_commit(path: Path) -> str | None:
 
 
 def _pinned_git(url: str, path: Path) -> str:
-    """`git::<repo>//<dir>?ref=<commit>`, as `ec` records git sources it used."""
+    """`git::<host>/<path>?ref=<commit>`: how `ec` (go-gather) names a git source it used."""
     commit = _git_commit(path)
     if not commit:
         return url
-    base = url.split("?", 1)[0]
-    if not base.startswith("git::"):
-        repo, sub, _ = _split_git(base)
-        base = (
-            "git::https://"
-            + re.sub(r"(\.git)?$", ".git", repo, count=1)
-            + (f"//{sub}" if sub else "")
-        )
-    return f"{base}?ref={commit}"
+    for scheme in ("git::", "git://", "https://"):
+        url = url.removeprefix(scheme)
+    if url.startswith("git@"):
+        url = url.split("git@", 1)[1].replace(":", "/", 1)
+    return f"git::{url.split('?ref=', 1)[0]}?ref={commit}"
 
 
 def fetch_pinned(
@@ -171,7 +167,8 @@ def fetch_pinned(
     path = fetch(url, workdir)
     if url.startswith(("git::", *_GIT_HOSTS)):
         return FetchedSource(path, _pinned_git(url, path))
-    return FetchedSource(path, url)
+    # A local path is named as go-gather names files: `file::<path>`.
+    return FetchedSource(path, "file::" + url.removeprefix("file::").removeprefix("file://"))
 
 
 def fetch(url: str, workdir: Path | None = None) -> Path:
