@@ -452,7 +452,12 @@ def tekton_bundle(w: World, s: Any, name: str) -> None:
         )
     config, raw = _blob(
         json.dumps(
-            {"architecture": "", "os": "", "config": {}, "rootfs": {"type": "layers", "diff_ids": diff_ids}}
+            {
+                "architecture": "",
+                "os": "",
+                "config": {},
+                "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            }
         ).encode()
     )
     blobs.append(raw)

@@ -55,8 +55,11 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 WORKERS = 2  # `konflux webhook serve --workers` default
 NAMESPACE = "tenant"
-FIXED = {"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-         "response": {"uid": "x", "allowed": True}}
+FIXED = {
+    "apiVersion": "admission.k8s.io/v1",
+    "kind": "AdmissionReview",
+    "response": {"uid": "x", "allowed": True},
+}
 
 
 def _deployed_env(name: str) -> str:
@@ -82,35 +85,75 @@ def _review(i: int) -> bytes:
     name = f"web-{i % 50}"
     gvk = {"group": "appstudio.redhat.com", "version": "v1alpha1", "kind": "Component"}
     gvr = {"group": "appstudio.redhat.com", "version": "v1alpha1", "resource": "components"}
-    spec = {"componentName": "web", "application": "app",
-            "source": {"git": {"url": "https://github.com/org/web", "revision": "main",
-                               "context": "./"}}}
-    obj = {"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Component",
-           "metadata": {
-               "name": name, "namespace": NAMESPACE, "uid": f"3f1c0a52-{i:08d}",
-               "generation": 1, "creationTimestamp": "2026-11-25T12:00:00Z",
-               "managedFields": [{
-                   "manager": "kubectl-client-side-apply", "operation": "Update",
-                   "apiVersion": "appstudio.redhat.com/v1alpha1",
-                   "time": "2026-11-25T12:00:00Z", "fieldsType": "FieldsV1",
-                   "fieldsV1": {"f:spec": {".": {}, "f:application": {}, "f:componentName": {},
-                                           "f:source": {".": {}, "f:git": {
-                                               ".": {}, "f:context": {}, "f:revision": {},
-                                               "f:url": {}}}}}}]},
-           "spec": spec}
-    return json.dumps({"apiVersion": "admission.k8s.io/v1", "kind": "AdmissionReview",
-                       "request": {
-                           "uid": f"705ab4f5-6393-11e8-b7cc-{i:012d}", "kind": gvk,
-                           "resource": gvr, "requestKind": gvk, "requestResource": gvr,
-                           "name": name, "namespace": NAMESPACE, "operation": "CREATE",
-                           "userInfo": {"username": "alice@example.com",
-                                        "uid": "6b1e2f0c-0000-4000-8000-000000000001",
-                                        "groups": ["konflux-tenant-admins",
-                                                   "system:authenticated"]},
-                           "object": obj, "oldObject": None, "dryRun": False,
-                           "options": {"kind": "CreateOptions", "apiVersion": "meta.k8s.io/v1",
-                                       "fieldManager": "kubectl-client-side-apply",
-                                       "fieldValidation": "Strict"}}}).encode()
+    spec = {
+        "componentName": "web",
+        "application": "app",
+        "source": {
+            "git": {"url": "https://github.com/org/web", "revision": "main", "context": "./"}
+        },
+    }
+    obj = {
+        "apiVersion": "appstudio.redhat.com/v1alpha1",
+        "kind": "Component",
+        "metadata": {
+            "name": name,
+            "namespace": NAMESPACE,
+            "uid": f"3f1c0a52-{i:08d}",
+            "generation": 1,
+            "creationTimestamp": "2026-11-25T12:00:00Z",
+            "managedFields": [
+                {
+                    "manager": "kubectl-client-side-apply",
+                    "operation": "Update",
+                    "apiVersion": "appstudio.redhat.com/v1alpha1",
+                    "time": "2026-11-25T12:00:00Z",
+                    "fieldsType": "FieldsV1",
+                    "fieldsV1": {
+                        "f:spec": {
+                            ".": {},
+                            "f:application": {},
+                            "f:componentName": {},
+                            "f:source": {
+                                ".": {},
+                                "f:git": {".": {}, "f:context": {}, "f:revision": {}, "f:url": {}},
+                            },
+                        }
+                    },
+                }
+            ],
+        },
+        "spec": spec,
+    }
+    return json.dumps(
+        {
+            "apiVersion": "admission.k8s.io/v1",
+            "kind": "AdmissionReview",
+            "request": {
+                "uid": f"705ab4f5-6393-11e8-b7cc-{i:012d}",
+                "kind": gvk,
+                "resource": gvr,
+                "requestKind": gvk,
+                "requestResource": gvr,
+                "name": name,
+                "namespace": NAMESPACE,
+                "operation": "CREATE",
+                "userInfo": {
+                    "username": "alice@example.com",
+                    "uid": "6b1e2f0c-0000-4000-8000-000000000001",
+                    "groups": ["konflux-tenant-admins", "system:authenticated"],
+                },
+                "object": obj,
+                "oldObject": None,
+                "dryRun": False,
+                "options": {
+                    "kind": "CreateOptions",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "fieldManager": "kubectl-client-side-apply",
+                    "fieldValidation": "Strict",
+                },
+            },
+        }
+    ).encode()
 
 
 def _bare(cert: str, key: str, port: int) -> None:
@@ -123,12 +166,12 @@ def _bare(cert: str, key: str, port: int) -> None:
     context.load_cert_chain(cert, key)
     app = web.Application()
     app.router.add_post("/validate-component", handle)
-    web.run_app(app, host="127.0.0.1", port=port, ssl_context=context, print=None,
-                access_log=None)
+    web.run_app(app, host="127.0.0.1", port=port, ssl_context=context, print=None, access_log=None)
 
 
-def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
-             log: str, evaluate: bool = True) -> None:
+def _webhook(
+    cert: str, key: str, port: int, workers: int, kubeconfig: str, log: str, evaluate: bool = True
+) -> None:
     """The service; with `evaluate=False` every request is allowed without the engine (the
     `no-eval` decomposition: all the service's own work except the policy evaluation)."""
     import kmock
@@ -152,15 +195,32 @@ def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
                 k8s.resources[f"appstudio.redhat.com/v1alpha1/{plural}"] = {}
             await srv.client.post(
                 f"/apis/appstudio.redhat.com/v1alpha1/namespaces/{NAMESPACE}/applications",
-                json={"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Application",
-                      "metadata": {"name": "app", "namespace": NAMESPACE, "uid": "u1"},
-                      "spec": {"displayName": "App"}})
-            Path(kubeconfig).write_text(yaml.safe_dump({
-                "current-context": "k", "contexts": [{"name": "k", "context": {"cluster": "k"}}],
-                "clusters": [{"name": "k", "cluster": {"server": str(srv.url).rstrip("/")}}]}))
+                json={
+                    "apiVersion": "appstudio.redhat.com/v1alpha1",
+                    "kind": "Application",
+                    "metadata": {"name": "app", "namespace": NAMESPACE, "uid": "u1"},
+                    "spec": {"displayName": "App"},
+                },
+            )
+            Path(kubeconfig).write_text(
+                yaml.safe_dump(
+                    {
+                        "current-context": "k",
+                        "contexts": [{"name": "k", "context": {"cluster": "k"}}],
+                        "clusters": [
+                            {"name": "k", "cluster": {"server": str(srv.url).rstrip("/")}}
+                        ],
+                    }
+                )
+            )
             config = WebhookConfig(
-                tls_cert=Path(cert), tls_key=Path(key), host="127.0.0.1", port=port,
-                kubeconfig=kubeconfig, workers=workers)
+                tls_cert=Path(cert),
+                tls_key=Path(key),
+                host="127.0.0.1",
+                port=port,
+                kubeconfig=kubeconfig,
+                workers=workers,
+            )
             engine = None if evaluate else _NoEval(load_bundle(), workers=1)
             service = WebhookService(config, engine)
             await service.start()
@@ -171,27 +231,32 @@ def _webhook(cert: str, key: str, port: int, workers: int, kubeconfig: str,
 
 def _summary(latencies: list[float], errors: int, elapsed: float) -> dict[str, Any]:
     latencies.sort()
-    return {"requests": len(latencies), "errors": errors,
-            "p50_ms": round(statistics.median(latencies) * 1000, 3),
-            "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-                            * 1000, 3),
-            "rps": round(len(latencies) / elapsed, 1)}
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": round(statistics.median(latencies) * 1000, 3),
+        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 3),
+        "rps": round(len(latencies) / elapsed, 1),
+    }
 
 
 async def _post(session: aiohttp.ClientSession, url: str, i: int) -> bool:
     """Send review `i`; whether it was answered 200 and allowed."""
-    async with session.post(url, data=_review(i),
-                            headers={"Content-Type": "application/json"}) as resp:
+    async with session.post(
+        url, data=_review(i), headers={"Content-Type": "application/json"}
+    ) as resp:
         doc = await resp.json()
     return resp.status == 200 and doc["response"]["allowed"]
 
 
-async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
-                seconds: float) -> dict[str, Any]:
+async def _load(
+    url: str, context: ssl.SSLContext, concurrency: int, count: int, seconds: float
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(ssl=context, limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one(i: int) -> None:
             nonlocal errors
             started = time.perf_counter()
@@ -217,13 +282,13 @@ async def _load(url: str, context: ssl.SSLContext, concurrency: int, count: int,
     return _summary(latencies, errors, elapsed)
 
 
-async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float
-                 ) -> dict[str, Any]:
+async def _paced(url: str, context: ssl.SSLContext, rate: float, seconds: float) -> dict[str, Any]:
     """Open loop: request i leaves at i/rate s, whatever the answers; latency counts from then."""
     latencies: list[float] = []
     errors = 0
     connector = aiohttp.TCPConnector(ssl=context, limit=256)
     async with aiohttp.ClientSession(connector=connector) as session:
+
         async def one(i: int, due: float) -> None:
             nonlocal errors
             ok = await _post(session, url, i)
@@ -250,8 +315,9 @@ def _wait(port: int, context: ssl.SSLContext, path: str) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(f"https://127.0.0.1:{port}{path}", context=context,
-                                        timeout=2) as resp:
+            with urllib.request.urlopen(
+                f"https://127.0.0.1:{port}{path}", context=context, timeout=2
+            ) as resp:
                 if resp.status in (200, 405):
                     return
         except Exception as exc:
@@ -266,11 +332,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10000)
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", default="1,8,32")
-    parser.add_argument("--rate", type=float, default=300.0,
-                        help="open-loop arrival rate for the latency goal (requests/s)")
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=300.0,
+        help="open-loop arrival rate for the latency goal (requests/s)",
+    )
     parser.add_argument("--workers", type=int, default=WORKERS)
-    parser.add_argument("--decompose", action="store_true",
-                        help="also run the service with the evaluation left out (no-eval)")
+    parser.add_argument(
+        "--decompose",
+        action="store_true",
+        help="also run the service with the evaluation left out (no-eval)",
+    )
     args = parser.parse_args()
     levels = [int(x) for x in args.concurrency.split(",")]
 
@@ -286,16 +359,36 @@ def main() -> None:
     os.environ.setdefault("GOGC", _deployed_env("GOGC"))
     spawn = multiprocessing.get_context("spawn")
     procs = {
-        "webhook": spawn.Process(target=_webhook, daemon=True, args=(
-            str(files.cert), str(files.key), ports["webhook"], args.workers,
-            str(tmp / "kubeconfig"), str(tmp / "webhook.log"))),
-        "bare": spawn.Process(target=_bare, daemon=True, args=(
-            str(files.cert), str(files.key), ports["bare"])),
+        "webhook": spawn.Process(
+            target=_webhook,
+            daemon=True,
+            args=(
+                str(files.cert),
+                str(files.key),
+                ports["webhook"],
+                args.workers,
+                str(tmp / "kubeconfig"),
+                str(tmp / "webhook.log"),
+            ),
+        ),
+        "bare": spawn.Process(
+            target=_bare, daemon=True, args=(str(files.cert), str(files.key), ports["bare"])
+        ),
     }
     if args.decompose:
-        procs["no-eval"] = spawn.Process(target=_webhook, daemon=True, args=(
-            str(files.cert), str(files.key), ports["no-eval"], 1, str(tmp / "kubeconfig2"),
-            str(tmp / "no-eval.log"), False))
+        procs["no-eval"] = spawn.Process(
+            target=_webhook,
+            daemon=True,
+            args=(
+                str(files.cert),
+                str(files.key),
+                ports["no-eval"],
+                1,
+                str(tmp / "kubeconfig2"),
+                str(tmp / "no-eval.log"),
+                False,
+            ),
+        )
     for proc in procs.values():
         proc.start()
     try:
@@ -308,7 +401,8 @@ def main() -> None:
             paced[name] = asyncio.run(_paced(url, context, args.rate, args.seconds))
             for level in levels:
                 results[name][level] = asyncio.run(
-                    _load(url, context, level, args.requests, args.seconds))
+                    _load(url, context, level, args.requests, args.seconds)
+                )
     finally:
         for proc in procs.values():
             proc.terminate()
@@ -316,23 +410,34 @@ def main() -> None:
     print(f"open loop at {args.rate:g} req/s for {args.seconds:g} s:")
     print(f"{'server':8} {'':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for name, r in paced.items():
-        print(f"{name:8} {'':>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-              f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else ""))
+        print(
+            f"{name:8} {'':>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+            f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
+        )
     print("closed loop (as fast as answers come):")
     print(f"{'server':8} {'conc':>4} {'requests':>8} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8}")
     for level in levels:
         for name in servers:
             r = results[name][level]
-            print(f"{name:8} {level:>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
-                  f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else ""))
+            print(
+                f"{name:8} {level:>4} {r['requests']:>8} {r['p50_ms']:>8} {r['p99_ms']:>8} "
+                f"{r['rps']:>8}" + (f"  errors={r['errors']}" if r["errors"] else "")
+            )
         for name in servers[:1] + servers[2:]:
             ratio = results[name][level]["rps"] / results["bare"][level]["rps"]
             print(f"{'':8} {level:>4} {name}/bare throughput: {ratio:.0%}")
-    print(json.dumps({"workers": args.workers, "paced": paced,
-                      "results": {k: {str(lv): r for lv, r in v.items()}
-                                  for k, v in results.items()}}))
+    print(
+        json.dumps(
+            {
+                "workers": args.workers,
+                "paced": paced,
+                "results": {k: {str(lv): r for lv, r in v.items()} for k, v in results.items()},
+            }
+        )
+    )
     if any(r["errors"] for v in results.values() for r in v.values()) or any(
-            r["errors"] for r in paced.values()):
+        r["errors"] for r in paced.values()
+    ):
         sys.exit(1)
 
 

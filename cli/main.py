@@ -314,8 +314,8 @@ def _register() -> None:
     from konflux.cli.demo import demo
     from konflux.cli.init import init
     from konflux.cli.inspect import fetch, inspect, inspect_policy
-    from konflux.cli.track import track_group
     from konflux.cli.supplychain import attest, key, sbom, sign
+    from konflux.cli.track import track_group
     from konflux.cli.validate_image import validate_image
     from konflux.cli.webhook import webhook
 

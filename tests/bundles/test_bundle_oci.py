@@ -187,8 +187,9 @@ def test_webhook_loads_its_rules_from_an_oci_bundle(oci, registry):
 def test_policy_inspect_reads_an_oci_bundle(oci, registry):
     pinned = _push(oci, registry, LABELS, "policy/inspect")
     result = CliRunner().invoke(cli, ["policy", "inspect", "-s", f"oci::{pinned}", "-o", "names"])
+    # In source order, as `ec inspect policy` lists them.
     assert result.stdout.split() == [
+        "labels.required_labels",
         "labels.deprecated_labels",
         "labels.maintainer_email",
-        "labels.required_labels",
     ]
