@@ -43,7 +43,12 @@ from ec_steps import STEPS, NotReplayable, StepFailed, World
 
 # Scenarios whose output differs from `ec`'s on purpose; the reason is the one in
 # docs/ec-differences.md.
-ON_PURPOSE: dict[tuple[str, str], str] = {}
+ON_PURPOSE: dict[tuple[str, str], str] = {
+    ("validate_input", "multiple data source top level key clash"): (
+        "a data merge conflict names the conflicting key (data.some_top_level_key), "
+        "not the temporary path of one data file"
+    ),
+}
 
 
 # -- Gherkin ------------------------------------------------------------------------------------

@@ -60,7 +60,9 @@ class World:
             "HOME": str(self.home),
             "NO_COLOR": "",
         }
-        self.variables: dict[str, str] = {"TMPDIR": str(self.dir)}
+        from konflux import __version__
+
+        self.variables: dict[str, str] = {"TMPDIR": str(self.dir), "EC_VERSION": f"v{__version__}"}
         self.snapshot_counts: dict[str, int] = {}
         self.mismatches: list[tuple[str, str, str]] = []
         self.stdout = ""
@@ -76,9 +78,6 @@ class World:
         )
 
     def run(self, args: list[str], stdin: str | None = None) -> None:
-        from konflux import __version__
-
-        self.variables.setdefault("EC_VERSION", f"v{__version__}")
         env = {k: v for k, v in self.env.items() if v != ""}
         done = subprocess.run(
             [sys.executable, "-m", "konflux", *args],
@@ -500,3 +499,113 @@ def registry_layer(w: World, s: Any, name: str) -> None:
 @step(r'running conftest "([^"]*)" produces "([^"]*)" containing:')
 def conftest_pull(w: World, _: Any, *args: str) -> None:
     raise NotReplayable("needs the conftest binary (`conftest pull`)")
+
+
+# -- validate input --server --------------------------------------------------------------------
+
+
+@step(r'ec server is started with "(.+)"')
+def start_server(w: World, _: Any, params: str) -> None:
+    import time
+    import urllib.request
+
+    from konflux.engine.oci.local_registry import free_port
+
+    port = free_port()
+    w.variables["SERVER_PORT"] = str(port)
+    env = {k: v for k, v in w.env.items() if v != ""}
+    args = [*w.expand(params).split(" "), "--server-port", str(port)]
+    log = (w.dir / "server.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "konflux", *args], cwd=w.dir, env=env, stdout=log, stderr=log
+    )
+
+    def stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(10)
+
+    w.cleanups.append(stop)
+    w.server_port = port
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise StepFailed(f"server exited: {(w.dir / 'server.log').read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=1) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise StepFailed("server did not become ready in 120 s")
+
+
+def _request(w: World, method: str, path: str, content_type: str, body: str | None) -> None:
+    import urllib.error
+    import urllib.request
+
+    data = body.encode() if body is not None else None
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{w.server_port}{path}", data=data, method=method
+    )
+    if content_type:
+        req.add_header("Content-Type", content_type)
+    try:
+        with urllib.request.urlopen(req, timeout=120) as r:
+            w.response = (r.status, r.read().decode(), dict(r.headers))
+    except urllib.error.HTTPError as exc:
+        w.response = (exc.code, exc.read().decode(), dict(exc.headers))
+
+
+@step(r'a GET request is sent to the server at "(.+)"')
+def get_request(w: World, _: Any, path: str) -> None:
+    _request(w, "GET", path, "", None)
+
+
+@step(r'a POST request is sent to the server at "(.+)" with body')
+def post_request(w: World, s: Any, path: str) -> None:
+    _request(w, "POST", path, "application/json", w.expand(s.doc or ""))
+
+
+@step(r'a POST request is sent to the server at "(.+)" with content type "(.+)" and body')
+def post_request_typed(w: World, s: Any, path: str, content_type: str) -> None:
+    _request(w, "POST", path, content_type, w.expand(s.doc or ""))
+
+
+@step(r"the response status should be (\d+)")
+def response_status(w: World, _: Any, code: str) -> None:
+    if w.response[0] != int(code):
+        w.mismatches.append(("response status", code, f"{w.response[0]}\n{w.response[1]}"))
+
+
+@step(r'the response should contain "(.+)"')
+def response_contains(w: World, _: Any, text: str) -> None:
+    if text not in w.response[1]:
+        w.mismatches.append(("response", text, w.response[1]))
+
+
+@step(r"the response should match the snapshot")
+def response_snapshot(w: World, _: Any) -> None:
+    w.match_snapshot("response", w.response[1])
+
+
+@step(r'the response field "(.+)" should be "(.+)"')
+def response_field(w: World, _: Any, field: str, expected: str) -> None:
+    value = json.loads(w.response[1]).get(field)
+    actual = (
+        {True: "true", False: "false"}.get(value, str(value))
+        if isinstance(value, bool)
+        else str(value)
+    )
+    if actual != expected:
+        w.mismatches.append((f"response field {field}", expected, actual))
+
+
+@step(r'the response header "(.+)" should be "(.+)"')
+def response_header(w: World, _: Any, header: str, expected: str) -> None:
+    actual = {k.lower(): v for k, v in w.response[2].items()}.get(header.lower(), "")
+    if actual != expected:
+        w.mismatches.append((f"response header {header}", expected, actual))

@@ -167,6 +167,9 @@ def validate() -> None:
     show_default=True,
     help="ec-policy also filters rules by ruleData pipeline_intention.",
 )
+@click.option("--server", "server_mode", is_flag=True, help="Serve ec's HTTP API instead.")
+@click.option("--server-address", default="127.0.0.1", show_default=True, help="Bind address.")
+@click.option("--server-port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @_guard
 def validate_input(
     files: tuple[str, ...],
@@ -182,10 +185,30 @@ def validate_input(
     workers: int,
     extra_rule_data: tuple[str, ...],
     filter_type: str,
+    server_mode: bool,
+    server_address: str,
+    server_port: int,
 ) -> None:
     """Validate input files (JSON/YAML) against a policy."""
     targets = parse_targets(outputs, INPUT_FORMATS)
     args = list(files) + [f for group in extra_files for f in group.split(",")]
+    if server_mode:
+        if args:
+            raise click.UsageError("--server does not take input files")
+        from konflux.cli.input_server import run_input_server
+
+        return run_input_server(
+            policy_ref,
+            effective_time=effective_time,
+            allow_past=allow_past_effective_time,
+            extra_rule_data=_rule_data(extra_rule_data),
+            filter_type=filter_type,
+            info=info,
+            show_successes=show_successes,
+            show_warnings=show_warnings,
+            address=server_address,
+            port=server_port,
+        )
     if not args:
         raise click.UsageError("at least one input file must be given")
     try:

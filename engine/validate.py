@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from konflux.engine.documents import parse_text, read_document
-from konflux.engine.errors import InputError
+from konflux.engine.errors import InputError, KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
 from konflux.engine.report import Report, TargetReport
@@ -46,6 +46,14 @@ def read_inputs(args: list[str]) -> list[InputDocument]:
     return docs
 
 
+def reworded(exc: KonfluxError, message: str) -> KonfluxError:
+    """The same kind of error with a new message (a plain KonfluxError if it cannot be)."""
+    try:
+        return type(exc)(message)
+    except TypeError:
+        return KonfluxError(message)
+
+
 def validate_inputs(
     policy: Policy,
     inputs: list[InputDocument],
@@ -62,16 +70,25 @@ def validate_inputs(
     chunks = [inputs[i::workers] for i in range(workers)]
 
     def run(chunk: list[InputDocument]) -> list[TargetReport]:
-        evaluator = PolicyEvaluator(policy, settings)
+        evaluator: PolicyEvaluator | None = None
         try:
             out = []
             for doc in chunk:
-                out.append(TargetReport(doc.name, evaluator.evaluate(doc.value)))
+                try:
+                    evaluator = evaluator or PolicyEvaluator(policy, settings)
+                    outcome = evaluator.evaluate(doc.value)
+                except KonfluxError as exc:
+                    # ec's wording, so scripts matching its errors keep working
+                    raise reworded(
+                        exc, f"error validating file {doc.name}: evaluating policy: {exc}"
+                    ) from None
+                out.append(TargetReport(doc.name, outcome))
                 if progress:
                     progress()
             return out
         finally:
-            evaluator.close()
+            if evaluator is not None:
+                evaluator.close()
 
     if workers == 1:
         targets = run(inputs)

@@ -37,6 +37,7 @@ from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
 from konflux.engine.report import Outcome, Report, Result, TargetReport
 from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
+from konflux.engine.validate import reworded
 
 log = logging.getLogger(__name__)
 
@@ -257,11 +258,17 @@ class SnapshotValidator:
         spec = expanded.to_spec()
 
         def evaluate(g: Gathered) -> TargetReport:
-            if not hasattr(local, "evaluator"):
-                local.evaluator = PolicyEvaluator(self.policy, settings)
-                with lock:
-                    made.append(local.evaluator)
-            report = self._evaluate(g, local.evaluator, spec)
+            try:
+                if not hasattr(local, "evaluator"):
+                    local.evaluator = PolicyEvaluator(self.policy, settings)
+                    with lock:
+                        made.append(local.evaluator)
+                report = self._evaluate(g, local.evaluator, spec)
+            except KonfluxError as exc:
+                c = g.component
+                raise reworded(
+                    exc, f"error validating image {c.container_image} of component {c.name}: {exc}"
+                ) from None
             if progress:
                 progress()
             return report

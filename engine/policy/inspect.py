@@ -198,6 +198,26 @@ def rego_modules(directory: Path) -> list[tuple[str, RegoModule]]:
     return out
 
 
+def check_policy_modules(modules: list[RegoModule], root: Path, url: str) -> None:
+    """`ec`'s checks of a fetched policy source: Rego files exist, results are messages."""
+    rego = [m for m in modules if not m.path.lower().endswith("_test.rego")]
+    if not rego:
+        raise PolicyLoadError(no_rego_files_message(url))
+    base = Path(root)
+
+    def short(path: str) -> str:
+        p = Path(path)
+        return (
+            p.name
+            if base.is_file()
+            else str(p.relative_to(base))
+            if p.is_relative_to(base)
+            else path
+        )
+
+    annotation_refs([(short(m.path), m) for m in rego])
+
+
 def inspect_dir(directory: Path) -> list[AnnotationRef]:
     return annotation_refs(rego_modules(directory))
 

@@ -231,7 +231,14 @@ def load_source(
         for url, at_root in [(u, False) for u in policy_urls] + [(u, True) for u in data_urls]:
             fetched = fetch_pinned(url, workdir, policy_key=policy_key)
             pinned[url] = fetched.pinned
-            files.extend(load_paths([fetched.path], data_at_root=at_root))
+            loaded = load_paths([fetched.path], data_at_root=at_root)
+            if not at_root:
+                # ec refuses a policy source without Rego, or with a result rule that
+                # cannot carry a message (`deny if ...`), naming it as `ec` does.
+                from konflux.engine.policy.inspect import check_policy_modules
+
+                check_policy_modules(loaded.modules, fetched.path, url)
+            files.extend(loaded)
     finally:
         if own:
             shutil.rmtree(workdir, ignore_errors=True)
