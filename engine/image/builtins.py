@@ -17,6 +17,7 @@ import yaml
 
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
+from konflux.engine.image import ec_shapes
 from konflux.engine.oci import SyncRegistry, parse_reference
 from konflux.engine.oci.sync import layer_files
 from konflux.engine.sigstore import (
@@ -70,15 +71,6 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         files = layer_files(registry.blob(ref), TAR_MEDIA_TYPE, wanted, ref)
         return {k: _parsed(v, k) for k, v in files.items()}
 
-    def image_manifests(refs: list[str]) -> dict[str, Any]:
-        out = {}
-        for ref in refs:
-            try:
-                out[ref] = registry.image_manifest(ref)
-            except KonfluxError as exc:
-                log.warning("ec.oci.image_manifests: %s: %s", ref, exc)
-        return out
-
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
         return {k: _parsed(v, k) for k, v in registry.image_files(ref, paths).items()}
 
@@ -89,18 +81,28 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
     def image_referrers(ref: str) -> list[dict[str, Any]]:
         pinned = registry.resolve(ref)
         return [
-            {**d, "ref": str(pinned.by_digest(d["digest"]))} for d in registry.referrers(pinned)
+            ec_shapes.referrer(d, str(pinned.by_digest(d["digest"])))
+            for d in registry.referrers(pinned)
         ]
+
+    def image_manifests(refs: list[str]) -> dict[str, Any]:
+        out = {}
+        for ref in refs:
+            try:
+                out[ref] = ec_shapes.manifest(registry.image_manifest(ref))
+            except KonfluxError as exc:
+                log.warning("ec.oci.image_manifests: %s: %s", ref, exc)
+        return out
 
     fns: dict[str, Callable[..., Any]] = {
         "ec.oci.blob": blob,
         "ec.oci.parsed_blob": parsed_blob,
         "ec.oci.blob_files": blob_files,
-        "ec.oci.descriptor": registry.descriptor,
-        "ec.oci.image_manifest": registry.image_manifest,
+        "ec.oci.descriptor": lambda ref: ec_shapes.descriptor(registry.descriptor(ref)),
+        "ec.oci.image_manifest": lambda ref: ec_shapes.manifest(registry.image_manifest(ref)),
         "ec.oci.image_manifests": image_manifests,
         "ec.oci.image_files": image_files,
-        "ec.oci.image_index": registry.image_index,
+        "ec.oci.image_index": lambda ref: ec_shapes.index(registry.image_index(ref)),
         "ec.oci.image_tag_refs": image_tag_refs,
         "ec.oci.image_referrers": image_referrers,
     }

@@ -602,9 +602,14 @@ class AttestationReport(_LayerReport[CheckedAttestation]):
 
 def builtin_signature(entity: dict[str, Any]) -> dict[str, Any]:
     """An ec `EntitySignature` as the `ec.sigstore.*` builtins return it (`sig` → `signature`)."""
-    out = {k: v for k, v in entity.items() if k != "sig"}
-    out["signature"] = entity.get("sig", "")
-    return out
+    # ec's toSignatureTerm: every field present, empty when unknown.
+    return {
+        "keyid": entity.get("keyid") or "",
+        "signature": entity.get("sig") or "",
+        "certificate": entity.get("certificate") or "",
+        "chain": list(entity.get("chain") or []),
+        "metadata": {str(k): str(v) for k, v in (entity.get("metadata") or {}).items()},
+    }
 
 
 def verify_signature_layers(

@@ -1,0 +1,91 @@
+"""`ec.oci.*` and `ec.sigstore.*` values carry every field `ec` gives them, empty or not."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from image_support import Publisher, Signer
+
+from konflux.engine import PolicyEvaluator, Settings, load_policy
+from konflux.engine.image import ec_shapes
+from konflux.engine.image.builtins import registry_builtins
+
+PROBE = """package probe
+
+import rego.v1
+
+# METADATA
+# custom:
+#   short_name: value
+deny contains {"code": "probe.value", "msg": json.marshal(value)} if {
+	opts := {"public_key": input.key, "ignore_rekor": true}
+	value := {
+		"descriptor": ec.oci.descriptor(input.ref),
+		"manifest": ec.oci.image_manifest(input.ref),
+		"sig": ec.sigstore.verify_image(input.ref, opts),
+		"att": ec.sigstore.verify_attestation(input.ref, opts),
+	}
+}
+"""
+
+DESCRIPTOR_KEYS = ["mediaType", "size", "digest", "data", "urls", "annotations", "artifactType"]
+SIGNATURE_KEYS = ["keyid", "signature", "certificate", "chain", "metadata"]
+
+
+def probe(tmp_path: Path, publisher: Publisher, signer: Signer) -> dict:
+    ref = publisher.release_ready("shapes/app", signer)
+    (tmp_path / "probe.rego").write_text(PROBE)
+    policy = load_policy(json.dumps({"sources": [{"policy": [str(tmp_path)]}]}))
+    evaluator = PolicyEvaluator(policy, Settings(builtins=registry_builtins(publisher.sync)))
+    try:
+        outcome = evaluator.evaluate({"ref": str(ref), "key": signer.public_pem})
+    finally:
+        evaluator.close()
+    (violation,) = [r for r in outcome.violations if r.code == "probe.value"]
+    return json.loads(violation.message)
+
+
+def test_descriptor_carries_ecs_empty_fields(tmp_path, publisher, signer) -> None:
+    value = probe(tmp_path, publisher, signer)
+    d = value["descriptor"]
+    assert set(d) == set(DESCRIPTOR_KEYS)
+    assert (d["annotations"], d["artifactType"], d["data"], d["urls"]) == ({}, "", "", [])
+
+
+def test_manifest_layers_and_config_are_full_descriptors(tmp_path, publisher, signer) -> None:
+    manifest = probe(tmp_path, publisher, signer)["manifest"]
+    assert set(manifest) == {"schemaVersion", "mediaType", "config", "layers", "annotations"}
+    assert set(manifest["config"]) == set(DESCRIPTOR_KEYS)
+    assert all(set(layer) == set(DESCRIPTOR_KEYS) for layer in manifest["layers"])
+
+
+def test_signatures_always_carry_certificate_chain_and_metadata(tmp_path, publisher, signer):
+    value = probe(tmp_path, publisher, signer)
+    (sig,) = value["sig"]["signatures"]
+    assert set(sig) == set(SIGNATURE_KEYS)
+    assert (sig["certificate"], sig["chain"], sig["metadata"]) == ("", [], {})
+    for attestation in value["att"]["attestations"]:
+        assert all(set(s) == set(SIGNATURE_KEYS) for s in attestation["signatures"])
+
+
+def test_platform_and_data_as_go_decodes_them() -> None:
+    d = ec_shapes.descriptor(
+        {
+            "mediaType": "m",
+            "digest": "sha256:x",
+            "size": 3,
+            "data": "aGk=",
+            "platform": {"architecture": "arm64", "os": "linux"},
+        }
+    )
+    assert list(d)[:7] == DESCRIPTOR_KEYS  # ec's field order, for JSON outputs
+    assert d["data"] == "hi"
+    assert d["platform"] == {
+        "architecture": "arm64",
+        "os": "linux",
+        "os.version": "",
+        "os.features": [],
+        "variant": "",
+        "features": [],
+    }
