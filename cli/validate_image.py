@@ -15,6 +15,7 @@ from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
 from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry, parse_reference
 from konflux.engine.output.formats import IMAGE_FORMATS
 from konflux.engine.output.vsa import VSA_PREDICATE, signed_vsa, vsa_statement
+from konflux.engine.policy.spec import with_flag_overrides
 from konflux.engine.sigstore import CheckOptions, attest_image, check_options, load_private_key
 from konflux.engine.sigstore.keys import read_key_material
 
@@ -187,8 +188,6 @@ def validate_image(**opts: Any) -> None:
         raise click.BadParameter(str(exc)) from None
     try:
         policy = load_policy(opts["policy_ref"])
-        if opts["rekor_url"]:
-            policy.spec["rekorUrl"] = opts["rekor_url"]
         trust, key_pem, keyless = trust_from_flags(
             policy.spec,
             public_key=opts["public_key"],
@@ -201,9 +200,18 @@ def validate_image(**opts: Any) -> None:
             ignore_rekor=opts["ignore_rekor"],
         )
         snapshot = load_snapshot(opts["images"], opts["image"])
+        extra_rule_data = _rule_data(opts["extra_rule_data"])
+        # The report (and policy input) name the policy as the flags made it, as ec's do.
+        policy.spec = with_flag_overrides(
+            policy.spec,
+            public_key=opts["public_key"],
+            keyless_flags=keyless and not opts["public_key"],
+            rekor_url=opts["rekor_url"],
+            extra_rule_data=extra_rule_data,
+        )
         settings = Settings(
             effective_time=when,
-            extra_rule_data=_rule_data(opts["extra_rule_data"]),
+            extra_rule_data=extra_rule_data,
             filter_type=opts["filter_type"],
             policy_key=_read_key(opts["policy_key"]) if opts["policy_key"] else None,
             sigstore_opts=sigstore_opts(opts, key_pem, keyless),

@@ -87,3 +87,26 @@ def referrer(d: dict[str, Any], ref: str) -> dict[str, Any]:
         "ref": ref,
         "annotations": _annotations(d.get("annotations")),
     }
+
+
+def snapshot_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """A SnapshotSpec as `ec` puts it in the policy input (Go's application-api structs):
+    `application` and `artifacts` always, each component with `name`, `containerImage`
+    and `source` (`{}` when empty); fields the struct does not know are gone."""
+    out: dict[str, Any] = {"application": str(spec.get("application") or "")}
+    for key in ("componentGroup", "displayName", "displayDescription"):
+        if spec.get(key):
+            out[key] = spec[key]
+    components = []
+    for c in spec.get("components") or []:
+        component: dict[str, Any] = {"name": str(c.get("name") or "")}
+        if c.get("version"):
+            component["version"] = c["version"]
+        component["containerImage"] = str(c.get("containerImage") or "")
+        component["source"] = c.get("source") if isinstance(c.get("source"), dict) else {}
+        components.append(component)
+    if components:
+        out["components"] = components
+    artifacts = spec.get("artifacts") if isinstance(spec.get("artifacts"), dict) else {}
+    out["artifacts"] = {k: v for k, v in artifacts.items() if k == "unstableFields" and v}
+    return out

@@ -209,7 +209,9 @@ class SnapshotValidator:
                 outcome.violations.append(check.result(keyless=keyless))
         policy_doc = None
         if g.facts is not None and g.stop is None:
-            policy_doc = policy_input(g.facts, snapshot, g.component.name, self.policy.spec)
+            # ec's input names the policy as it was fetched: sources pinned.
+            pinned = evaluator.pinned_spec()
+            policy_doc = policy_input(g.facts, snapshot, g.component.name, pinned)
             outcome.extend(
                 evaluator.evaluate(policy_doc, image_ref=g.image, component=g.component.name)
             )

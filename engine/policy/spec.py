@@ -6,6 +6,7 @@ the openAPIV3Schema of the CRD in `deploy/crds/`.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -167,3 +168,29 @@ def _policy_in_dir(directory: Path, origin: str) -> Policy:
                 read_document(candidate, PolicyLoadError), f"{origin} ({name})"
             )
     raise PolicyLoadError(f"{origin}: no {', '.join(POLICY_FILE_NAMES)} in {directory}")
+
+
+def with_flag_overrides(
+    spec: dict[str, Any],
+    *,
+    public_key: str | None = None,
+    keyless_flags: bool = False,
+    rekor_url: str | None = None,
+    extra_rule_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The spec `ec` reports after its flags: `--rekor-url` and `--public-key` (the value
+    as given, a path or `k8s://` reference) replace the policy's; keyless flags without
+    `--public-key` clear the policy's key; `--extra-rule-data` is merged into every
+    source's `ruleData` (keys sorted, as Go re-marshals the map)."""
+    out = copy.deepcopy(spec)
+    if rekor_url:
+        out["rekorUrl"] = rekor_url
+    if public_key:
+        out["publicKey"] = public_key
+    elif keyless_flags and out.get("publicKey"):
+        del out["publicKey"]
+    if extra_rule_data:
+        for source in out.get("sources") or []:
+            merged = {**(source.get("ruleData") or {}), **extra_rule_data}
+            source["ruleData"] = dict(sorted(merged.items()))
+    return out

@@ -168,8 +168,12 @@ def test_junit_output_is_xml_with_a_failure_per_violation(validate, publisher, s
     from xml.etree import ElementTree as ET
 
     bad = publisher.release_ready("fmt/junit", signer, labels={})
-    root = ET.fromstring(render(validate(bad), "junit").split("\n", 1)[1])
+    text = render(validate(bad), "junit")
+    assert text.startswith("<testsuites ")  # no XML declaration, as ec (Go's xml.Marshal)
+    root = ET.fromstring(text)
     assert len(root.findall(".//failure")) == 3
+    assert root.get("failures") == "3"
+    assert root.find("testsuite").get("id") == "0"
 
 
 def test_policy_input_output_is_the_evaluated_input(validate, publisher, signer):
