@@ -122,6 +122,11 @@ def trust_from_flags(
 @click.option("--ignore-rekor", is_flag=True, help="Do not check Rekor bundles.")
 @click.option("--skip-image-sig-check", is_flag=True, help="Do not verify image signatures.")
 @click.option(
+    "--skip-att-sig-check",
+    is_flag=True,
+    help="Read attestations without verifying their signatures (debugging only).",
+)
+@click.option(
     "--output",
     "-o",
     "outputs",
@@ -221,6 +226,7 @@ def validate_image(**opts: Any) -> None:
             key_pem=key_pem,
             keyless=keyless,
             skip_image_sig_check=opts["skip_image_sig_check"],
+            skip_att_sig_check=opts["skip_att_sig_check"],
             effective_time_from_attestations=attestation_time,
             workers=opts["workers"],
         )

@@ -36,7 +36,12 @@ from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
 from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
 from konflux.engine.report import Outcome, Report, Result, TargetReport
-from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
+from konflux.engine.sigstore import (
+    CheckOptions,
+    read_attestations,
+    verify_attestations,
+    verify_image_signatures,
+)
 from konflux.engine.validate import reworded
 
 log = logging.getLogger(__name__)
@@ -53,6 +58,7 @@ class ImageCheckSettings:
     key_pem: str = ""  # reported as the report's `key`
     keyless: bool = False
     skip_image_sig_check: bool = False
+    skip_att_sig_check: bool = False  # attestations read but not verified (debugging only)
     effective_time_from_attestations: bool = False
     workers: int = 5
 
@@ -132,7 +138,9 @@ class SnapshotValidator:
         facts = ImageFacts(ref=g.image, source=dict(component.source))
         self._configs(pinned, facts)
         trust = self.checks.trust
-        if not self.checks.skip_image_sig_check:
+        if self.checks.skip_image_sig_check:
+            log.warning("Image signature check skipped")
+        else:
             if trust is None:
                 g.checks.append(
                     CheckOutcome("image_signature", "no public key or keyless identity")
@@ -147,20 +155,39 @@ class SnapshotValidator:
                     CheckOutcome("image_signature", error, no_match=bool(error and report.checked))
                 )
                 facts.signatures = report.entities()
-        if trust is None:
+        if self.checks.skip_att_sig_check:
+            # As ec: statements are read as they are; nothing about them is trusted.
+            log.warning(
+                "Attestation signature check skipped, fetching attestations without verification"
+            )
+            if self.checks.skip_image_sig_check:
+                log.warning(
+                    "Both --skip-image-sig-check and --skip-att-sig-check are active, "
+                    "all cryptographic verification is disabled"
+                )
+            attestations = self.registry.run(read_attestations(self.registry.client, pinned))
+            error = _check_error(attestations.result)
+            if error:
+                reason = f"failed to fetch attestations (signature check skipped): {error}"
+                g.checks.append(CheckOutcome("attestation_signature", reason))
+                return g
+        elif trust is None:
             g.checks.append(
                 CheckOutcome("attestation_signature", "no public key or keyless identity")
             )
             return g
-        attestations = self.registry.run(verify_attestations(self.registry.client, pinned, trust))
-        error = _check_error(attestations.result)
-        g.checks.append(
-            CheckOutcome(
-                "attestation_signature", error, no_match=bool(error and attestations.checked)
+        else:
+            attestations = self.registry.run(
+                verify_attestations(self.registry.client, pinned, trust)
             )
-        )
-        if error:
-            return g
+            error = _check_error(attestations.result)
+            g.checks.append(
+                CheckOutcome(
+                    "attestation_signature", error, no_match=bool(error and attestations.checked)
+                )
+            )
+            if error:
+                return g
         verified = attestations.inputs()
         facts.attestations = [(a["statement"], a["signatures"]) for a in verified]
         g.statements = [a["statement"] for a in verified]
