@@ -4,39 +4,34 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
-import kopf
 
 from konflux.controllers import constants as c
-from konflux.controllers.errors import ControllerError
 from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
-from konflux.controllers.kube import KubeClient
-from konflux.controllers.operators import OPERATORS, OperatorConfig, run
+from konflux.controllers.operators import OPERATORS, OperatorConfig
 from konflux.engine.errors import KonfluxError
 
+if TYPE_CHECKING:
+    from konflux.kube.config import ClusterConfig
 
-def connection(kubeconfig: str | None) -> kopf.ConnectionInfo:
-    """In-cluster service account, else the kubeconfig (`--kubeconfig` or $KUBECONFIG)."""
-    if kubeconfig:
-        os.environ["KUBECONFIG"] = kubeconfig
-    settings = kopf.OperatorSettings()
-    info = None if kubeconfig else kopf.login_with_service_account(settings=settings)
+KUBECONFIG_HELP = (
+    "Kubeconfig file; default: $KUBECONFIG, then in-cluster, then ~/.kube/config "
+    "(docs/kubernetes.md)."
+)
+
+
+def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig:
+    """The cluster configuration, or a click error naming what is wrong with it."""
+    from konflux.kube.config import load_config
+    from konflux.kube.errors import KubeError
+
     try:
-        info = info or kopf.login_with_kubeconfig(settings=settings)
-    except OSError as exc:
-        raise ControllerError(
-            f"cannot read the kubeconfig {exc.filename or os.environ.get('KUBECONFIG')}: "
-            f"{exc.strerror or exc}"
-        ) from exc
-    if info is None:
-        raise ControllerError(
-            "no Kubernetes credentials: not in a cluster and no kubeconfig "
-            "(pass --kubeconfig or set KUBECONFIG)"
-        )
-    return info
+        return load_config(kubeconfig, context)
+    except KubeError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group("controllers")
@@ -57,7 +52,8 @@ def controllers() -> None:
     multiple=True,
     help="Watch only this namespace (repeatable); default: cluster-wide.",
 )
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help=KUBECONFIG_HELP)
+@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
 @click.option("--standalone", is_flag=True, help="No peering (leader election) with replicas.")
 @click.option("--peering-name", default="konflux-controllers", show_default=True)
 @click.option(
@@ -76,6 +72,7 @@ def run_command(
     only: str,
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     standalone: bool,
     peering_name: str,
     registry: str,
@@ -91,21 +88,31 @@ def run_command(
         )
     from pathlib import Path
 
-    try:
-        info = connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    cluster = cluster_config(kubeconfig, context)
     config = OperatorConfig(
         only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
     )
-    asyncio.run(
-        run(info, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name)
-    )
+
+    async def operate() -> None:
+        from konflux.controllers.operators import preflight, run
+        from konflux.kube.client import KubeClient
+
+        async with KubeClient(cluster, timeout=30) as client:
+            await preflight(client, chosen, namespaces)
+        await run(
+            cluster, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name
+        )
+
+    try:
+        asyncio.run(operate())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @controllers.command("gc-snapshots")
 @click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces.")
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False))
+@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help=KUBECONFIG_HELP)
+@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
 @click.option("--keep-push", default=RetentionPolicy.push, show_default=True)
 @click.option("--keep-pr", default=RetentionPolicy.pull_request, show_default=True)
 @click.option("--keep-per-component", default=RetentionPolicy.per_component, show_default=True)
@@ -114,6 +121,7 @@ def run_command(
 def gc_snapshots(
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
+    context: str | None,
     keep_push: int,
     keep_pr: int,
     keep_per_component: int,
@@ -122,14 +130,13 @@ def gc_snapshots(
 ) -> None:
     """Delete Snapshots the retention policy lets go; print them as JSON lines."""
     policy = RetentionPolicy(keep_push, keep_pr, keep_per_component)
-    try:
-        info = kopf.ConnectionInfo(server=server) if server else connection(kubeconfig)
-    except ControllerError as exc:
-        raise click.ClickException(str(exc)) from exc
+    from konflux.kube.client import KubeClient
+    from konflux.kube.config import ClusterConfig
+
+    cluster = ClusterConfig.for_server(server) if server else cluster_config(kubeconfig, context)
 
     async def collect() -> list[tuple[str, str]]:
-        client = KubeClient(info)
-        try:
+        async with KubeClient(cluster) as client:
             spaces = list(namespaces) or [None]
             snaps, rels = [], []
             for ns in spaces:
@@ -140,10 +147,12 @@ def gc_snapshots(
                 for ns, name in doomed:
                     await client.delete(c.SNAPSHOT, ns, name)
             return doomed
-        finally:
-            await client.close()
 
-    for ns, name in asyncio.run(collect()):
+    try:
+        doomed = asyncio.run(collect())
+    except KonfluxError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for ns, name in doomed:
         sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
 
 

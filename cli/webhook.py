@@ -45,8 +45,9 @@ def webhook() -> None:
 @click.option(
     "--kubeconfig",
     default=None,
-    help="Kubeconfig for lookups; default $KUBECONFIG, then in-cluster config.",
+    help="Kubeconfig for lookups; default: $KUBECONFIG, then in-cluster, then ~/.kube/config.",
 )
+@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
 @click.option(
     "--workers",
     type=int,
@@ -83,6 +84,7 @@ def serve_cmd(
     policy: str | None,
     bundle: str | None,
     kubeconfig: str | None,
+    context: str | None,
     workers: int,
     timeout: float,
     max_body: int,
@@ -101,6 +103,7 @@ def serve_cmd(
         bundle=bundle,
         policy=policy,
         kubeconfig=kubeconfig,
+        context=context,
         workers=workers,
         timeout=timeout,
         max_body=max_body,

@@ -85,12 +85,12 @@ def pac_pipelinerun(component: Obj, event: str, pipeline_ref: Obj) -> Obj:
     annotations = {
         c.PAC_ON_CEL_ANNOTATION: f'event == "{cel_event}" && target_branch == "{branch}"',
         c.PAC_MAX_KEEP_RUNS_ANNOTATION: "3",
-        "build.appstudio.openshift.io/repo": f"{git.get('url')}?rev={{{{revision}}}}",
-        "build.appstudio.redhat.com/commit_sha": "{{revision}}",
-        "build.appstudio.redhat.com/target_branch": "{{target_branch}}",
+        c.BUILD_REPO_ANNOTATION: f"{git.get('url')}?rev={{{{revision}}}}",
+        c.COMMIT_SHA_ANNOTATION: "{{revision}}",
+        c.TARGET_BRANCH_ANNOTATION: "{{target_branch}}",
     }
     if pr:
-        annotations["build.appstudio.redhat.com/pull_request_number"] = "{{pull_request_number}}"
+        annotations[c.PULL_REQUEST_NUMBER_ANNOTATION] = "{{pull_request_number}}"
     return {
         "apiVersion": c.PIPELINE_RUN.api_version,
         "kind": c.PIPELINE_RUN.kind,

@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp.web
-import kopf
 from kmock import KubernetesEmulator
 from kmock import action as api_action
 
 from konflux.controllers import constants as c
-from konflux.controllers.constants import Resource
-from konflux.controllers.kube import KubeClient
 from konflux.controllers.operators import OperatorConfig, run
+from konflux.kube.client import KubeClient
+from konflux.kube.config import ClusterConfig
+from konflux.kube.resources import Resource
 
 _versions = itertools.count(1)
 
@@ -150,8 +150,10 @@ class LocalCluster:
         self.api.declare(ALL_RESOURCES)
         self._server = Server(self.api)
         await self._server.__aenter__()
-        self.info = kopf.ConnectionInfo(server=str(self._server.url).rstrip("/"))
-        self.client = KubeClient(self.info)
+        self.config = ClusterConfig.for_server(str(self._server.url))
+        # A connection per request: kmock drops idle connections across operator restarts,
+        # and a pooled one it dropped would hang the next request.
+        self.client = KubeClient(self.config, keepalive=False)
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -164,7 +166,14 @@ class LocalCluster:
         """Start the operators in this event loop and wait until they watch."""
         self._stop, ready = asyncio.Event(), asyncio.Event()
         self._task = asyncio.create_task(
-            run(self.info, config, standalone=True, stop_flag=self._stop, ready_flag=ready)
+            run(
+                self.config,
+                config,
+                standalone=True,
+                stop_flag=self._stop,
+                ready_flag=ready,
+                keepalive=False,
+            )
         )
         await asyncio.wait_for(ready.wait(), 10)
 

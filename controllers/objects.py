@@ -2,8 +2,9 @@
 
 Reconcile functions never talk to the API: they take current objects and return an
 `Actions` value (objects to create, merge patches to apply). The I/O edge
-(`konflux.controllers.kube`) applies it. Keeping this boundary is what lets every
-rule be unit-tested without a cluster and every create be keyed.
+(`konflux.controllers.operators.apply`, over `konflux.kube.client`) applies it. Keeping
+this boundary is what lets every rule be unit-tested without a cluster and every create
+be keyed.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from konflux.controllers import constants as c
-from konflux.controllers.constants import Resource
+from konflux.kube.resources import Resource
 
 Obj = dict[str, Any]
 

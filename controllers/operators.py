@@ -1,9 +1,10 @@
 """The kopf handlers of the three operators, and running them.
 
-Handlers are thin: read the event's object and the related objects through `KubeClient`,
-call a pure reconcile function, apply the `Actions`. They are level-triggered
-(`kopf.on.event`, including the initial listing), so after a restart each object is
-simply reconciled again from what exists; keyed creates make that safe. An in-process
+Handlers are thin: read the event's object and the related objects through the one
+`KubeClient` (`konflux.kube.client`), call a pure reconcile function, apply the `Actions`.
+They are level-triggered (`kopf.on.event`, including the initial listing), so after a
+restart each object is simply reconciled again from what exists; keyed creates make that
+safe. An in-process
 lock per cause serializes reconciles that could race for the same create (a build run's
 Snapshot, a Snapshot's Releases); across replicas kopf peering keeps one active.
 """
@@ -21,9 +22,11 @@ import kopf
 
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
-from konflux.controllers.constants import Resource
-from konflux.controllers.kube import KubeClient
-from konflux.controllers.objects import Obj, labels_of, name_of, namespace_of
+from konflux.controllers.objects import Actions, Obj, labels_of, name_of, namespace_of
+from konflux.kube.client import KubeClient
+from konflux.kube.config import ClusterConfig
+from konflux.kube.login import KopfLogin
+from konflux.kube.resources import Resource
 
 OPERATORS = ("integration", "release", "build")
 logger = logging.getLogger("konflux.controllers")
@@ -71,6 +74,20 @@ def build_registry(client: KubeClient, config: OperatorConfig) -> kopf.OperatorR
     return registry
 
 
+async def apply(client: KubeClient, actions: Actions) -> list[Obj]:
+    """Creates, then patches, then deletes; returns the objects actually created."""
+    created = []
+    for create in actions.creates:
+        obj = await client.create(create.resource, create.body)
+        if obj is not None:
+            created.append(obj)
+    for p in actions.patches:
+        await client.patch(p.resource, p.namespace, p.name, p.patch, p.status)
+    for resource, namespace, name in actions.deletes:
+        await client.delete(resource, namespace, name)
+    return created
+
+
 def _notify(config: OperatorConfig, event: str, created: list[Obj]) -> None:
     if config.observer is not None:
         for obj in created:
@@ -89,7 +106,7 @@ async def reconcile_build_run(client: KubeClient, config: OperatorConfig, run: O
         components = await client.list(c.COMPONENT, ns)
         snapshots = await client.list(c.SNAPSHOT, ns)
         actions = integration.reconcile_build_run(fresh, components, snapshots)
-        _notify(config, "snapshot", await client.apply(actions))
+        _notify(config, "snapshot", await apply(client, actions))
 
 
 async def reconcile_snapshot(
@@ -106,7 +123,7 @@ async def reconcile_snapshot(
             {c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_TEST, c.SNAPSHOT_LABEL: name},
         )
         taskruns = {
-            name_of(r): await client.list(c.TASK_RUN, ns, {"tekton.dev/pipelineRun": name_of(r)})
+            name_of(r): await client.list(c.TASK_RUN, ns, {c.TEKTON_PIPELINE_RUN_LABEL: name_of(r)})
             for r in runs
             if (r.get("status") or {}).get("conditions")
         }
@@ -115,7 +132,7 @@ async def reconcile_snapshot(
         actions = integration.reconcile_snapshot(
             snapshot, scenarios, runs, taskruns, plans, releases
         )
-        created = await client.apply(actions)
+        created = await apply(client, actions)
         _notify(config, "test-or-release", created)
 
 
@@ -179,7 +196,7 @@ async def reconcile_release(client: KubeClient, config: OperatorConfig, ns: str,
             runs += await client.list(c.PIPELINE_RUN, namespace_of(rpa), selector)
         binding = await client.get(c.ROLE_BINDING, ns, release.role_binding_name(rel))
         ctx = release.ReleaseContext(rel, plan, admissions, policy, snapshot, runs, binding)
-        created = await client.apply(release.reconcile_release(ctx))
+        created = await apply(client, release.reconcile_release(ctx))
         _notify(config, "managed-run", [o for o in created if o.get("kind") == "PipelineRun"])
 
 
@@ -189,11 +206,11 @@ async def reconcile_matching(
     plans = await client.list(c.RELEASE_PLAN, plan_ns)
     admissions = await client.list(c.RELEASE_PLAN_ADMISSION)
     for plan in plans:
-        await client.apply(release.reconcile_plan(plan, admissions))
+        await apply(client, release.reconcile_plan(plan, admissions))
     all_plans = await client.list(c.RELEASE_PLAN)
     for rpa in admissions:
         if target_ns is None or namespace_of(rpa) == target_ns:
-            await client.apply(release.reconcile_admission(rpa, all_plans, admissions))
+            await apply(client, release.reconcile_admission(rpa, all_plans, admissions))
 
 
 def _release(registry: kopf.OperatorRegistry, client: KubeClient, config: OperatorConfig) -> None:
@@ -249,7 +266,7 @@ async def reconcile_component(
             repository=next((r for r in repos if name_of(r) == repo_name), None),
         )
         actions = build.reconcile_component(world)
-        await client.apply(actions)
+        await apply(client, actions)
         if config.pac_dir is not None and any(x.resource == c.CONFIG_MAP for x in actions.creates):
             target = config.pac_dir / ns / name / ".tekton"
             target.mkdir(parents=True, exist_ok=True)
@@ -270,7 +287,7 @@ def _build(registry: kopf.OperatorRegistry, client: KubeClient, config: Operator
         if repo is None:
             return
         components = await client.list(c.COMPONENT, namespace_of(repo))
-        await client.apply(build.reconcile_image_repository(repo, components, config.registry))
+        await apply(client, build.reconcile_image_repository(repo, components, config.registry))
 
 
 # --- running -----------------------------------------------------------------------------------
@@ -288,8 +305,22 @@ def operator_settings(standalone: bool, peering_name: str) -> kopf.OperatorSetti
     return settings
 
 
+# The resource each operator lists first: reading it proves the API is reachable, trusted,
+# and lets us in, before kopf starts watching (whose failures are retried, not reported).
+PREFLIGHT = {"integration": c.SNAPSHOT, "release": c.RELEASE, "build": c.COMPONENT}
+
+
+async def preflight(
+    client: KubeClient, only: Collection[str], namespaces: Collection[str] = ()
+) -> None:
+    """Raise the typed error (TLS, 401, 403 naming the permission) the operators would meet."""
+    for operator in only:
+        for ns in list(namespaces) or [None]:
+            await client.list(PREFLIGHT[operator], ns, limit=1)
+
+
 async def run(
-    info: kopf.ConnectionInfo,
+    cluster: ClusterConfig,
     config: OperatorConfig,
     *,
     namespaces: Collection[str] = (),
@@ -298,15 +329,16 @@ async def run(
     priority: int = 0,
     stop_flag: asyncio.Event | None = None,
     ready_flag: asyncio.Event | None = None,
+    keepalive: bool = True,
 ) -> None:
-    """Run the configured operators until `stop_flag` is set (or forever)."""
-    client = KubeClient(info)
+    """Run the configured operators until `stop_flag` is set (or forever).
+
+    kopf logs in with `cluster` too (`KopfLogin`), so its watches and our reads and writes
+    use one configuration. `keepalive=False` opens a connection per request (the emulator).
+    """
+    client = KubeClient(cluster, keepalive=keepalive)
     registry = build_registry(client, config)
-
-    @kopf.on.login(registry=registry)
-    def login(**_: Any) -> kopf.ConnectionInfo:
-        return info
-
+    KopfLogin(cluster).register(registry)
     try:
         await kopf.operator(
             registry=registry,

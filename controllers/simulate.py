@@ -131,7 +131,7 @@ class TektonStandIn:
                     "metadata": {
                         "name": f"{key[1]}-verify-conforma",
                         "namespace": key[0],
-                        "labels": {"tekton.dev/pipelineRun": key[1]},
+                        "labels": {c.TEKTON_PIPELINE_RUN_LABEL: key[1]},
                     },
                     "spec": {"taskRef": {"kind": "Task", "name": "verify-conforma"}},
                     "status": {

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from konflux.kube import resources
+from konflux.kube.resources import Resource
+
 VALIDATE = "validate"
 MUTATE = "mutate"
 PHASE_RULES = {VALIDATE: ("deny", "warn"), MUTATE: ("patch", "mutate_deny")}
-APPSTUDIO = "appstudio.redhat.com"
 
 
 @dataclass(frozen=True)
@@ -22,14 +24,12 @@ class Lookup:
 
     key: str  # name under input.lookups
     verb: str  # "get" or "list"
-    group: str
-    version: str
-    plural: str
+    resource: Resource
     name_field: str = ""  # spec field holding the object name (get only)
 
 
-APPLICATION = Lookup("application", "get", APPSTUDIO, "v1alpha1", "applications", "application")
-COMPONENTS = Lookup("components", "list", APPSTUDIO, "v1alpha1", "components")
+APPLICATION = Lookup("application", "get", resources.APPLICATION, "application")
+COMPONENTS = Lookup("components", "list", resources.COMPONENT)
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,5 @@ class BadReview(WebhookError):
     """A request body is not a usable AdmissionReview; answered with HTTP 400."""
 
 
-class ClusterConfigError(WebhookError):
-    """A kubeconfig or the in-cluster configuration could not be read."""
-
-
-class LookupError_(WebhookError):
-    """A Kubernetes API read failed; the message goes to the rules as the lookup's error."""
-
-
 class CertificateError(WebhookError):
     """A serving certificate or key could not be loaded or generated."""

@@ -19,7 +19,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from konflux.webhooks import kube
+from konflux.kube.config import find_config
+from konflux.webhooks import lookups
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
@@ -30,7 +31,7 @@ from konflux.webhooks.tls import CertReloader, server_context
 log = logging.getLogger("konflux.webhooks")
 
 ENGINE_KEY = web.AppKey("engine", AdmissionEngine)
-READER_KEY = web.AppKey("reader", kube.KubeReader)
+READER_KEY = web.AppKey("reader", lookups.LookupReader)
 METRICS_KEY = web.AppKey("metrics", Metrics)
 
 
@@ -43,6 +44,7 @@ class WebhookConfig:
     bundle: str | None = None
     policy: str | None = None
     kubeconfig: str | None = None
+    context: str | None = None  # kubeconfig context for lookups; default: current-context
     workers: int = 2
     # The API server waits 10 s by default (timeoutSeconds); answer well before it gives up.
     timeout: float = 8.0
@@ -53,12 +55,12 @@ class WebhookConfig:
 
 
 async def _gather(
-    endpoint: Endpoint, review: dict, reader: kube.KubeReader, deadline: float
+    endpoint: Endpoint, review: dict, reader: lookups.LookupReader, deadline: float
 ) -> dict:
     """The endpoint's lookups; those not answered by `deadline` become errors for the rules."""
     try:
         async with asyncio.timeout(deadline - time.perf_counter()):
-            return await kube.gather(endpoint.lookups, review, reader)
+            return await lookups.gather(endpoint.lookups, review, reader)
     except TimeoutError:
         return {lu.key: {"error": "Kubernetes API lookup timed out"} for lu in endpoint.lookups}
 
@@ -135,7 +137,7 @@ async def _last_resort(request: web.Request, handler):  # type: ignore[no-untype
 
 def build_app(
     engine: AdmissionEngine,
-    reader: kube.KubeReader,
+    reader: lookups.LookupReader,
     *,
     metrics: Metrics | None = None,
     timeout: float = 8.0,
@@ -164,9 +166,10 @@ class WebhookService:
             load_bundle(config.bundle, config.policy), workers=config.workers,
             timeout=config.timeout,
         )
-        self.reader = kube.KubeReader(kube.discover(config.kubeconfig), ttl=config.cache_ttl,
-                                      timeout=min(3.0, config.timeout / 2),
-                                      managed_fields=self.engine.bundle.shape.managed_fields)
+        self.reader = lookups.LookupReader(find_config(config.kubeconfig, config.context),
+                                           ttl=config.cache_ttl,
+                                           timeout=min(3.0, config.timeout / 2),
+                                           managed_fields=self.engine.bundle.shape.managed_fields)
         self.context = server_context(config.tls_cert, config.tls_key)
         self.reloader = CertReloader(self.context, config.tls_cert, config.tls_key,
                                      config.reload_interval)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-import pytest
 from click.testing import CliRunner
 
 from konflux.cli.controllers import controllers
@@ -52,7 +51,7 @@ def test_gc_snapshots_deletes_what_the_policy_lets_go():
                 [
                     "gc-snapshots",
                     "--server",
-                    cl.info.server,
+                    cl.config.server,
                     "--keep-push",
                     "1",
                     "--keep-per-component",
@@ -94,31 +93,36 @@ def test_dev_simulate_policy_violation_fails_the_release_in_the_managed_pipeline
     )
 
 
-def test_kubeconfig_names_the_server(tmp_path, monkeypatch):
-    from konflux.cli.controllers import connection
-
-    monkeypatch.delenv("KUBECONFIG", raising=False)
-    config = tmp_path / "kubeconfig"
-    config.write_text(
-        "apiVersion: v1\nkind: Config\ncurrent-context: k\n"
-        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:6443'}}]\n"
-        "users: [{name: u, user: {token: t0k}}]\n"
-        "contexts: [{name: k, context: {cluster: c, user: u, namespace: ns}}]\n"
-    )
-    info = connection(str(config))
-    assert info.server == "http://127.0.0.1:6443"
-    assert info.token == "t0k"
-
-
-def test_missing_credentials_is_a_clear_error(tmp_path, monkeypatch):
-    from konflux.cli.controllers import connection
-    from konflux.controllers.errors import ControllerError
-
+def test_gc_snapshots_names_a_missing_kubeconfig(tmp_path, monkeypatch):
     monkeypatch.setenv("KUBECONFIG", str(tmp_path / "absent"))
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
-    with pytest.raises(ControllerError, match=r"cannot read the kubeconfig .*absent"):
-        connection(None)
-    monkeypatch.delenv("KUBECONFIG")
-    with pytest.raises(ControllerError, match="no Kubernetes credentials"):
-        connection(None)
+    result = CliRunner().invoke(controllers, ["gc-snapshots", "--dry-run"])
+    assert result.exit_code == 1
+    assert "none of the kubeconfig files exist" in result.output
+    assert "absent" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_run_without_any_configuration_is_a_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    result = CliRunner().invoke(controllers, ["run", "--only", "integration"])
+    assert result.exit_code == 1
+    assert "no Kubernetes configuration" in result.output
+
+
+def test_gc_snapshots_reports_an_unreachable_api_without_traceback(tmp_path):
+    config = tmp_path / "kubeconfig"
+    config.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: k\n"
+        "clusters: [{name: c, cluster: {server: 'http://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t0k}}]\n"
+        "contexts: [{name: k, context: {cluster: c, user: u, namespace: ns}}]\n"
+    )
+    result = CliRunner().invoke(controllers, ["gc-snapshots", "--kubeconfig", str(config)])
+    assert result.exit_code == 1
+    assert "cannot list snapshots.appstudio.redhat.com in all namespaces" in result.output
+    assert "cannot connect" in result.output
+    assert "Traceback" not in result.output

@@ -431,7 +431,7 @@ def test_two_peered_replicas_create_each_object_once() -> None:
             replicas = [
                 asyncio.create_task(
                     run(
-                        cl.info,
+                        cl.config,
                         OperatorConfig(only=("integration", "release")),
                         standalone=False,
                         priority=prio,

@@ -16,7 +16,8 @@ from webhook_support import (
     review,
 )
 
-from konflux.webhooks import kube
+from konflux.kube.config import load_config
+from konflux.webhooks import lookups
 from konflux.webhooks.bundle import load_bundle
 from konflux.webhooks.endpoints import APPLICATION, COMPONENTS
 from konflux.webhooks.input_shape import InputShape, shape_of, without_managed_fields
@@ -115,10 +116,10 @@ def test_lookups_drop_managed_fields(bg, cluster):
     cluster.create("applications", obj)
     request = {"namespace": NAMESPACE, "object": {"spec": {"application": "managed"}}}
     for managed, expected in ((False, False), (True, True)):
-        reader = kube.KubeReader(kube.from_kubeconfig(cluster.kubeconfig), ttl=0,
-                                 managed_fields=managed)
+        reader = lookups.LookupReader(load_config(cluster.kubeconfig), ttl=0,
+                                      managed_fields=managed)
         try:
-            out = bg.run(kube.gather((APPLICATION, COMPONENTS), request, reader))
+            out = bg.run(lookups.gather((APPLICATION, COMPONENTS), request, reader))
         finally:
             bg.run(reader.close())
         metadata = out["application"]["object"]["metadata"]

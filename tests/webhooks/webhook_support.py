@@ -258,6 +258,7 @@ def lonely_webhook(bg: Loop, pki: PKI) -> Iterator[Webhook]:
     mp = pytest.MonkeyPatch()
     mp.delenv("KUBECONFIG", raising=False)
     mp.delenv("KUBERNETES_SERVICE_HOST", raising=False)
+    mp.setenv("HOME", "/nonexistent")  # no ~/.kube/config either
     hook = Webhook(bg, pki, make_config(pki, workers=1))
     mp.undo()
     yield hook
