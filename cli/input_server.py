@@ -9,7 +9,8 @@ from typing import Any
 
 import click
 
-from konflux.engine import Settings, load_policy, parse_effective_time
+from konflux.cli.cluster_refs import load_policy_ref
+from konflux.engine import Settings, parse_effective_time
 from konflux.webhooks import jsonlog
 from konflux.webhooks.input_service import InputService, ServiceConfig, serve
 
@@ -35,7 +36,7 @@ def run_input_server(
     jsonlog.configure(logging.INFO)
     service = InputService(
         ServiceConfig(
-            policy=load_policy(policy_ref),
+            policy=load_policy_ref(policy_ref),
             settings=Settings(
                 effective_time=when, extra_rule_data=extra_rule_data, filter_type=filter_type
             ),

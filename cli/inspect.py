@@ -112,9 +112,9 @@ def render_inspection(by_source: dict[str, list[AnnotationRef]], fmt: str) -> st
 
 
 def _policy_urls(policy_ref: str) -> list[str]:
-    from konflux.engine.policy.spec import load_policy
+    from konflux.cli.cluster_refs import load_policy_ref
 
-    return [u for s in load_policy(policy_ref).sources for u in s.policy]
+    return [u for s in load_policy_ref(policy_ref).sources for u in s.policy]
 
 
 @click.command("policy")

@@ -24,10 +24,10 @@ from rich.markup import escape
 from rich.progress import Progress
 
 from konflux import __version__
+from konflux.cli.cluster_refs import load_policy_ref
 from konflux.engine import (
     KonfluxError,
     Settings,
-    load_policy,
     parse_effective_time,
     read_inputs,
     render,
@@ -221,7 +221,7 @@ def validate_input(
         filter_type=filter_type,
     )
     try:
-        policy = load_policy(policy_ref)
+        policy = load_policy_ref(policy_ref)
         inputs = read_inputs(args)
         with Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
             task = bar.add_task("Evaluating", total=len(inputs))
@@ -264,7 +264,7 @@ def _rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
 @_guard
 def validate_policy(policy_ref: str) -> None:
     """Check a policy against the EnterpriseContractPolicy schema."""
-    policy = load_policy(policy_ref)
+    policy = load_policy_ref(policy_ref)
     click.echo(
         f"{policy.origin}: valid EnterpriseContractPolicy spec ({len(policy.sources)} sources)"
     )

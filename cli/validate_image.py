@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 import concurrent.futures
+from pathlib import Path
 from typing import Any
 
 import click
 from rich.progress import Progress
 
-from konflux.engine import KonfluxError, Settings, load_policy, parse_effective_time
+from konflux.cli.cluster_refs import load_policy_ref, private_key, public_key_text, snapshot_text
+from konflux.engine import KonfluxError, Settings, parse_effective_time
+from konflux.engine.documents import parse_text
 from konflux.engine.evaluation import FILTER_TYPES
-from konflux.engine.image.snapshot import load_snapshot
+from konflux.engine.image.snapshot import Snapshot, load_snapshot, snapshot_from_document
 from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
 from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry, parse_reference
 from konflux.engine.output.formats import IMAGE_FORMATS
 from konflux.engine.output.vsa import VSA_PREDICATE, signed_vsa, vsa_statement
 from konflux.engine.policy.spec import with_flag_overrides
-from konflux.engine.sigstore import CheckOptions, attest_image, check_options, load_private_key
-from konflux.engine.sigstore.keys import read_key_material
+from konflux.engine.sigstore import CheckOptions, attest_image, check_options
 
 
 def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
@@ -28,6 +30,29 @@ def upload_vsas(registry: SyncRegistry, report: Any, key: Any) -> None:
             continue  # never resolved: nothing to attach to
         ref = parse_reference(target.image)
         registry.run(attest_image(registry.client, ref, key, VSA_PREDICATE, statement["predicate"]))
+
+
+def snapshot_of(opts: dict[str, Any]) -> Snapshot:
+    """The components to validate, from every source `ec` reads, merged in its order:
+    --images (file or inline), --file-path, --json-input, --image, --snapshot (cluster)."""
+    snapshot = Snapshot()
+    if opts["images"]:
+        snapshot.merge(load_snapshot(opts["images"]))
+    if opts["file_path"]:
+        path = Path(opts["file_path"])
+        if not path.is_file():
+            raise KonfluxError(f"{opts['file_path']}: no such file (--file-path)")
+        snapshot.merge(load_snapshot(str(path)))
+    if opts["json_input"]:
+        snapshot.merge(
+            snapshot_from_document(parse_text(opts["json_input"], "--json-input"), "--json-input")
+        )
+    if opts["image"]:
+        snapshot.merge(load_snapshot(image=opts["image"]))
+    if opts["snapshot"]:
+        text = snapshot_text(opts["snapshot"])
+        snapshot.merge(snapshot_from_document(parse_text(text, "--snapshot"), "--snapshot"))
+    return snapshot
 
 
 def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str, Any]:
@@ -50,8 +75,8 @@ def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str
 
 
 def _read_key(value: str) -> str:
-    """PEM text of a key given as a file path or inline (the sigstore layer's one reader)."""
-    return read_key_material(value)[0].decode()
+    """PEM text of a key: a `k8s://` Secret's cosign.pub, a file path, or inline PEM."""
+    return public_key_text(value)
 
 
 def trust_from_flags(
@@ -110,6 +135,12 @@ def trust_from_flags(
 @click.command("image")
 @click.option("--image", "-i", "image", help="An image reference to validate.")
 @click.option("--images", help="A Snapshot or Snapshot spec: file path or inline JSON/YAML.")
+@click.option(
+    "--snapshot",
+    help="A Snapshot resource in the cluster ([NAMESPACE/]NAME) or an inline Snapshot spec.",
+)
+@click.option("--file-path", "-f", hidden=True, help="DEPRECATED: use --images (a spec file).")
+@click.option("--json-input", "-j", hidden=True, help="DEPRECATED: use --images (inline spec).")
 @click.option("--policy", "-p", "policy_ref", required=True, help="EnterpriseContractPolicy.")
 @click.option("--public-key", "-k", help="Public key (PEM file or inline) signatures must match.")
 @click.option("--certificate-identity", help="Keyless: expected certificate identity (SAN).")
@@ -174,8 +205,8 @@ def validate_image(**opts: Any) -> None:
     )
 
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
-    if not (opts["image"] or opts["images"]):
-        raise click.UsageError("give --image REF or --images SNAPSHOT")
+    if not any(opts[k] for k in ("image", "images", "snapshot", "file_path", "json_input")):
+        raise click.UsageError("give --image REF, --images SNAPSHOT or --snapshot NAME")
     attestation_time = opts["effective_time"].lower() == "attestation"
     try:
         when = parse_effective_time(
@@ -192,7 +223,7 @@ def validate_image(**opts: Any) -> None:
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     try:
-        policy = load_policy(opts["policy_ref"])
+        policy = load_policy_ref(opts["policy_ref"])
         trust, key_pem, keyless = trust_from_flags(
             policy.spec,
             public_key=opts["public_key"],
@@ -204,7 +235,7 @@ def validate_image(**opts: Any) -> None:
             rekor_public_key=opts["rekor_public_key"],
             ignore_rekor=opts["ignore_rekor"],
         )
-        snapshot = load_snapshot(opts["images"], opts["image"])
+        snapshot = snapshot_of(opts)
         extra_rule_data = _rule_data(opts["extra_rule_data"])
         # The report (and policy input) name the policy as the flags made it, as ec's do.
         policy.spec = with_flag_overrides(
@@ -259,7 +290,7 @@ def validate_image(**opts: Any) -> None:
             finally:
                 runner.shutdown(wait=False, cancel_futures=True)
             if opts["vsa_signing_key"]:
-                vsa_key = load_private_key(opts["vsa_signing_key"])
+                vsa_key = private_key(opts["vsa_signing_key"])
                 if opts["vsa_upload"]:
                     upload_vsas(registry, report, vsa_key)
     except KonfluxError as exc:

@@ -89,6 +89,7 @@ PAC_REPOSITORY = Resource(PAC, "v1alpha1", "repositories", "Repository")
 # --- Kubernetes -----------------------------------------------------------------------------
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
+SECRET = Resource("", "v1", "secrets", "Secret")
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
 CRD = Resource(
@@ -117,6 +118,7 @@ __all__ = [
     "RELEASE_PLAN_ADMISSION",
     "ROLE_BINDING",
     "SCENARIO",
+    "SECRET",
     "SERVICE_ACCOUNT",
     "SNAPSHOT",
     "TASK_RUN",
