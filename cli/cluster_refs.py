@@ -147,13 +147,17 @@ class ClusterRefs:
 
 # -- what the commands call ---------------------------------------------------------------------
 
-_REFS = ClusterRefs()
+_CONFIGURED: list[ClusterRefs] = []
 
 
 def configure(kubeconfig: str | None = None, context: str | None = None) -> None:
     """Use this kubeconfig (global `--kubeconfig`) for every cluster reference."""
-    global _REFS
-    _REFS = ClusterRefs(kubeconfig, context)
+    _CONFIGURED[:] = [ClusterRefs(kubeconfig, context)]
+
+
+def _refs() -> ClusterRefs:
+    # Without --kubeconfig the environment decides, read afresh (KUBECONFIG may change).
+    return _CONFIGURED[0] if _CONFIGURED else ClusterRefs()
 
 
 def load_policy_ref(ref: str) -> Any:
@@ -161,7 +165,7 @@ def load_policy_ref(ref: str) -> Any:
     from konflux.engine.policy.spec import load_policy, policy_from_document
 
     if is_resource_ref(ref.strip()):
-        spec = _REFS.policy_spec(ref.strip())
+        spec = _refs().policy_spec(ref.strip())
         return policy_from_document(spec, f"EnterpriseContractPolicy {ref.strip()}")
     return load_policy(ref)
 
@@ -169,7 +173,7 @@ def load_policy_ref(ref: str) -> Any:
 def public_key_text(value: str) -> str:
     """PEM text of a public key: `k8s://` Secret, file, or inline PEM."""
     if is_secret_ref(value):
-        return _REFS.public_key(value)
+        return _refs().public_key(value)
     from konflux.engine.sigstore.keys import read_key_material
 
     return read_key_material(value)[0].decode()
@@ -180,7 +184,7 @@ def private_key(value: str) -> Any:
     from konflux.engine.sigstore import load_private_key
 
     if is_secret_ref(value):
-        key, password = _REFS.private_key(value)
+        key, password = _refs().private_key(value)
         return load_private_key(key, password)
     return load_private_key(value)
 
@@ -190,5 +194,5 @@ def snapshot_text(value: str) -> str:
     import json
 
     if is_resource_ref(value.strip()):
-        return json.dumps(_REFS.snapshot_spec(value.strip()))
+        return json.dumps(_refs().snapshot_spec(value.strip()))
     return value
