@@ -95,7 +95,7 @@ def test_a_private_key_secret_is_decrypted_with_its_password(emulated_cluster):
         "ns", "signer", {"cosign.key": pair.private_pem, "cosign.password": b"s3cret"}
     )
     key = cluster_refs.private_key("k8s://ns/signer")
-    assert key.public.pem() == load_public_key(pair.public_pem).pem()
+    assert key.public.pem == load_public_key(pair.public_pem).pem
 
 
 def test_files_and_inline_values_are_never_cluster_references(tmp_path, monkeypatch):
