@@ -609,3 +609,239 @@ def response_header(w: World, _: Any, header: str, expected: str) -> None:
     actual = {k.lower(): v for k, v in w.response[2].items()}.get(header.lower(), "")
     if actual != expected:
         w.mismatches.append((f"response header {header}", expected, actual))
+
+
+# -- the stub cluster ---------------------------------------------------------------------------
+
+ACCEPTANCE_NS = "acceptance"  # ec's stub cluster keeps policies and snapshots here
+
+
+class Cluster:
+    """The kmock API server emulator with a kubeconfig for it (namespace `acceptance`)."""
+
+    def __init__(self) -> None:
+        import yaml
+
+        from konflux.controllers.emulator import LocalCluster
+
+        self.local = LocalCluster()
+        SERVICES.submit(self.local.__aenter__())
+        self.kubeconfig = Path(tempfile.mkdtemp(prefix="ec-cluster-")) / "kubeconfig"
+        self.kubeconfig.write_text(
+            yaml.safe_dump(
+                {
+                    "apiVersion": "v1",
+                    "kind": "Config",
+                    "clusters": [{"name": "stub", "cluster": {"server": self.local.config.server}}],
+                    "users": [{"name": "stub", "user": {}}],
+                    "contexts": [
+                        {
+                            "name": "stub",
+                            "context": {
+                                "cluster": "stub",
+                                "user": "stub",
+                                "namespace": ACCEPTANCE_NS,
+                            },
+                        }
+                    ],
+                    "current-context": "stub",
+                }
+            )
+        )
+
+    def apply(self, resource: Any, namespace: str, name: str, **fields: Any) -> None:
+        body = {
+            "apiVersion": resource.api_version,
+            "kind": resource.kind,
+            "metadata": {"name": name, "namespace": namespace},
+            **fields,
+        }
+        client = self.local.client
+
+        async def put() -> None:
+            await client.delete(resource, namespace, name)
+            await client.create(resource, body)
+
+        SERVICES.submit(put())
+
+
+def cluster() -> Cluster:
+    if getattr(SERVICES, "cluster", None) is None:
+        SERVICES.cluster = Cluster()
+    return SERVICES.cluster
+
+
+@step(r"a stub cluster running")
+def stub_cluster(w: World, _: Any) -> None:
+    w.env["KUBECONFIG"] = str(cluster().kubeconfig)
+
+
+@step(r'policy configuration named "([^"]*)" with specification')
+def named_policy(w: World, s: Any, name: str) -> None:
+    from konflux.kube.resources import POLICY
+
+    stub_cluster(w, s)
+    cluster().apply(POLICY, ACCEPTANCE_NS, name, spec=json.loads(w.expand(s.doc or "{}")))
+
+
+@step(r'an Snapshot named "([^"]*)" with specification')
+def named_snapshot(w: World, s: Any, name: str) -> None:
+    from konflux.kube.resources import SNAPSHOT
+
+    stub_cluster(w, s)
+    cluster().apply(SNAPSHOT, ACCEPTANCE_NS, name, spec=json.loads(w.expand(s.doc or "{}")))
+
+
+# -- keys, images, signatures, attestations (as ec's acceptance/image makes them) --------------
+
+
+@step(r'a key pair named "([^"]*)"')
+def key_pair(w: World, _: Any, name: str) -> None:
+    from konflux.engine.sigstore import generate_key_pair, load_private_key
+
+    pair = generate_key_pair(b"")
+    public = pair.public_pem.decode()
+    pub_file, key_file = w.dir / f"{name}.pub", w.dir / f"{name}.key"
+    pub_file.write_text(public)
+    key_file.write_bytes(pair.private_pem)
+    w.keys = getattr(w, "keys", {})
+    w.keys[name] = load_private_key(pair.private_pem, b"")
+    w.variables[f"{name}_PUBLIC_KEY"] = str(pub_file)
+    w.variables[f"{name}_PRIVATE_KEY"] = str(key_file)
+    w.variables[f"{name}_PUBLIC_KEY_JSON"] = public.replace("\n", "\\n")
+    from konflux.engine.output.junit import escape
+
+    w.variables[f"{name}_PUBLIC_KEY_XML"] = escape(public)
+    w.variables[f"__________{name}_PUBLIC_KEY"] = "\n".join(
+        (" " * 10 + line) if line else line for line in public.split("\n")
+    )
+
+
+def _random_image(labels: dict[str, str], annotations: dict[str, str] | None = None) -> Any:
+    import secrets
+
+    from konflux.engine.oci import build_image
+
+    return build_image(
+        [{"layer0.bin": secrets.token_bytes(2048)}, {"layer1.bin": secrets.token_bytes(2048)}],
+        labels=labels,
+        annotations=annotations,
+    )
+
+
+@step(r'an image named "([^"]*)"')
+def image_named(w: World, _: Any, name: str) -> None:
+    reg = registry()
+    w.variables["REGISTRY"] = reg.host
+    parent = _random_image({"org.opencontainers.image.title": f"{name}/parent"})
+    parent_ref = reg.sync.run(parent.push(reg.sync.client, reg.ref(f"{name}/parent")))
+    pushed(w, f"{name}/parent", str(parent_ref.digest))
+    image = _random_image(
+        {"org.opencontainers.image.title": name},
+        {"org.opencontainers.image.base.name": f"{reg.host}/{name}/parent@{parent_ref.digest}"},
+    )
+    ref = reg.sync.run(image.push(reg.sync.client, reg.ref(name)))
+    pushed(w, name, str(ref.digest))
+
+
+def _pinned(w: World, name: str) -> Any:
+    reg = registry()
+    if name not in getattr(w, "images", {}):
+        raise StepFailed(f"no image named {name} was created")
+    return reg.ref(name).by_digest(w.images[name])
+
+
+def _push_layer(w: World, name: str, suffix: str, layer: Any) -> None:
+    from konflux.engine.sigstore import cosign_layout as layout
+    from konflux.engine.sigstore.sign import push_artifact_image
+
+    reg = registry()
+    pinned = _pinned(w, name)
+    tag = pinned.with_tag(layout.triangulation_tag(pinned.digest, suffix))
+    artifact, _ = layout.build_artifact_image([layer])
+    reg.sync.run(push_artifact_image(reg.sync.client, tag, artifact))
+
+
+@step(r'a valid image signature of "([^"]*)" image signed by the "([^"]*)" key')
+def image_signature(w: World, _: Any, name: str, key: str) -> None:
+    from konflux.engine.sigstore import cosign_layout as layout
+    from konflux.engine.sigstore.sign import signature_layer
+
+    pinned = _pinned(w, name)
+    layer = signature_layer(w.keys[key], pinned.context, str(pinned.digest))
+    _push_layer(w, name, layout.SIGNATURE_SUFFIX, layer)
+    w.variables[f"IMAGE_SIGNATURE_{name}"] = layer[1][layout.SIGNATURE_ANNOTATION]
+
+
+PREDICATE_BUILDER_ID = "https://tekton.dev/chains/v2"
+PREDICATE_BUILD_TYPE = "https://tekton.dev/attestations/chains/pipelinerun@v2"
+
+
+def _statement(w: World, name: str, v1: bool = False) -> dict[str, Any]:
+    """As cosign's GenerateStatement marshals it for ec's acceptance images."""
+    digest = w.images[name].removeprefix("sha256:")
+    if v1:
+        return {
+            "_type": "https://in-toto.io/Statement/v0.1",
+            "predicateType": "https://slsa.dev/provenance/v1",
+            "subject": [{"name": name, "digest": {"sha256": digest}}],
+            "predicate": {
+                "buildDefinition": {
+                    "buildType": PREDICATE_BUILD_TYPE,
+                    "externalParameters": {},
+                },
+                "runDetails": {"builder": {"id": PREDICATE_BUILDER_ID}, "metadata": {}},
+            },
+        }
+    return {
+        "_type": "https://in-toto.io/Statement/v0.1",
+        "predicateType": "https://slsa.dev/provenance/v0.2",
+        "subject": [{"name": name, "digest": {"sha256": digest}}],
+        "predicate": {
+            "builder": {"id": PREDICATE_BUILDER_ID},
+            "buildType": PREDICATE_BUILD_TYPE,
+            "invocation": {"configSource": {}},
+        },
+    }
+
+
+def _attest(w: World, name: str, key: str, statement: dict[str, Any]) -> None:
+    from konflux.engine.sigstore import cosign_layout as layout
+    from konflux.engine.sigstore.dsse import parse_envelope
+    from konflux.engine.sigstore.sign import attestation_layer
+
+    layer = attestation_layer(w.keys[key], statement)
+    _push_layer(w, name, layout.ATTESTATION_SUFFIX, layer)
+    envelope = parse_envelope(layer[0].data, where="harness")
+    w.variables[f"ATTESTATION_SIGNATURE_{name}"] = envelope.signatures[0].sig
+
+
+@step(r'a valid attestation of "([^"]*)" signed by the "([^"]*)" key')
+def attestation(w: World, _: Any, name: str, key: str) -> None:
+    _attest(w, name, key, _statement(w, name))
+
+
+@step(r'a valid slsa v1 attestation of "([^"]*)" signed by the "([^"]*)" key')
+def attestation_v1(w: World, _: Any, name: str, key: str) -> None:
+    _attest(w, name, key, _statement(w, name, v1=True))
+
+
+@step(r'a valid attestation of "([^"]*)" signed by the "([^"]*)" key, patched with')
+def attestation_patched(w: World, s: Any, name: str, key: str) -> None:
+    import jsonpatch
+
+    statement = _statement(w, name)
+    for (patch,) in s.table or []:
+        statement = jsonpatch.apply_patch(statement, json.loads(w.expand(patch)))
+    _attest(w, name, key, statement)
+
+
+@step(r"stub rekord running")
+def stub_rekor(w: World, _: Any) -> None:
+    # No Rekor here: signatures carry no bundle, and the URL is only what reports name.
+    w.variables["REKOR"] = "http://localhost:1"
+
+
+@step(r"stub tuf running")
+def stub_tuf(w: World, _: Any) -> None:
+    w.variables["TUF"] = "http://localhost:2"
