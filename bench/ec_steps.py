@@ -331,8 +331,15 @@ def git_repository(w: World, s: Any, name: str) -> None:
 
     git("init", "-q", "-b", "main")
     git("add", "-A")
-    git("commit", "-q", "-m", "test data")
-    w.variables["LATEST_COMMIT"] = git("rev-parse", "HEAD")
+    # go-git's commit: message "test data" without a newline (git commit would add one), so
+    # the same files give ec's commit ids.
+    tree = git("write-tree")
+    commit = subprocess.run(
+        ["git", "commit-tree", tree], cwd=work, env=env, input="test data",
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    git("update-ref", "refs/heads/main", commit)
+    w.variables["LATEST_COMMIT"] = commit
     git("clone", "-q", "--bare", str(work), str(bare), cwd=w.dir)
     git("update-server-info", cwd=bare)
 
@@ -768,7 +775,9 @@ def image_signature(w: World, _: Any, name: str, key: str) -> None:
     from konflux.engine.sigstore.sign import signature_layer
 
     pinned = _pinned(w, name)
-    layer = signature_layer(w.keys[key], pinned.context, str(pinned.digest))
+    layer = signature_layer(
+        w.keys[key], pinned.context, str(pinned.digest), log=getattr(w, "rekor_log", None)
+    )
     _push_layer(w, name, layout.SIGNATURE_SUFFIX, layer)
     w.variables[f"IMAGE_SIGNATURE_{name}"] = layer[1][layout.SIGNATURE_ANNOTATION]
 
@@ -810,7 +819,7 @@ def _attest(w: World, name: str, key: str, statement: dict[str, Any]) -> None:
     from konflux.engine.sigstore.dsse import parse_envelope
     from konflux.engine.sigstore.sign import attestation_layer
 
-    layer = attestation_layer(w.keys[key], statement)
+    layer = attestation_layer(w.keys[key], statement, log=getattr(w, "rekor_log", None))
     _push_layer(w, name, layout.ATTESTATION_SUFFIX, layer)
     envelope = parse_envelope(layer[0].data, where="harness")
     w.variables[f"ATTESTATION_SIGNATURE_{name}"] = envelope.signatures[0].sig
@@ -838,7 +847,16 @@ def attestation_patched(w: World, s: Any, name: str, key: str) -> None:
 
 @step(r"stub rekord running")
 def stub_rekor(w: World, _: Any) -> None:
-    # No Rekor here: signatures carry no bundle, and the URL is only what reports name.
+    # A log we hold the key of: signatures and attestations carry its bundles (as ec's stub
+    # Rekor gives them), verified offline with SIGSTORE_REKOR_PUBLIC_KEY, as ec does.
+    from konflux.engine.sigstore import generate_key_pair, load_private_key
+    from konflux.engine.sigstore.rekor import LocalLog
+
+    pair = generate_key_pair(b"")
+    w.rekor_log = LocalLog(load_private_key(pair.private_pem, b""))
+    key = w.dir / "rekor.pub"
+    key.write_bytes(pair.public_pem)
+    w.env["SIGSTORE_REKOR_PUBLIC_KEY"] = str(key)
     w.variables["REKOR"] = "http://localhost:1"
 
 

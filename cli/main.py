@@ -338,8 +338,10 @@ def _register() -> None:
     from konflux.cli.init import init
     from konflux.cli.inspect import fetch, inspect, inspect_policy
     from konflux.cli.supplychain import attest, key, sbom, sign
+    from konflux.cli.task_steps import task
     from konflux.cli.track import track_group
     from konflux.cli.validate_image import validate_image
+    from konflux.cli.version import version
     from konflux.cli.webhook import webhook
 
     validate.add_command(validate_image)
@@ -348,7 +350,7 @@ def _register() -> None:
     policy.add_command(inspect_policy, "inspect")
     for command in (key, sign, attest, sbom, demo, webhook, controllers, dev):
         cli.add_command(command)
-    for command in (test, inspect, fetch, init, track_group):
+    for command in (test, inspect, fetch, init, track_group, task, version):
         cli.add_command(command)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import os
 from pathlib import Path
 from typing import Any
 
@@ -232,7 +233,9 @@ def validate_image(**opts: Any) -> None:
             issuer=opts["certificate_oidc_issuer"],
             issuer_regexp=opts["certificate_oidc_issuer_regexp"],
             trusted_root=opts["trusted_root"],
-            rekor_public_key=opts["rekor_public_key"],
+            # cosign's (and ec's) environment variable for a private Rekor's key
+            rekor_public_key=opts["rekor_public_key"]
+            or os.environ.get("SIGSTORE_REKOR_PUBLIC_KEY"),
             ignore_rekor=opts["ignore_rekor"],
         )
         snapshot = snapshot_of(opts)

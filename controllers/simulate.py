@@ -3,16 +3,17 @@
 A real local OCI registry (Debian's docker-registry) holds signed, attested images; the
 controllers run against the emulated API server; a small Tekton stand-in "runs" the
 PipelineRuns the controllers create. For the test and the managed release PipelineRuns it
-does what the `verify-conforma` task does: it runs `konflux validate image` on the
-Snapshot with the policy, and the command's outcome becomes the run's `Succeeded`
-condition and `TEST_OUTPUT` result, so the policy decides the Release's conditions.
+runs the `verify-conforma` Task itself (`controllers/task_runner`), with its defaults and
+the params the pipeline gives, its steps reading the policy and the signing key from the
+emulated cluster; the task's outcome becomes the run's `Succeeded` condition and
+`TEST_OUTPUT` result, so the policy decides the Release's conditions.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -42,47 +43,62 @@ class SimulationResult:
         return self.conditions.get(c.CONDITION_RELEASED, {}).get("status") == "True"
 
 
-async def validate_image(
-    snapshot_spec: Obj, policy: str, public_key: Path, workdir: Path
+VERIFY_CONFORMA = Path(__file__).resolve().parents[1] / "tasks/verify-conforma/verify-conforma.yaml"
+# Where Konflux keeps the release signing key and the default policy; verify-conforma's
+# defaults (and the policy's publicKey) name them.
+KEY_NAMESPACE, KEY_SECRET = "openshift-pipelines", "public-key"
+DEFAULT_POLICY_NAMESPACE, DEFAULT_POLICY = "enterprise-contract-service", "default"
+
+
+def kubeconfig_for(cluster: LocalCluster, workdir: Path) -> Path:
+    """A kubeconfig naming the emulated API server, for the task's steps."""
+    path = workdir / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "sim", "cluster": {"server": cluster.config.server}}],
+                "users": [{"name": "sim", "user": {}}],
+                "contexts": [
+                    {
+                        "name": "sim",
+                        "context": {"cluster": "sim", "user": "sim", "namespace": MANAGED},
+                    }
+                ],
+                "current-context": "sim",
+            }
+        )
+    )
+    return path
+
+
+async def verify_conforma(
+    kubeconfig: Path, params: dict[str, str], workdir: Path
 ) -> tuple[bool, Obj, str]:
-    """Run `konflux validate image` as the verify-conforma task does: (passed, TEST_OUTPUT,
-    text report)."""
-    images = workdir / "images.json"
-    images.write_text(json.dumps(snapshot_spec))
-    out, text, report = (
-        workdir / "test-output.json",
-        workdir / "report.txt",
-        workdir / "report.json",
+    """Run the verify-conforma Task itself (tasks/verify-conforma) with `params` and its
+    defaults for the rest, its steps talking to the emulated cluster: (passed,
+    TEST_OUTPUT, text report)."""
+    from konflux.controllers.task_runner import load_task, run_task
+
+    outcome = await asyncio.to_thread(
+        run_task,
+        load_task(VERIFY_CONFORMA),
+        params,
+        workdir,
+        env={"KUBECONFIG": str(kubeconfig)},
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "konflux",
-        "validate",
-        "image",
-        "--images",
-        str(images),
-        "--policy",
-        policy,
-        "--public-key",
-        str(public_key),
-        "--ignore-rekor",
-        "--no-strict",
-        "--output",
-        f"appstudio={out}",
-        "--output",
-        f"text={text}",
-        "--output",
-        f"json={report}",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _, err = await proc.communicate()
-    if proc.returncode != 0:
-        # Could not verify at all: a failure with the command's own message.
-        return False, {"result": "ERROR", "note": err.decode()[-2000:]}, err.decode()
-    result = json.loads(report.read_text())
-    return bool(result.get("success")), json.loads(out.read_text()), text.read_text()
+    raw = outcome.results.get(c.TEST_OUTPUT_RESULT)
+    try:
+        output = json.loads(raw) if raw else {}
+    except ValueError:
+        output = {}
+    if not output:
+        # Could not verify at all: a failure with the validate step's own words.
+        output = {"result": "ERROR", "note": outcome.log("validate")[-2000:]}
+    report = workdir / "home" / "text-report.txt"
+    text = report.read_text() if report.exists() else outcome.log("validate")
+    return outcome.succeeded, output, text
 
 
 class TektonStandIn:
@@ -98,6 +114,7 @@ class TektonStandIn:
     ) -> None:
         self.cluster, self.policy, self.public_key = cluster, policy, public_key
         self.workdir, self.log = workdir, log
+        self.kubeconfig = kubeconfig_for(cluster, workdir)
         self.done: set[tuple[str, str]] = set()
         self.reports: dict[str, str] = {}
 
@@ -112,15 +129,23 @@ class TektonStandIn:
             self.done.add(key)
             params = {p["name"]: p["value"] for p in run["spec"].get("params", [])}
             if kind == c.PIPELINE_TYPE_TEST:
-                spec, policy = json.loads(params["SNAPSHOT"]), self.policy
+                # The scenario resolves verify-conforma with only the Snapshot: every other
+                # param keeps its default (policy enterprise-contract-service/default).
+                task_params = {"IMAGES": params["SNAPSHOT"]}
             else:
+                # tasks/release-pipeline: IMAGES from the Snapshot, POLICY_CONFIGURATION the
+                # ECP spec release-service passes, STRICT true; the rest are defaults.
                 ns, name = params["snapshot"].split("/", 1)
                 snap = await self.cluster.client.get(c.SNAPSHOT, ns, name)
-                spec, policy = (snap or {}).get("spec") or {}, params["enterpriseContractPolicy"]
-            self.log(f"tekton: {kind} PipelineRun {key[1]}: konflux validate image ...")
+                task_params = {
+                    "IMAGES": json.dumps((snap or {}).get("spec") or {}),
+                    "POLICY_CONFIGURATION": params["enterpriseContractPolicy"],
+                    "STRICT": "true",
+                }
+            self.log(f"tekton: {kind} PipelineRun {key[1]}: task verify-conforma ...")
             work = self.workdir / key[1]
             work.mkdir(parents=True, exist_ok=True)
-            passed, output, text = await validate_image(spec, policy, self.public_key, work)
+            passed, output, text = await verify_conforma(self.kubeconfig, task_params, work)
             self.reports[key[1]] = text
             self.log(f"tekton: {key[1]} -> {output.get('result')}")
             await self.cluster.client.create(
@@ -257,7 +282,23 @@ async def simulate(
                 },
             ),
         )
+        # The release key lives where Konflux keeps it; the policies name it (k8s://), so
+        # verify-conforma reads it from the cluster with its default PUBLIC_KEY ("").
+        await create(
+            c.SECRET,
+            {
+                "apiVersion": c.SECRET.api_version,
+                "kind": c.SECRET.kind,
+                "metadata": {"name": KEY_SECRET, "namespace": KEY_NAMESPACE},
+                "type": "Opaque",
+                "data": {"cosign.pub": base64.b64encode(public_key.read_bytes()).decode()},
+            },
+        )
+        policy_spec = {**policy_spec, "publicKey": f"k8s://{KEY_NAMESPACE}/{KEY_SECRET}"}
         await create(c.POLICY, _obj(c.POLICY, "demo-policy", MANAGED, policy_spec))
+        await create(
+            c.POLICY, _obj(c.POLICY, DEFAULT_POLICY, DEFAULT_POLICY_NAMESPACE, policy_spec)
+        )
 
         built = components[0]
         image, digest = built["containerImage"].split("@")
