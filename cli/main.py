@@ -105,11 +105,9 @@ def _use_color() -> bool:
 @click.option("--debug", is_flag=True, help="Log debug details to stderr.")
 def cli(debug: bool) -> None:
     """Konflux: build, test and release OCI artifacts with every gate decided by policy."""
-    logging.basicConfig(
-        level=logging.DEBUG if debug else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from konflux.cli import logs
+
+    logs.configure(logging.DEBUG if debug else logging.WARNING)
 
 
 @cli.group()
