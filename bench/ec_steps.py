@@ -863,3 +863,194 @@ def stub_rekor(w: World, _: Any) -> None:
 @step(r"stub tuf running")
 def stub_tuf(w: World, _: Any) -> None:
     w.variables["TUF"] = "http://localhost:2"
+
+
+def _push_plain(w: World, name: str, layers: list[bytes], labels: dict[str, str]) -> None:
+    """An image with raw (uncompressed tar) `layers` and `labels` (ec's layered images)."""
+    from konflux.engine.digests import sha256_digest
+
+    reg = registry()
+    w.variables["REGISTRY"] = reg.host
+    blobs, descs, diff_ids = [], [], []
+    for data in layers:
+        digest = sha256_digest(data)
+        blobs.append(data)
+        diff_ids.append(digest)
+        descs.append(
+            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest,
+             "size": len(data)}
+        )  # fmt: skip
+    config = json.dumps(
+        {
+            "architecture": "amd64",
+            "os": "linux",
+            "config": {"Labels": labels},
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+        }
+    ).encode()
+    blobs.append(config)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": sha256_digest(config),
+            "size": len(config),
+        },
+        "layers": descs,
+    }
+    pushed(w, name, reg.push(name, manifest, blobs))
+
+
+@step(r'an image named "([^"]*)" containing a layer with:')
+def image_with_layer(w: World, s: Any, name: str) -> None:
+    import io
+    import secrets
+    import tarfile
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for target, source in s.table or []:
+            content = (w.dir / "acceptance" / source).read_bytes()
+            info = tarfile.TarInfo(target)
+            info.size, info.mode = len(content), 0o644
+            tar.addfile(info, io.BytesIO(content))
+    filler = _tar("random.bin", secrets.token_bytes(1024))
+    _push_plain(w, name, [filler, buf.getvalue()], {"org.opencontainers.image.title": name})
+
+
+@step(r'the image "([^"]*)" has labels:')
+def image_labels(w: World, s: Any, name: str) -> None:
+    from konflux.engine.digests import sha256_digest
+
+    reg = registry()
+    manifest = reg.manifest(name).json
+    config = json.loads(reg.blob(name, manifest["config"]["digest"]))
+    config.setdefault("config", {}).setdefault("Labels", {}).update(dict(s.table or []))
+    raw = json.dumps(config).encode()
+    manifest["config"] = {**manifest["config"], "digest": sha256_digest(raw), "size": len(raw)}
+    pushed(w, name, reg.push(name, manifest, [raw]))
+
+
+@step(r'an OCI blob with content "([^"]*)" in the repo "([^"]*)"')
+def oci_blob(w: World, _: Any, content: str, repo: str) -> None:
+    reg = registry()
+    reg.sync.run(reg.sync.client.push_blob(reg.ref(repo), content.encode()))
+
+
+@step(r'a OCI policy bundle named "([^"]*)" with')
+def policy_bundle(w: World, s: Any, name: str) -> None:
+    from konflux.engine.digests import sha256_digest
+    from konflux.engine.policy.bundle import DATA_LAYER
+
+    reg = registry()
+    w.variables["REGISTRY"] = reg.host
+    layers, blobs = [], []
+    for target, source in s.table or []:
+        data = (w.dir / "acceptance" / source).read_bytes()
+        blobs.append(data)
+        layers.append(
+            {"mediaType": DATA_LAYER, "digest": sha256_digest(data), "size": len(data),
+             "annotations": {"org.opencontainers.image.title": target}}
+        )  # fmt: skip
+    config = b"{}"
+    blobs.append(config)
+    manifest = {
+        "schemaVersion": 2,
+        "mediaType": "application/vnd.oci.image.manifest.v1+json",
+        "config": {
+            "mediaType": "application/vnd.oci.image.config.v1+json",
+            "digest": sha256_digest(config),
+            "size": len(config),
+        },
+        "layers": layers,
+    }
+    pushed(w, name, reg.push(name, manifest, blobs))
+
+
+def _copy(w: World, source_tag: str, target_tag: str) -> None:
+    reg = registry()
+    fetched = reg.manifest(source_tag)
+    media = fetched.json.get("mediaType") or "application/vnd.oci.image.manifest.v1+json"
+    target = reg.ref(target_tag)
+    descs = [fetched.json.get("config") or {}, *(fetched.json.get("layers") or [])]
+    for d in descs:
+        if d.get("digest"):
+            data = reg.blob(source_tag, d["digest"])
+            reg.sync.run(reg.sync.client.push_blob(target, data))
+    reg.sync.run(reg.sync.client.put_manifest(target, fetched.raw, media))
+
+
+def _steal(kind: str) -> Callable[..., None]:
+    def steal(w: World, s: Any, name: str, donor: str) -> None:
+        from konflux.engine.sigstore import cosign_layout as layout
+
+        image_named(w, s, name)
+        suffix = layout.SIGNATURE_SUFFIX if kind == "sig" else layout.ATTESTATION_SUFFIX
+        donor_tag = layout.triangulation_tag(w.images[donor], suffix)
+        own_tag = layout.triangulation_tag(w.images[name], suffix)
+        _copy(w, f"{donor}:{donor_tag}", f"{name}:{own_tag}")
+
+    return steal
+
+
+step(r'an image named "([^"]*)" with signature from "([^"]*)"')(_steal("sig"))
+step(r'an image named "([^"]*)" with attestation from "([^"]*)"')(_steal("att"))
+
+
+@step(r'all images relating to "([^"]*)" are copied to "([^"]*)"')
+def copy_all(w: World, _: Any, source: str, target: str) -> None:
+    from konflux.engine.sigstore import cosign_layout as layout
+
+    digest = w.images[source]
+    _copy(w, f"{source}@{digest}", f"{target}:latest")
+    pushed(w, target, digest)
+    for suffix in (layout.SIGNATURE_SUFFIX, layout.ATTESTATION_SUFFIX):
+        tag = layout.triangulation_tag(digest, suffix)
+        try:
+            _copy(w, f"{source}:{tag}", f"{target}:{tag}")
+        except Exception:  # the source had no such artifact
+            continue
+
+
+@step(r'an Snapshot named "([^"]*)" with (\d+) components signed with "([^"]*)" key')
+def many_components(w: World, s: Any, name: str, count: str, key: str) -> None:
+    from konflux.kube.resources import SNAPSHOT
+
+    components = []
+    for i in range(int(count)):
+        ref = f"{name}/image-{i}"
+        image_named(w, s, ref)
+        image_signature(w, s, ref, key)
+        attestation(w, s, ref, key)
+        components.append({"name": f"component{i}", "containerImage": f"{registry().host}/{ref}"})
+    stub_cluster(w, s)
+    cluster().apply(SNAPSHOT, ACCEPTANCE_NS, name, spec={"components": components})
+
+
+@step(
+    r'policy configuration named "([^"]*)" with (\d+) policy sources from "([^"]*)"'
+    r"(?:, patched with)"
+)
+def many_sources(w: World, s: Any, name: str, count: str, source: str) -> None:
+    import jsonpatch
+
+    from konflux.kube.resources import POLICY
+
+    policy: dict[str, Any] = {
+        "sources": [{"policy": [w.expand(source)]} for _ in range(int(count))]
+    }
+    for (patch,) in s.table or []:
+        policy = jsonpatch.apply_patch(policy, json.loads(w.expand(patch)))
+    stub_cluster(w, s)
+    cluster().apply(POLICY, ACCEPTANCE_NS, name, spec=policy)
+
+
+@step(r"a working namespace")
+def working_namespace(w: World, _: Any) -> None:
+    raise NotReplayable("runs Tekton tasks in a kind cluster (task_validate_image)")
+
+
+@step(r"a cluster running")
+def kind_cluster(w: World, _: Any) -> None:
+    raise NotReplayable("needs a kind cluster with Tekton")

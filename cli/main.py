@@ -340,9 +340,11 @@ def _register() -> None:
     from konflux.cli.track import track_group
     from konflux.cli.validate_image import validate_image
     from konflux.cli.version import version
+    from konflux.cli.vsa import validate_vsa
     from konflux.cli.webhook import webhook
 
     validate.add_command(validate_image)
+    validate.add_command(validate_vsa)
     policy.add_command(bundle)
     policy.add_command(track_task)
     policy.add_command(inspect_policy, "inspect")

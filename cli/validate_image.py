@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -181,8 +182,26 @@ def trust_from_flags(
 @click.option(
     "--vsa-signing-key", help="Private key (cosign format): the vsa output becomes a signed DSSE."
 )
+@click.option("--vsa", "vsa", is_flag=True, help="Write a VSA for each validated image.")
 @click.option(
-    "--vsa-upload", is_flag=True, help="Also push the VSA next to each image as an attestation."
+    "--attestation-format",
+    default="dsse",
+    show_default=True,
+    help="VSA files as a signed DSSE envelope (dsse) or the bare statement (predicate).",
+)
+@click.option("--attestation-output-dir", help="Where --vsa writes (default: a new temp dir).")
+@click.option(
+    "--vsa-upload",
+    multiple=True,
+    metavar="BACKEND",
+    help="Also store each VSA: local@DIR, or oci (an attestation on the image).",
+)
+@click.option("--vsa-public-key", help="Key stored VSAs must be signed with (--vsa-expiration).")
+@click.option(
+    "--vsa-expiration",
+    default="168h",
+    show_default=True,
+    help="An image with a stored VSA younger than this is not validated again; 0: off.",
 )
 @click.option(
     "--policy-key", help="Public key (PEM file or inline) OCI policy bundles must be signed with."
@@ -195,6 +214,8 @@ def trust_from_flags(
 @click.option("--retry-max-wait", default=3.0, show_default=True, type=float)
 def validate_image(**opts: Any) -> None:
     """Validate images (or a Snapshot's components) against a policy."""
+    from konflux.cli import vsa as vsa_cli
+    from konflux.cli.go_values import parse_duration
     from konflux.cli.main import (
         Failed,
         _emit,
@@ -206,6 +227,18 @@ def validate_image(**opts: Any) -> None:
     )
 
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
+    try:
+        vsa_expiration = parse_duration(opts["vsa_expiration"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--vsa-expiration") from None
+    problems = vsa_cli.option_errors(opts, vsa_expiration)
+    if problems:
+        raise Failed("\n".join(problems))
+    if opts["vsa"] and opts["attestation_format"] == "predicate" and opts["vsa_signing_key"]:
+        logging.getLogger("konflux.vsa").warning(
+            "--vsa-signing-key is ignored for --attestation-format=predicate"
+        )
+    stores = vsa_cli.backends(opts["vsa_upload"])
     if not any(opts[k] for k in ("image", "images", "snapshot", "file_path", "json_input")):
         raise click.UsageError("give --image REF, --images SNAPSHOT or --snapshot NAME")
     attestation_time = opts["effective_time"].lower() == "attestation"
@@ -271,6 +304,13 @@ def validate_image(**opts: Any) -> None:
             SyncRegistry(client) as registry,
             Progress(console=stderr, transient=True, disable=not stderr.is_terminal) as bar,
         ):
+            # ec --vsa-expiration: images whose stored VSA is still valid are not validated.
+            vsa_public = public_key_text(opts["vsa_public_key"]) if opts["vsa_public_key"] else ""
+            skipped = vsa_cli.reusable(
+                snapshot, policy, stores=stores, public_key_pem=vsa_public,
+                expiration=vsa_expiration, registry=registry,
+            )  # fmt: skip
+            snapshot.components = [c for c in snapshot.components if c.name not in skipped]
             task = bar.add_task("Validating", total=len(snapshot.components))
             validator = SnapshotValidator(policy, settings, registry, checks)
             # The run goes on a worker so the deadline holds; on timeout it is abandoned and
@@ -292,15 +332,15 @@ def validate_image(**opts: Any) -> None:
                 ) from None
             finally:
                 runner.shutdown(wait=False, cancel_futures=True)
-            if opts["vsa_signing_key"]:
-                vsa_key = private_key(opts["vsa_signing_key"])
-                if opts["vsa_upload"]:
-                    upload_vsas(registry, report, vsa_key)
+            report.targets += [vsa_cli.skipped_target(n, image) for n, image in skipped.items()]
+            vsa_key = private_key(opts["vsa_signing_key"]) if opts["vsa_signing_key"] else None
+            if opts["vsa"]:
+                vsa_cli.generate(report, opts, stores, key=vsa_key, registry=registry)
+            elif vsa_key is not None and any(b.kind == "oci" for b in stores):
+                upload_vsas(registry, report, vsa_key)
     except KonfluxError as exc:
         emit_error(targets, "validating image", exc)
         raise Failed(str(exc)) from None
-    if opts["vsa_upload"] and not opts["vsa_signing_key"]:
-        raise click.UsageError("--vsa-upload needs --vsa-signing-key")
     signed = [t for t in targets if t.format == "vsa" and opts["vsa_signing_key"]]
     emit_reports(report, [t for t in targets if t not in signed], per_target_options=True)
     for t in signed:
