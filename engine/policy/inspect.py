@@ -94,12 +94,21 @@ class AnnotationRef:
         if self.annotation is not None:
             fields = dict(self.annotation.fields)
             fields["scope"] = self.annotation.scope
-            out["annotations"] = {
-                k: fields[k] for k in sorted(fields) if fields[k] not in (None, "")
-            }
+            out["annotations"] = _sorted(
+                {k: v for k, v in fields.items() if v not in (None, "")}
+            )
         out["location"] = {"file": self.file, "row": row, "col": 1}
         out["path"] = terms
         return out
+
+
+def _sorted(value: Any) -> Any:
+    """Go marshals maps with sorted keys, nested ones too."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
 
 
 def _package_line(module: RegoModule) -> int:

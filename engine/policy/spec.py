@@ -139,7 +139,7 @@ POLICY_FILE_NAMES = ("policy.yaml", "policy.yml", "policy.json", ".ec/policy.yam
 
 def load_policy(ref: str, workdir: Path | None = None) -> Policy:
     """Load a policy given as a file path, inline JSON/YAML, or a git URL of a directory."""
-    from konflux.engine.policy.sources import fetch, is_remote
+    from konflux.engine.policy.sources import is_remote
 
     ref = ref.strip()
     if not ref:
@@ -154,7 +154,15 @@ def load_policy(ref: str, workdir: Path | None = None) -> Policy:
             parse_text(ref, "inline policy", PolicyLoadError), "inline policy"
         )
     if is_remote(ref):
-        return _policy_in_dir(fetch(ref, workdir), ref)
+        from konflux.engine.policy.sources import fetch_pinned
+
+        fetched = fetch_pinned(ref, workdir)
+        if fetched.path.is_dir() and not any(
+            (fetched.path / n).is_file() for n in POLICY_FILE_NAMES
+        ):
+            # ec's words, naming the source as fetched
+            raise PolicyLoadError(f"no suitable config file found at {fetched.pinned}")
+        return _policy_in_dir(fetched.path, ref)
     raise PolicyLoadError(
         f"{ref}: no such file, and not inline JSON/YAML or a git URL (git::URL//DIR?ref=REV)"
     )
