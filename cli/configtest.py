@@ -8,6 +8,8 @@ from pathlib import Path
 
 import click
 
+from konflux.cli import options
+from konflux.cli.command import Command
 from konflux.engine.configtest import ConftestError, ConftestOptions, run_conftest
 from konflux.engine.output import checks
 
@@ -27,32 +29,8 @@ def _write(text: str, path: str) -> None:
         sys.stdout.flush()
 
 
-@click.command("test")
-@click.argument("paths", nargs=-1)
-@click.option(
-    "--policy", "-p", "policies", multiple=True, help="Rego policy paths (default: policy)."
-)
-@click.option("--data", "-d", multiple=True, help="Data paths, loaded recursively.")
-@click.option("--namespace", "-n", "namespaces", multiple=True, help="Namespaces (default: main).")
-@click.option("--all-namespaces", is_flag=True, help="Test policies in every namespace.")
-@click.option("--combine", is_flag=True, help="Evaluate all files together as one input.")
-@click.option(
-    "--output",
-    "-o",
-    default="stdout",
-    show_default=True,
-    metavar="FORMAT[=PATH]",
-    help=f"One of {', '.join(OUTPUTS)}.",
-)
-@click.option("--fail-on-warn", is_flag=True, help="Exit non-zero on warnings (2 for failures).")
-@click.option("--no-fail", is_flag=True, help="Exit 0 even when a policy fails.")
-@click.option("--no-color", is_flag=True, help="No colour in the standard output.")
-@click.option("--suppress-exceptions", is_flag=True, help="Leave exceptions out of the output.")
-@click.option("--quiet", is_flag=True, help="Print nothing when every check passes.")
-@click.option("--parser", default="", help="Parse every file with this parser.")
-@click.option("--ignore", default="", help="Regular expression of paths to skip in directories.")
-@click.option("--junit-hide-message", is_flag=True, help="JUnit test names without the message.")
-@click.option("--rego-version", default="v1", show_default=True, help="Only v1 is supported.")
+@click.command("test", cls=Command)
+@options.TEST
 def test(
     paths: tuple[str, ...],
     policies: tuple[str, ...],
@@ -72,7 +50,8 @@ def test(
     rego_version: str,
 ) -> None:
     """Test configuration files against Rego policies, as `ec test` / `conftest test`."""
-    from konflux.cli.main import Failed, stderr
+    from konflux.cli.command import Failed
+    from konflux.cli.console import stderr
 
     fmt, _, path = output.partition("=")
     if fmt not in OUTPUTS:
@@ -103,7 +82,7 @@ def test(
         # ec: the TEST_OUTPUT document still goes out; --no-fail also forgives the error.
         _write(checks.appstudio_error("running test", exc), path)
         if no_fail:
-            stderr.print(
+            stderr().print(
                 f"Error: running test: {exc}", markup=False, highlight=False, soft_wrap=True
             )
             return

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from typing import TYPE_CHECKING
 
 import click
 
-from konflux.controllers import constants as c
-from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
-from konflux.controllers.operators import OPERATORS, OperatorConfig
+from konflux.cli import options
+from konflux.cli.command import Group
+from konflux.controllers.constants import OPERATORS
 from konflux.engine.errors import KonfluxError
 
 if TYPE_CHECKING:
     from konflux.kube.config import ClusterConfig
-
-KUBECONFIG_HELP = (
-    "Kubeconfig file; default: $KUBECONFIG, then in-cluster, then ~/.kube/config "
-    "(docs/kubernetes.md)."
-)
 
 
 def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig:
@@ -34,40 +28,13 @@ def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig
         raise click.ClickException(str(exc)) from exc
 
 
-@click.group("controllers")
+@click.group("controllers", cls=Group)
 def controllers() -> None:
     """integration, release and build services as kopf operators driving Tekton."""
 
 
 @controllers.command("run")
-@click.option(
-    "--only",
-    default=",".join(OPERATORS),
-    show_default=True,
-    help="Comma-separated operators to run: integration,release,build.",
-)
-@click.option(
-    "--namespace",
-    "namespaces",
-    multiple=True,
-    help="Watch only this namespace (repeatable); default: cluster-wide.",
-)
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help=KUBECONFIG_HELP)
-@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
-@click.option("--standalone", is_flag=True, help="No peering (leader election) with replicas.")
-@click.option("--peering-name", default="konflux-controllers", show_default=True)
-@click.option(
-    "--registry",
-    default="localhost:5000",
-    show_default=True,
-    help="OCI registry for new ImageRepositories.",
-)
-@click.option(
-    "--pac-dir",
-    type=click.Path(file_okay=False),
-    default=None,
-    help="Also write proposed .tekton/ PipelineRuns under this directory.",
-)
+@options.CONTROLLERS_RUN
 def run_command(
     only: str,
     namespaces: tuple[str, ...],
@@ -78,7 +45,12 @@ def run_command(
     registry: str,
     pac_dir: str | None,
 ) -> None:
-    """Run the operators until interrupted."""
+    """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully)."""
+    import asyncio
+
+    from konflux.cli import interrupt
+    from konflux.controllers.operators import OperatorConfig
+
     chosen = [x.strip() for x in only.split(",") if x.strip()]
     unknown = sorted(set(chosen) - set(OPERATORS))
     if unknown or not chosen:
@@ -99,9 +71,18 @@ def run_command(
 
         async with KubeClient(cluster, timeout=30) as client:
             await preflight(client, chosen, namespaces)
-        await run(
-            cluster, config, namespaces=namespaces, standalone=standalone, peering_name=peering_name
-        )
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        # Signals reach the main thread (`konflux.cli.interrupt`), which asks kopf to stop.
+        with interrupt.graceful(lambda: loop.call_soon_threadsafe(stop.set)):
+            await run(
+                cluster,
+                config,
+                namespaces=namespaces,
+                standalone=standalone,
+                peering_name=peering_name,
+                stop_flag=stop,
+            )
 
     try:
         asyncio.run(operate())
@@ -110,14 +91,7 @@ def run_command(
 
 
 @controllers.command("gc-snapshots")
-@click.option("--namespace", "namespaces", multiple=True, help="Only these namespaces.")
-@click.option("--kubeconfig", type=click.Path(exists=True, dir_okay=False), help=KUBECONFIG_HELP)
-@click.option("--context", default=None, help="Kubeconfig context; default: current-context.")
-@click.option("--keep-push", default=RetentionPolicy.push, show_default=True)
-@click.option("--keep-pr", default=RetentionPolicy.pull_request, show_default=True)
-@click.option("--keep-per-component", default=RetentionPolicy.per_component, show_default=True)
-@click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing.")
-@click.option("--server", default=None, hidden=True, help="API URL without credentials (tests).")
+@options.GC_SNAPSHOTS
 def gc_snapshots(
     namespaces: tuple[str, ...],
     kubeconfig: str | None,
@@ -129,6 +103,11 @@ def gc_snapshots(
     server: str | None,
 ) -> None:
     """Delete Snapshots the retention policy lets go; print them as JSON lines."""
+    import asyncio
+
+    from konflux.controllers import constants as c
+    from konflux.controllers.integration import RetentionPolicy, snapshots_to_delete
+
     policy = RetentionPolicy(keep_push, keep_pr, keep_per_component)
     from konflux.kube.client import KubeClient
     from konflux.kube.config import ClusterConfig
@@ -156,19 +135,13 @@ def gc_snapshots(
         sys.stdout.write(json.dumps({"namespace": ns, "name": name, "deleted": not dry_run}) + "\n")
 
 
-@click.group("dev")
+@click.group("dev", cls=Group)
 def dev() -> None:
     """Local development flows."""
 
 
 @dev.command("simulate")
-@click.option(
-    "--failing",
-    is_flag=True,
-    help="Include the component that violates the policy (tests informational); "
-    "the managed pipeline's policy check then fails the Release.",
-)
-@click.option("--output", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@options.DEV_SIMULATE
 def simulate_command(failing: bool, output: str) -> None:
     """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
     emulated cluster; the managed run's `konflux validate image` decides the Release."""

@@ -12,23 +12,14 @@ from __future__ import annotations
 
 import json
 import secrets
-import tempfile
+import shutil
 from pathlib import Path
 from typing import Any
 
 import click
-import yaml
 
-from konflux.engine.errors import KonfluxError
-from konflux.engine.oci import SyncRegistry, build_image, parse_reference
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
-from konflux.engine.sigstore import (
-    attach_sbom,
-    attest_image,
-    generate_key_pair,
-    load_private_key,
-    sign_image,
-)
+from konflux.cli import options
+from konflux.cli.command import Command
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "examples" / "image-policy.yaml"
@@ -64,6 +55,8 @@ def _sbom(name: str) -> bytes:
 
 
 def _policy_with_absolute_sources() -> str:
+    import yaml
+
     doc = yaml.safe_load(POLICY.read_text())
     for source in doc["spec"]["sources"]:
         source["policy"] = [str(ROOT / p) for p in source["policy"]]
@@ -71,14 +64,19 @@ def _policy_with_absolute_sources() -> str:
 
 
 def _key(workdir: Path) -> tuple[Any, Path]:
+    from konflux.engine.sigstore import generate_key_pair, load_private_key
+
     pair = generate_key_pair(b"")
     public = workdir / "cosign.pub"
     public.write_bytes(pair.public_pem)
     return load_private_key(pair.private_pem, b""), public
 
 
-def _publish_one(sync: SyncRegistry, host: str, key: Any, name: str, labels: dict) -> dict:
+def _publish_one(sync: Any, host: str, key: Any, name: str, labels: dict) -> dict:
     """Push one component's image, sign it, attest its provenance, attach its SBOM."""
+    from konflux.engine.oci import build_image, parse_reference
+    from konflux.engine.sigstore import attach_sbom, attest_image, sign_image
+
     build = build_image({f"app/{name}": secrets.token_bytes(128)}, labels=labels)
     ref = sync.run(build.push(sync.client, parse_reference(f"{host}/demo/{name}:v1")))
     commit = secrets.token_hex(20)
@@ -98,6 +96,8 @@ def _publish_one(sync: SyncRegistry, host: str, key: Any, name: str, labels: dic
 
 def publish_many(host: str, workdir: Path, count: int) -> tuple[list[str], str]:
     """`count` passing components (for benchmarks): their pinned images and the public key PEM."""
+    from konflux.engine.oci import SyncRegistry
+
     key, public = _key(workdir)
     labels = COMPONENTS["api"]
     with SyncRegistry(insecure=[host]) as sync:
@@ -109,6 +109,10 @@ def publish_many(host: str, workdir: Path, count: int) -> tuple[list[str], str]:
 
 def publish(host: str, workdir: Path) -> tuple[Path, Path]:
     """Push, sign and attest the sample app; return (snapshot file, public key file)."""
+    import yaml
+
+    from konflux.engine.oci import SyncRegistry
+
     key, public = _key(workdir)
     with SyncRegistry(insecure=[host]) as sync:
         components = [
@@ -125,22 +129,16 @@ def publish(host: str, workdir: Path) -> tuple[Path, Path]:
     return path, public
 
 
-@click.command("demo")
-@click.option("--output", "-o", "outputs", multiple=True, default=("text",), show_default=True)
+@click.command("demo", cls=Command)
+@options.DEMO
 def demo(outputs: tuple[str, ...]) -> None:
     """Run the main job on a local registry: build, sign, attest, validate a Snapshot."""
-    from konflux.cli.main import Failed
     from konflux.cli.validate_image import validate_image
+    from konflux.engine import cleanup
+    from konflux.engine.oci.local_registry import LocalRegistry, free_port
 
+    workdir = cleanup.temporary_directory("konflux-demo-")  # removed even on Ctrl-C
     try:
-        _run_demo(outputs, validate_image)
-    except KonfluxError as exc:
-        raise Failed(str(exc)) from None
-
-
-def _run_demo(outputs: tuple[str, ...], validate_image: click.Command) -> None:
-    with tempfile.TemporaryDirectory(prefix="konflux-demo-") as tmp:
-        workdir = Path(tmp)
         click.echo("Starting a local registry (docker-registry) on 127.0.0.1 ...", err=True)
         with LocalRegistry(workdir / "registry", free_port()) as registry:
             click.echo("Building, signing and attesting api, web, worker ...", err=True)
@@ -159,3 +157,5 @@ def _run_demo(outputs: tuple[str, ...], validate_image: click.Command) -> None:
             for o in outputs:
                 args += ["--output", o]
             validate_image.main(args, standalone_mode=False, prog_name="konflux validate image")
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)

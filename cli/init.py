@@ -6,6 +6,9 @@ from pathlib import Path
 
 import click
 
+from konflux.cli import options
+from konflux.cli.command import Group
+
 # One annotated rule that never denies: `konflux test` and `validate input` report it as
 # a success, so a new policy directory is runnable the moment it exists.
 SAMPLE_POLICY = """\
@@ -28,18 +31,13 @@ deny contains result if {
 """
 
 
-@click.group("init")
+@click.group("init", cls=Group)
 def init() -> None:
     """Create starting points (`ec init`)."""
 
 
 @init.command("policies")
-@click.option(
-    "--dest-dir",
-    "-d",
-    default="",
-    help="Write sample.rego into this directory (created if missing); default: stdout.",
-)
+@options.INIT_POLICIES
 def init_policies(dest_dir: str) -> None:
     """Write a minimal policy (one never-failing rule) to DEST-DIR/sample.rego or stdout."""
     if not dest_dir:
@@ -50,6 +48,6 @@ def init_policies(dest_dir: str) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "sample.rego").write_text(SAMPLE_POLICY, encoding="utf-8")
     except OSError as exc:
-        from konflux.cli.main import Failed
+        from konflux.cli.command import Failed
 
         raise Failed(f"cannot write {directory / 'sample.rego'}: {exc.strerror}") from None

@@ -18,6 +18,8 @@ from typing import Any
 import click
 import yaml
 
+from konflux.cli import options
+from konflux.cli.command import Command, Group
 from konflux.engine.errors import KonfluxError
 from konflux.engine.policy.inspect import (
     NO_REGO_FILES,
@@ -34,7 +36,7 @@ DATA_SUFFIXES = (".json", ".yaml", ".yml")
 
 
 def _fail(message: str) -> click.ClickException:
-    from konflux.cli.main import Failed
+    from konflux.cli.command import Failed
 
     return Failed(message)
 
@@ -117,25 +119,8 @@ def _policy_urls(policy_ref: str) -> list[str]:
     return [u for s in load_policy_ref(policy_ref).sources for u in s.policy]
 
 
-@click.command("policy")
-@click.option("--source", "-s", "sources", multiple=True, help="Policy source URL (repeatable).")
-@click.option(
-    "--policy", "-p", "policy_ref", help="EnterpriseContractPolicy whose sources to read."
-)
-@click.option("--dest", "-d", help="Download into this directory (default: a temporary one).")
-@click.option(
-    "--output",
-    "-o",
-    "fmt",
-    default="text",
-    show_default=True,
-    help=f"One of {', '.join(INSPECT_FORMATS)}.",
-)
-@click.option(
-    "--rule", "rule_filter", help="Only this rule (code, package.short_name, short_name)."
-)
-@click.option("--package", "package_filter", help="Only rules of this package.")
-@click.option("--collection", "collection_filter", help="Only rules in this collection.")
+@click.command("policy", cls=Command)
+@options.INSPECT_POLICY
 def inspect_policy(
     sources: tuple[str, ...],
     policy_ref: str | None,
@@ -145,35 +130,64 @@ def inspect_policy(
     package_filter: str | None,
     collection_filter: str | None,
 ) -> None:
-    """Read policy sources and show the rules in them (`ec inspect policy`)."""
+    """Read policy sources and list the rules in them, as `ec inspect policy`.
+
+    Warnings (to stderr) name rules that would silently misbehave: no usable
+    custom.short_name, a result code naming another package; a syntax error fails the
+    command.
+    """
     if sources and policy_ref:
         raise click.UsageError(
             "if any flags in the group [policy source] are set none of the others can be; "
             "[policy source] were all set"
         )
+    if not (sources or policy_ref):
+        raise click.UsageError("give either --source (repeatable) or --policy")
     if fmt not in INSPECT_FORMATS:
         raise _fail(
             f"invalid value for --output '{fmt}'. accepted values: {', '.join(INSPECT_FORMATS)}"
         )
-    try:
-        urls = _policy_urls(policy_ref) if policy_ref else list(sources)
-        by_source = {}
-        with tempfile.TemporaryDirectory(prefix="konflux-inspect-") as work:
-            root = Path(dest) if dest else Path(work)
-            for url in urls:
-                directory, pinned = _download(url, root, "policy")
-                try:
-                    refs = inspect_dir(directory)
-                except KonfluxError as exc:
-                    if str(exc) == NO_REGO_FILES:
-                        raise _fail(no_rego_files_message(url)) from None
-                    raise
-                by_source[pinned] = [
-                    r for r in refs if _matches(r, rule_filter, package_filter, collection_filter)
-                ]
-    except KonfluxError as exc:
-        raise _fail(str(exc)) from None
+    urls = _policy_urls(policy_ref) if policy_ref else list(sources)
+    by_source = {}
+    with tempfile.TemporaryDirectory(prefix="konflux-inspect-") as work:
+        for url in urls:
+            if dest:
+                directory, pinned = _download(url, Path(dest), "policy")
+            else:
+                fetched = fetch_pinned(url, Path(work))
+                directory, pinned = fetched.path, fetched.pinned
+            _lint(directory)
+            try:
+                refs = inspect_dir(directory)
+            except KonfluxError as exc:
+                if str(exc) == NO_REGO_FILES:
+                    raise _fail(no_rego_files_message(url)) from None
+                raise
+            by_source[pinned] = [
+                r for r in refs if _matches(r, rule_filter, package_filter, collection_filter)
+            ]
     sys.stdout.write(render_inspection(by_source, fmt))
+
+
+def _lint(directory: Path) -> None:
+    """The authoring checks of `engine.policy.lint`: warnings to stderr, errors fail."""
+    from rich.markup import escape
+
+    from konflux.cli.console import stderr
+    from konflux.engine.policy.files import load_paths
+    from konflux.engine.policy.lint import lint
+
+    modules = [m for m in load_paths([directory]).modules if not m.path.endswith("_test.rego")]
+    errors = []
+    for finding in lint(modules):
+        if finding.error:
+            errors.append(str(finding))
+        else:
+            stderr().print(
+                f"[yellow]Warning:[/] {escape(str(finding))}", highlight=False, soft_wrap=True
+            )
+    if errors:
+        raise _fail("\n".join(errors))
 
 
 def merged_data(directories: list[Path]) -> dict[str, Any]:
@@ -197,29 +211,24 @@ def merged_data(directories: list[Path]) -> dict[str, Any]:
     return data
 
 
-@click.command("policy-data")
-@click.option("--source", "-s", "sources", multiple=True, required=True, help="Data source URL.")
-@click.option("--dest", "-d", help="Download into this directory (default: a temporary one).")
-@click.option("--output", "-o", "fmt", default="json", show_default=True, help="json or yaml.")
+@click.command("policy-data", cls=Command)
+@options.INSPECT_POLICY_DATA
 def inspect_policy_data(sources: tuple[str, ...], dest: str | None, fmt: str) -> None:
     """Read data sources and show the merged data (`ec inspect policy-data`)."""
     if fmt not in DATA_FORMATS:
         raise _fail(
             f"invalid value for --output '{fmt}'. accepted values: {', '.join(DATA_FORMATS)}"
         )
-    try:
-        with tempfile.TemporaryDirectory(prefix="konflux-inspect-") as work:
-            root = Path(dest) if dest else Path(work)
-            data = merged_data([_download(url, root, "policy")[0] for url in sources])
-    except KonfluxError as exc:
-        raise _fail(str(exc)) from None
+    with tempfile.TemporaryDirectory(prefix="konflux-inspect-") as work:
+        root = Path(dest) if dest else Path(work)
+        data = merged_data([_download(url, root, "policy")[0] for url in sources])
     if fmt == "yaml":
         click.echo(yaml.safe_dump(data, sort_keys=True, allow_unicode=True))
     else:
         click.echo(json.dumps(data, separators=(",", ":"), sort_keys=True, ensure_ascii=False))
 
 
-@click.group("inspect")
+@click.group("inspect", cls=Group)
 def inspect() -> None:
     """Show what policy and data sources hold (`ec inspect`)."""
 
@@ -228,26 +237,20 @@ inspect.add_command(inspect_policy)
 inspect.add_command(inspect_policy_data)
 
 
-@click.command("policy")
-@click.option("--source", "-s", "sources", multiple=True, required=True, help="Policy source URL.")
-@click.option("--data-source", "data_sources", multiple=True, help="Data source URL.")
-@click.option("--dest", "-d", default=".", show_default=True, help="Download destination.")
-@click.option("--work-dir", "-w", is_flag=True, help="Download into a new temporary directory.")
+@click.command("policy", cls=Command)
+@options.FETCH_POLICY
 def fetch_policy(
     sources: tuple[str, ...], data_sources: tuple[str, ...], dest: str, work_dir: bool
 ) -> None:
     """Download policy and data sources into DEST/policy/<id> and DEST/data/<id>."""
     root = Path(tempfile.mkdtemp(prefix="ec-work-")) if work_dir else Path(dest)
-    try:
-        for url in sources:
-            _download(url, root, "policy", show=True)
-        for url in data_sources:
-            _download(url, root, "data", show=True)
-    except KonfluxError as exc:
-        raise _fail(str(exc)) from None
+    for url in sources:
+        _download(url, root, "policy", show=True)
+    for url in data_sources:
+        _download(url, root, "data", show=True)
 
 
-@click.group("fetch")
+@click.group("fetch", cls=Group)
 def fetch() -> None:
     """Download policy sources (`ec fetch`)."""
 

@@ -1,4 +1,4 @@
-"""Log lines on stderr as `ec` writes them (logrus's text format), at `ec`'s levels.
+"""Log lines as `ec` writes them (logrus's text format); `console.configure_logging` uses it.
 
 `time="2026-01-02T15:04:05Z" level=warning msg="Image signature check skipped"`, with a
 record's `fields` (a dict passed as `extra={"fields": {...}}`) appended as `key=value`.
@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import sys
 from datetime import datetime
-from typing import IO
 
 # logrus's level names; Python's CRITICAL is logrus's fatal.
 LEVELS = {
@@ -44,17 +42,3 @@ class LogrusFormatter(logging.Formatter):
         if record.exc_info:
             parts.append(f"error={_value(self.formatException(record.exc_info))}")
         return " ".join(parts)
-
-
-def configure(level: int = logging.WARNING, stream: IO[str] | None = None) -> None:
-    """Send every log record at `level` or above to `stream` (stderr) in logrus's format.
-
-    Like `logging.basicConfig`, an embedding that already installed handlers (a test
-    capturing logs) keeps them."""
-    root = logging.getLogger()
-    root.setLevel(level)
-    if root.handlers:
-        return
-    handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(LogrusFormatter())
-    root.addHandler(handler)

@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from konflux.cli.command import Command, Group
 from konflux.engine.errors import KonfluxError
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -30,7 +31,7 @@ def _env(name: str, default: str = "") -> str:
 
 
 def _fail(message: str) -> click.ClickException:
-    from konflux.cli.main import Failed
+    from konflux.cli.command import Failed
 
     return Failed(message)
 
@@ -83,7 +84,7 @@ def reduced(spec: dict[str, Any], component: str) -> dict[str, Any]:
     return {**spec, "components": kept}
 
 
-@click.command("reduce-snapshot")
+@click.command("reduce-snapshot", cls=Command)
 def reduce_snapshot() -> None:
     """Write $SNAPSHOT (file, Snapshot name or inline JSON) to $SNAPSHOT_PATH, reduced to the
     built component when $SINGLE_COMPONENT is true and $CUSTOM_RESOURCE says which."""
@@ -120,7 +121,7 @@ def reduce_snapshot() -> None:
     sys.stdout.write(out)
 
 
-@click.command("pin-policy-bundle")
+@click.command("pin-policy-bundle", cls=Command)
 def pin_policy_bundle() -> None:
     """Pin the policy's oci::quay.io/conforma/release-policy:konflux source to
     $POLICY_BUNDLE_DIGEST, writing $HOME/policy-with-pinned-bundle.yaml."""
@@ -159,7 +160,7 @@ def pin_policy_bundle() -> None:
     click.echo(f"Modified policy written to: {path}")
 
 
-@click.group("task")
+@click.group("task", cls=Group)
 def task() -> None:
     """Helper steps of the verify-conforma Tekton task."""
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from konflux.cli import options
+from konflux.cli.command import Command, Group
 from konflux.engine.errors import KonfluxError
 from konflux.engine.policy.tracker import pull_tracking, push_tracking, track
 
@@ -34,27 +36,8 @@ def _write(target: str, text: str) -> None:
         Path(target).write_text(text, encoding="utf-8")
 
 
-@click.command("bundle")
-@click.option("--bundle", "-b", "bundles", multiple=True, help="Bundle image to track.")
-@click.option("--git", "-g", "gits", multiple=True, help="git+URL//PATH@REV task to track.")
-@click.option("--input", "-i", "input_", default="", help="Existing tracking file or oci:REF.")
-@click.option("--output", "-o", default="", help="Write to this file or oci:REF (default stdout).")
-@click.option("--replace", "-r", is_flag=True, help="Write the result back to --input.")
-@click.option(
-    "--prune/--no-prune",
-    "-p",
-    default=True,
-    show_default=True,
-    help="Drop expired records.",
-)
-@click.option("--freshen", is_flag=True, help="Re-resolve the tags and git paths already tracked.")
-@click.option(
-    "--in-effect-days",
-    default=60,
-    show_default=True,
-    type=click.IntRange(0),
-    help="Days an older record stays valid once a newer one is added.",
-)
+@click.command("bundle", cls=Command)
+@options.TRACK_BUNDLE
 def track_bundle(
     bundles: tuple[str, ...],
     gits: tuple[str, ...],
@@ -66,7 +49,7 @@ def track_bundle(
     in_effect_days: int,
 ) -> None:
     """Record which Tekton task bundles (and git tasks) are trusted, as `ec track bundle`."""
-    from konflux.cli.main import Failed
+    from konflux.cli.command import Failed
 
     if not (bundles or gits or input_):
         raise click.UsageError(
@@ -97,7 +80,7 @@ def track_bundle(
         raise Failed(str(exc)) from None
 
 
-@click.group("track")
+@click.group("track", cls=Group)
 def track_group() -> None:
     """Keep trusted-task data current (`ec track`)."""
 

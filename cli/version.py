@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 
 from konflux import __version__
+from konflux.cli import options
+from konflux.cli.command import Command
 
 _SOURCE = Path(__file__).resolve().parents[1]
 
@@ -70,9 +72,8 @@ def _ago(when: datetime) -> str:
     return f"{seconds}s"
 
 
-@click.command("version")
-@click.option("--json", "-j", "as_json", is_flag=True, help="JSON output.")
-@click.option("--short", "-s", is_flag=True, help="Only the version.")
+@click.command("version", cls=Command)
+@options.VERSION
 def version(as_json: bool, short: bool) -> None:
     """Print version information."""
     info = version_info()

@@ -22,6 +22,8 @@ from typing import Any
 
 import click
 
+from konflux.cli import options
+from konflux.cli.command import Command
 from konflux.engine.errors import KonfluxError
 from konflux.engine.vsa_store import (
     Backend,
@@ -187,23 +189,8 @@ def _attach(registry: Any, image: str, report: Any, key: Any) -> None:
 # -- validate vsa --------------------------------------------------------------------------------
 
 
-@click.command("vsa")
-@click.argument("identifier", required=False)
-@click.option("--vsa", "-v", "vsa_identifier", help="A VSA file, or an image (digest) to look up.")
-@click.option("--images", help="A Snapshot (file or inline): look up each component's VSA.")
-@click.option("--policy", "-p", "policy_ref", required=True, help="The policy VSAs must match.")
-@click.option("--vsa-retrieval", multiple=True, help="Where to look: file@DIR, local@DIR or oci.")
-@click.option("--vsa-public-key", help="Public key VSAs must be signed with (k8s:// too).")
-@click.option(
-    "--ignore-signature-verification", is_flag=True, help="Accept VSAs without checking them."
-)
-@click.option(
-    "--vsa-expiration", default="168h", show_default=True, help="Maximum age (24h, 7d, 1w)."
-)
-@click.option("--no-fallback", is_flag=True, help="Do not validate images without a valid VSA.")
-@click.option("--fallback-public-key", help="Public key for the fallback image validation.")
-@click.option("--strict/--no-strict", default=True, show_default=True)
-@click.option("--output", "-o", "outputs", multiple=True, help="json or text (default text).")
+@click.command("vsa", cls=Command)
+@options.VALIDATE_VSA
 def validate_vsa(
     identifier: str | None,
     vsa_identifier: str | None,
@@ -221,8 +208,8 @@ def validate_vsa(
     """Check VSAs against a policy: an image with a valid VSA passes without being validated;
     one without falls back to `validate image` (unless --no-fallback)."""
     from konflux.cli.cluster_refs import load_policy_ref, public_key_text
+    from konflux.cli.command import Failed
     from konflux.cli.go_values import parse_duration
-    from konflux.cli.main import Failed
     from konflux.engine.image.snapshot import load_snapshot
     from konflux.engine.oci import SyncRegistry, parse_reference
     from konflux.engine.sigstore.keys import load_public_key

@@ -13,6 +13,9 @@ from __future__ import annotations
 from konflux.kube.names import *  # noqa: F403
 from konflux.kube.resources import *  # noqa: F403
 
+# The operators `konflux controllers run --only` can start.
+OPERATORS = ("integration", "release", "build")
+
 # --- integration-service ---------------------------------------------------------------------
 TEST_OUTPUT_RESULT = "TEST_OUTPUT"
 PASSING_TEST_RESULTS = frozenset({"SUCCESS", "SKIPPED", "WARNING"})

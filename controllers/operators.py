@@ -28,7 +28,7 @@ from konflux.kube.config import ClusterConfig
 from konflux.kube.login import KopfLogin
 from konflux.kube.resources import Resource
 
-OPERATORS = ("integration", "release", "build")
+OPERATORS = c.OPERATORS
 logger = logging.getLogger("konflux.controllers")
 
 

@@ -30,7 +30,6 @@ AGGREGATE_PACKAGE = "konflux_eval"
 AGGREGATE_PATH = "konflux/eval.rego"
 EFFECTIVE_ON_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 EFFECTIVE_ON_RELEVANCE = timedelta(days=90)
-FILTER_TYPES = ("include-exclude", "ec-policy")
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from typing import Any
 from konflux.engine.errors import EvaluationError
 from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles, load_paths
+from konflux.engine.progress import NO_PROGRESS, Progress
 
 AGGREGATE_PACKAGE = "konflux_tests"
 AGGREGATE_PATH = "konflux/tests.rego"
@@ -110,19 +111,19 @@ class PolicyTester:
             self.evaluator.add_data(doc.value, doc.mount)
         self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.cases))
 
-    def run(
-        self, *, coverage: bool = False, progress: Callable[[int], None] | None = None
-    ) -> TestReport:
+    def run(self, *, coverage: bool = False, progress: Progress = NO_PROGRESS) -> TestReport:
         start = time.monotonic()
         by_package: dict[str, list[TestCase]] = {}
         for case in self.cases:
             by_package.setdefault(case.package, []).append(case)
         results: list[TestResult] = []
         cover = CoverageMerger() if coverage else None
+        progress.start("testing", len(self.cases))
         for package, cases in by_package.items():
-            results.extend(self._run_package(package, cases, cover))
-            if progress:
-                progress(len(cases))
+            progress.note(package)
+            done = self._run_package(package, cases, cover)
+            results.extend(done)
+            progress.advance(len(cases), failed=sum(r.status in {"FAIL", "ERROR"} for r in done))
         report = TestReport(results, duration_s=time.monotonic() - start)
         if cover:
             report.coverage = cover.report(GENERATED_PATHS)
@@ -229,8 +230,9 @@ def run_tests(
     *,
     run: str | None = None,
     coverage: bool = False,
-    progress: Callable[[int], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> TestReport:
+    progress.start("loading")
     files = load_paths(paths)
     if data:
         files.extend(load_paths(data, data_at_root=True))

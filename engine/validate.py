@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +11,7 @@ from konflux.engine.documents import parse_text, read_document
 from konflux.engine.errors import InputError, KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
+from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Report, TargetReport
 
 
@@ -63,9 +63,10 @@ def validate_inputs(
     info: bool = False,
     show_successes: bool = False,
     show_warnings: bool = True,
-    progress: Callable[[], None] | None = None,
+    progress: Progress = NO_PROGRESS,
 ) -> Report:
     """Evaluate every input; each worker owns its evaluators (one engine per worker)."""
+    progress.start("evaluating", len(inputs))
     workers = max(1, min(workers, len(inputs)))
     chunks = [inputs[i::workers] for i in range(workers)]
 
@@ -83,8 +84,7 @@ def validate_inputs(
                         exc, f"error validating file {doc.name}: evaluating policy: {exc}"
                     ) from None
                 out.append(TargetReport(doc.name, outcome))
-                if progress:
-                    progress()
+                progress.advance(failed=int(bool(out[-1].outcome.violations)))
             return out
         finally:
             if evaluator is not None:

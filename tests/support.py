@@ -163,3 +163,19 @@ def reported(outcome: Outcome) -> set[str]:
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
+
+
+class ProgressRecorder:
+    """A `konflux.engine.progress.Progress` that remembers every call, in order."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Any, ...]] = []
+
+    def start(self, phase: str, total: int | None = None) -> None:
+        self.calls.append(("start", phase, total))
+
+    def advance(self, n: int = 1, *, failed: int = 0) -> None:
+        self.calls.append(("advance", n, failed))
+
+    def note(self, text: str) -> None:
+        self.calls.append(("note", text))

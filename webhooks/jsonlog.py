@@ -1,4 +1,7 @@
-"""Structured JSON log lines (one object per line on stderr), with the request uid if any."""
+"""Structured JSON log lines (one object per line on stderr), with the request uid if any.
+
+A traceback goes into the `exception` field of its line, never raw onto stderr.
+"""
 
 from __future__ import annotations
 
@@ -27,9 +30,20 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: int = logging.INFO) -> None:
+    """One JSON line per event on stderr, for every logger (aiohttp's, kopf's, warnings too).
+
+    The one handler sits on the root logger and replaces any other there (the CLI's
+    plain-text one), so an event is never written twice; `konflux.*` logs from `level`.
+    """
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
-    root = logging.getLogger("konflux")
+    root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level)
+    if root.level == logging.NOTSET or root.level > logging.WARNING:
+        root.setLevel(logging.WARNING)
+    ours = logging.getLogger("konflux")
+    ours.handlers.clear()
+    ours.propagate = True
+    ours.setLevel(min(level, root.level))
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    logging.captureWarnings(True)

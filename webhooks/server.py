@@ -212,20 +212,23 @@ class WebhookService:
         self.engine.close()
 
 
-async def run(config: WebhookConfig) -> None:
+async def run(config: WebhookConfig) -> int:
+    """Serve until SIGTERM/SIGINT; return the signal that stopped the service."""
     service = WebhookService(config)
     await service.start()
     stop = asyncio.Event()
+    stopped_by: list[int] = []
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+        loop.add_signal_handler(sig, lambda s=sig: (stopped_by.append(s), stop.set()))
     try:
         await stop.wait()
         log.info("shutting down")
     finally:
         await service.stop()
+    return stopped_by[0]
 
 
-def serve(config: WebhookConfig) -> None:
-    """Run the service until SIGTERM/SIGINT."""
-    asyncio.run(run(config))
+def serve(config: WebhookConfig) -> int:
+    """Run the service until SIGTERM/SIGINT; return that signal."""
+    return asyncio.run(run(config))

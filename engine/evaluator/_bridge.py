@@ -1,15 +1,22 @@
 """The embedded OPA backend: a thin layer over `opa_bindings` (OPA's Go `rego` package via ctypes).
 
-We subclass `OpaEngine` for one protocol decision the package's own dispatcher
-cannot express: a Python builtin answering *undefined*. The Go bridge treats a
-callback response without a `result` key as undefined, so `_dispatch` omits it
-when a builtin returns `UNDEFINED`.
+We subclass `OpaEngine` for two things the package's own dispatcher does not do:
+- a Python builtin answering *undefined*: the Go bridge treats a callback
+  response without a `result` key as undefined, so `_dispatch` omits it when a
+  builtin returns `UNDEFINED`;
+- Ctrl-C during an evaluation: an exception raised inside a ctypes callback
+  cannot propagate (ctypes prints "Exception ignored on calling ctypes
+  callback" and goes on), so a `KeyboardInterrupt` (or `SystemExit`) raised in
+  a builtin is kept, that call and every later one answers with an error at
+  once (Go has no way to cancel an evaluation), and the exception is raised
+  again as soon as the call into Go returns.
 """
 
 from __future__ import annotations
 
 import ctypes
 import json
+import re
 from typing import Any
 
 from konflux.engine.errors import BackendMissingError
@@ -43,9 +50,21 @@ UNDEFINED = _Undefined()
 
 
 class BridgeEngine(OpaEngine):
-    """`OpaEngine` whose Python builtins may return `UNDEFINED`."""
+    """`OpaEngine` whose Python builtins may return `UNDEFINED`, and which Ctrl-C can stop."""
+
+    _interrupted: BaseException | None = None
+
+    def _call(self, fn: Any, *args: Any) -> Any:
+        try:
+            return super()._call(fn, *args)
+        finally:
+            pending, self._interrupted = self._interrupted, None
+            if pending is not None:
+                raise pending
 
     def _dispatch(self, handle: int, name: bytes, args_json: bytes) -> int | None:
+        if self._interrupted is not None:  # no more Python work until the call returns
+            return self._respond({"error": "interrupted"})
         try:
             fn, arity = self._functions[name.decode()]
             args = json.loads(args_json)
@@ -55,6 +74,12 @@ class BridgeEngine(OpaEngine):
             response: dict[str, Any] = {} if value is UNDEFINED else {"result": value}
         except Exception as exc:  # an exception must never cross into Go
             response = {"error": f"{type(exc).__name__}: {exc}"}
+        except BaseException as exc:  # Ctrl-C: end the evaluation, re-raise after it
+            self._interrupted = exc
+            response = {"error": "interrupted"}
+        return self._respond(response)
+
+    def _respond(self, response: dict[str, Any]) -> int | None:
         try:
             raw = json.dumps(response, ensure_ascii=False).encode("utf-8")
         except (TypeError, ValueError, UnicodeEncodeError) as exc:
@@ -68,4 +93,14 @@ class BridgeEngine(OpaEngine):
         return buf
 
 
-__all__ = ["INSTALL_HINT", "UNDEFINED", "BridgeEngine", "OpaError"]
+_ERROR_COUNT = re.compile(r"^\d+ errors? occurred:\s*")
+
+
+def opa_error_lines(message: str) -> list[str]:
+    """OPA's errors one per line (`file:line: kind: text`), without the count and the
+    indented source excerpt that follows each."""
+    text = _ERROR_COUNT.sub("", message.strip())
+    return [line.strip() for line in text.splitlines() if line.strip() and not line[:1].isspace()]
+
+
+__all__ = ["INSTALL_HINT", "UNDEFINED", "BridgeEngine", "OpaError", "opa_error_lines"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from konflux.engine.errors import EvaluationError, RegoError
 from konflux.engine.evaluator import lenient
-from konflux.engine.evaluator._bridge import BridgeEngine, OpaError
+from konflux.engine.evaluator._bridge import BridgeEngine, OpaError, opa_error_lines
 from konflux.engine.evaluator.base import QueryResult
 from konflux.engine.evaluator.builtins import Builtin, BuiltinRegistry, default_registry
 
@@ -76,7 +76,11 @@ class OpaEvaluator:
         try:
             self._engine.add_policy(path, source)
         except OpaError as exc:
-            raise RegoError(f"{path}: {exc.message.strip()}") from None
+            # OPA names the file and line itself (`path:6: rego_parse_error: ...`).
+            errors = opa_error_lines(exc.message) or [exc.message.strip()]
+            located = all(e.startswith(f"{path}:") for e in errors)
+            text = "\n".join(errors) if located else f"{path}: {'; '.join(errors)}"
+            raise RegoError(text) from None
 
     def add_module(self, path: str, source: str) -> None:
         """Add a Rego module; parse errors raise `RegoError` naming the file and line."""

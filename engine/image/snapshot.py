@@ -86,6 +86,10 @@ def snapshot_from_document(doc: Any, origin: str) -> Snapshot:
     )
 
 
+def _looks_inline(text: str) -> bool:
+    return "\n" in text or text.lstrip().startswith(("{", "[")) or ": " in text
+
+
 def load_snapshot(images: str | None = None, image: str | None = None) -> Snapshot:
     """The Snapshot to validate, from `--images` (file or inline) and/or `--image`."""
     snapshot = Snapshot()
@@ -94,6 +98,10 @@ def load_snapshot(images: str | None = None, image: str | None = None) -> Snapsh
         path = Path(images)
         if "\n" not in images and path.is_file():
             doc = read_document(path)
+            origin = images
+        elif not _looks_inline(images):
+            # A file name that is not there: say so, rather than parse the name as YAML.
+            doc = read_document(path)  # raises: no such file / is a directory
             origin = images
         else:
             doc = parse_text(images, "inline --images")

@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -35,6 +34,7 @@ from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
 from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
+from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Outcome, Report, Result, TargetReport
 from konflux.engine.sigstore import (
     CheckOptions,
@@ -98,10 +98,12 @@ class SnapshotValidator:
 
     # -- index expansion ----------------------------------------------------------------------
 
-    def expand(self, snapshot: Snapshot) -> Snapshot:
+    def expand(self, snapshot: Snapshot, progress: Progress = NO_PROGRESS) -> Snapshot:
         """An image index also yields one component per platform manifest (as `ec`)."""
         components: list[Component] = []
+        progress.start("resolving", len(snapshot.components))
         for c in snapshot.components:
+            progress.advance()
             components.append(c)
             try:
                 ref = parse_reference(c.container_image)
@@ -266,13 +268,22 @@ class SnapshotValidator:
         info: bool = False,
         show_successes: bool = False,
         show_warnings: bool = True,
-        progress: Callable[[], None] | None = None,
+        progress: Progress = NO_PROGRESS,
     ) -> Report:
         self.registry.new_run()  # a run sees one consistent view of the registry
-        expanded = self.expand(snapshot)
+        expanded = self.expand(snapshot, progress)
         workers = max(1, self.checks.workers)
+
+        def gather(component: Component) -> Gathered:
+            progress.note(component.name)
+            g = self.gather(component)
+            progress.advance(failed=int(any(not c.passed for c in g.checks)))
+            return g
+
+        progress.start("verifying", len(expanded.components))  # the total after expansion
         with ThreadPoolExecutor(workers) as pool:
-            gathered = list(pool.map(self.gather, expanded.components))
+            gathered = list(pool.map(gather, expanded.components))
+        progress.start("evaluating", len(gathered))
         # Evaluation is CPU-bound (OPA runs outside the GIL): more evaluators than
         # cores only adds compilations.
         evaluators = max(1, min(workers, os.cpu_count() or 1))
@@ -298,8 +309,7 @@ class SnapshotValidator:
                 raise reworded(
                     exc, f"error validating image {c.container_image} of component {c.name}: {exc}"
                 ) from None
-            if progress:
-                progress()
+            progress.advance(failed=int(bool(report.outcome.violations)))
             return report
 
         try:

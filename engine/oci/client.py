@@ -55,6 +55,7 @@ from konflux.engine.oci.errors import (
     NotFoundError,
     RegistryError,
 )
+from konflux.engine.oci.in_flight import InFlight
 from konflux.engine.oci.reference import ImageReference, host_of, is_loopback
 from konflux.engine.oci.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
@@ -187,6 +188,7 @@ class RegistryClient:
         # content seen in one repository never stands in for another's (access checks).
         self._cache: dict[tuple[str, str], tuple[str, bytes]] = {}
         self.requests = 0  # how many HTTP requests went out (for benchmarks and tests)
+        self.in_flight = InFlight()  # what a progress display shows while a registry is slow
 
     async def __aenter__(self) -> RegistryClient:
         self._ensure_session()
@@ -268,7 +270,7 @@ class RegistryClient:
             if auth:
                 req_headers["Authorization"] = auth
             try:
-                async with self._semaphore:
+                async with self._semaphore, self.in_flight.waiting_on(registry):
                     response = await self._send(
                         session, method, target, registry, req_headers, data, ref
                     )

@@ -15,9 +15,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from konflux.engine import cleanup
 from konflux.engine.errors import KonfluxError
 
 BINARY = "docker-registry"
@@ -26,6 +27,13 @@ START_TIMEOUT = 30.0
 
 class LocalRegistryError(KonfluxError):
     """The local registry could not be installed or started."""
+
+
+def port_in_use(port: int) -> bool:
+    """True when something already listens on 127.0.0.1:`port`."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def free_port() -> int:
@@ -68,6 +76,7 @@ class LocalRegistry:
     key: Path | None = None
     ca: Path | None = None
     process: subprocess.Popen[bytes] | None = None
+    _cleanup: int | None = field(default=None, init=False, repr=False)
 
     @property
     def host(self) -> str:
@@ -84,6 +93,9 @@ class LocalRegistry:
 
     def start(self) -> LocalRegistry:
         binary = ensure_docker_registry()
+        if port_in_use(self.port):
+            # Never report success against whatever already answers there (an orphan registry).
+            raise LocalRegistryError(f"port {self.port} on 127.0.0.1 is already in use")
         storage = self.root / "storage"
         storage.mkdir(parents=True, exist_ok=True)
         config = self.root / "reg.yml"
@@ -99,6 +111,7 @@ class LocalRegistry:
         self.process = subprocess.Popen(
             [binary, "serve", str(config)], stdout=log, stderr=subprocess.STDOUT
         )
+        self._cleanup = cleanup.on_exit(self.stop)  # also on Ctrl-C: never leave an orphan
         self._wait_ready()
         return self
 
@@ -124,6 +137,9 @@ class LocalRegistry:
         raise LocalRegistryError(f"docker-registry did not answer GET /v2/ in {START_TIMEOUT}s")
 
     def stop(self) -> None:
+        if self._cleanup is not None:
+            cleanup.cancel(self._cleanup)
+            self._cleanup = None
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             try:

@@ -1,20 +1,18 @@
 """Output formats: pluggable writers over the one report model.
 
-Adding a format touches only this module: register a writer in `WRITERS`.
-A target is `FORMAT[=PATH][?show-successes=BOOL&show-warnings=BOOL]`, as `ec`.
+Adding a format: register its writer in `WRITERS` and name it in `konflux.engine.choices`.
+Targets (`FORMAT[=PATH][?show-successes=BOOL]`) are parsed in `target`.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 import yaml
 
+from konflux.engine.choices import IMAGE_FORMATS, INPUT_FORMATS
 from konflux.engine.output.documents import (
     appstudio_document,
     error_document,
@@ -23,8 +21,8 @@ from konflux.engine.output.documents import (
     summary_document,
 )
 from konflux.engine.output.junit import junit_report
+from konflux.engine.output.target import OutputTarget
 from konflux.engine.output.text import text_report
-from konflux.engine.output.vsa import vsa_statement
 from konflux.engine.report import Report
 
 __all__ = [
@@ -80,6 +78,14 @@ def _summary_markdown(r: Report) -> str:
     return head + "".join(f"| {a} | {b} | {c} |\n" for a, b, c in rows)
 
 
+def _vsa(r: Report) -> str:
+    # Imported on use: the VSA names its predicate type from the sigstore layer, which
+    # brings the registry client; the other formats need neither.
+    from konflux.engine.output.vsa import vsa_statement
+
+    return _json(vsa_statement(r))
+
+
 Writer = Callable[[Report, bool], str]
 
 WRITERS: dict[str, Writer] = {
@@ -94,51 +100,12 @@ WRITERS: dict[str, Writer] = {
         [t.policy_input for t in sorted_targets(r) if t.policy_input is not None]
     ),
     "attestation": lambda r, c: _lines([s for t in sorted_targets(r) for s in t.statements]),
-    "vsa": lambda r, c: _json(vsa_statement(r)),
+    "vsa": lambda r, c: _vsa(r),
 }
 WRITERS["hacbs"] = WRITERS["appstudio"]
 
-INPUT_FORMATS = ("json", "yaml", "text", "summary", "appstudio", "hacbs")
-IMAGE_FORMATS = tuple(WRITERS)
-
-
-@dataclass(frozen=True)
-class OutputTarget:
-    format: str
-    path: str | None = None
-    show_successes: bool | None = None
-    show_warnings: bool | None = None
-
-    @classmethod
-    def parse(cls, spec: str, formats: tuple[str, ...], default: str) -> OutputTarget:
-        head, _, query = spec.partition("?")
-        fmt, _, path = head.partition("=")
-        fmt = fmt or default
-        if fmt not in formats:
-            raise ValueError(
-                f"{fmt!r} is not a valid report format (choose from {', '.join(formats)})"
-            )
-        opts = {k: v[-1].lower() for k, v in parse_qs(query).items()}
-        unknown = set(opts) - {"show-successes", "show-warnings"}
-        if unknown:
-            raise ValueError(f"unknown output option(s) {', '.join(sorted(unknown))} in {spec!r}")
-
-        def flag(name: str) -> bool | None:
-            if name not in opts:
-                return None
-            if opts[name] not in ("true", "false"):
-                raise ValueError(f"{name} must be true or false in {spec!r}")
-            return opts[name] == "true"
-
-        return cls(fmt, path or None, flag("show-successes"), flag("show-warnings"))
-
-    def apply(self, report: Report) -> Report:
-        changes: dict[str, bool] = {}
-        if self.show_successes is not None:
-            changes["show_successes"] = self.show_successes
-        if self.show_warnings is not None:
-            changes["show_warnings"] = self.show_warnings
-        return dataclasses.replace(report, **changes) if changes else report
+# The choices are declared with the CLI's (`konflux.engine.choices`); each has a writer here.
+assert set(IMAGE_FORMATS) == set(WRITERS) and set(INPUT_FORMATS) <= set(WRITERS)
 
 
 def render(report: Report, fmt: str, *, color: bool = False) -> str:

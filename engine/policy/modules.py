@@ -73,11 +73,26 @@ def _metadata_blocks(lines: list[str], path: str) -> dict[int, tuple[int, dict[s
         try:
             fields = load_yaml("\n".join(body)) or {}
         except yaml.YAMLError as exc:
-            raise RegoError(f"{path}:{start + 1}: invalid METADATA block: {exc}") from None
+            raise RegoError(_yaml_error(path, lines, start, body, exc)) from None
         if not isinstance(fields, dict):
             raise RegoError(f"{path}:{start + 1}: METADATA block must be a YAML mapping")
         blocks[i] = (start + 1, fields)
     return blocks
+
+
+def _yaml_error(
+    path: str, lines: list[str], start: int, body: list[str], exc: yaml.YAMLError
+) -> str:
+    """Where in the file a METADATA block's YAML is wrong (the parser counts within the block)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc)
+    context = getattr(exc, "context", None)
+    what = f"{context}: {problem}" if context else problem
+    if mark is None or mark.line >= len(body):
+        return f"{path}:{start + 1}: invalid METADATA block: {what}"
+    line = start + 1 + mark.line  # 0-based index in the file
+    column = mark.column + len(lines[line]) - len(body[mark.line])
+    return f"{path}:{line + 1}:{column + 1}: invalid METADATA YAML: {what}"
 
 
 def parse_module(path: str, source: str) -> RegoModule:

@@ -8,7 +8,6 @@ client and fail with a clear message until it exists.
 
 from __future__ import annotations
 
-import atexit
 import hashlib
 import re
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from konflux.engine.cleanup import temporary_directory
 from konflux.engine.errors import SourceError
 
 _GIT_HOSTS = ("github.com/", "gitlab.com/")
@@ -87,9 +87,7 @@ _OCI_ROOT: list[Path] = []
 
 def _oci_root() -> Path:
     if not _OCI_ROOT:
-        root = Path(tempfile.mkdtemp(prefix="konflux-bundles-"))
-        atexit.register(shutil.rmtree, root, ignore_errors=True)
-        _OCI_ROOT.append(root)
+        _OCI_ROOT.append(temporary_directory("konflux-bundles-"))
     return _OCI_ROOT[0]
 
 
@@ -160,7 +158,7 @@ def fetch_pinned(
     url: str, workdir: Path | None = None, *, policy_key: str | None = None
 ) -> FetchedSource:
     """Fetch a source and name it pinned (`oci::repo@sha256:...`, `git::...?ref=<commit>`)."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
+    workdir = workdir or temporary_directory("konflux-sources-")
     workdir.mkdir(parents=True, exist_ok=True)
     if url.startswith(("oci::", "oci://")):
         return _fetch_oci(url, workdir, policy_key)
@@ -173,7 +171,7 @@ def fetch_pinned(
 
 def fetch(url: str, workdir: Path | None = None) -> Path:
     """Return a local directory or file holding the source named by `url`."""
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-sources-"))
+    workdir = workdir or temporary_directory("konflux-sources-")
     workdir.mkdir(parents=True, exist_ok=True)
     if url.startswith(("oci::", "oci://")):
         return _fetch_oci(url, workdir, None).path
@@ -196,7 +194,8 @@ def fetch(url: str, workdir: Path | None = None) -> Path:
     else:
         path = Path(url)
     if not path.exists():
-        raise SourceError(f"{url}: no such file or directory")
+        where = "" if path.is_absolute() else f" (relative to the current directory {Path.cwd()})"
+        raise SourceError(f"{url}: no such file or directory{where}")
     return path
 
 
@@ -224,7 +223,7 @@ def load_source(
     from konflux.engine.policy.files import PolicyFiles, load_paths
 
     own = workdir is None
-    workdir = workdir or Path(tempfile.mkdtemp(prefix="konflux-"))
+    workdir = workdir or temporary_directory("konflux-")
     files = PolicyFiles()
     pinned: dict[str, str] = {}
     try:

@@ -14,10 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, FormatChecker
-
 from konflux.engine.documents import parse_text, read_document
 from konflux.engine.errors import PolicyLoadError, PolicySchemaError
+from konflux.engine.schemas import validator as schema_validator
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,7 @@ def validate_spec(spec: Any, origin: str) -> None:
     """Raise `PolicySchemaError` listing every schema violation with its JSON path."""
     if not isinstance(spec, dict):
         raise PolicySchemaError(f"{origin}: a policy must be a mapping, got {type(spec).__name__}")
-    validator = Draft202012Validator(schema(), format_checker=FormatChecker())
+    validator = schema_validator(schema())
     errors = sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [
@@ -114,15 +113,26 @@ def validate_spec(spec: Any, origin: str) -> None:
         )
 
 
+_RESOURCE_KEYS = frozenset({"apiVersion", "kind", "metadata", "spec"})
+
+
 def _spec_of(doc: Any, origin: str) -> Any:
-    if isinstance(doc, dict) and ("apiVersion" in doc or "kind" in doc):
-        kind = doc.get("kind")
-        if kind != "EnterpriseContractPolicy":
-            raise PolicySchemaError(
-                f"{origin}: expected kind EnterpriseContractPolicy, got {kind!r}"
-            )
-        return doc.get("spec") or {}
-    return doc
+    if not isinstance(doc, dict):
+        return doc
+    resource = "apiVersion" in doc or "kind" in doc
+    resource = resource or ("spec" in doc and set(doc) <= _RESOURCE_KEYS)
+    if not resource:
+        return doc
+    kind = doc.get("kind")
+    if kind != "EnterpriseContractPolicy" and (kind is not None or "apiVersion" in doc):
+        raise PolicySchemaError(f"{origin}: expected kind EnterpriseContractPolicy, got {kind!r}")
+    if not doc.get("spec"):
+        raise PolicySchemaError(
+            f"{origin}: `spec` is empty or missing; an EnterpriseContractPolicy spec needs "
+            "`sources`, a list of sources each with a `policy` list "
+            "(for example `spec: {sources: [{policy: [path/to/rego]}]}`)"
+        )
+    return doc["spec"]
 
 
 def policy_from_document(doc: Any, origin: str) -> Policy:
@@ -130,7 +140,10 @@ def policy_from_document(doc: Any, origin: str) -> Policy:
     validate_spec(spec, origin)
     sources = [Source.from_spec(s, i) for i, s in enumerate(spec.get("sources") or [])]
     if not sources and spec.get("configuration") is None:
-        raise PolicySchemaError(f"{origin}: the policy has no sources")
+        raise PolicySchemaError(
+            f"{origin}: the policy has no sources; missing field: sources "
+            "(a list of sources each with a `policy` list)"
+        )
     return Policy(spec=spec, origin=origin, sources=sources)
 
 

@@ -36,6 +36,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 
+from konflux.engine.choices import KEY_ALGORITHMS
+
 from .errors import KeyFormatError, KeyPasswordError
 
 SIGSTORE_PRIVATE_KEY_PEM = "ENCRYPTED SIGSTORE PRIVATE KEY"
@@ -48,18 +50,22 @@ SCRYPT_STANDARD = (65536, 8, 1)
 SCRYPT_OWASP = (131072, 8, 1)
 _SCRYPT_ACCEPTED = {SCRYPT_LEGACY, SCRYPT_STANDARD, SCRYPT_OWASP}
 
-ALGORITHMS = (
-    "ecdsa-p256",
-    "ecdsa-p384",
-    "ecdsa-p521",
-    "rsa-2048",
-    "rsa-3072",
-    "rsa-4096",
-    "ed25519",
-)
+ALGORITHMS = KEY_ALGORITHMS
 
 PublicKeyType = ec.EllipticCurvePublicKey | rsa.RSAPublicKey | ed25519.Ed25519PublicKey
 PrivateKeyType = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+
+_PRIVATE_KEY_PEMS = frozenset(
+    {
+        "PRIVATE KEY",
+        "EC PRIVATE KEY",
+        "RSA PRIVATE KEY",
+        "ENCRYPTED PRIVATE KEY",
+        "ENCRYPTED SIGSTORE PRIVATE KEY",
+        "ENCRYPTED COSIGN PRIVATE KEY",
+    }
+)
+_PUBLIC_KEY_PEMS = frozenset({"PUBLIC KEY", "RSA PUBLIC KEY", "CERTIFICATE"})
 
 _PEM_BLOCK = re.compile(rb"-----BEGIN ([A-Z0-9 ]+)-----\s*(.*?)\s*-----END \1-----", re.DOTALL)
 
@@ -224,6 +230,10 @@ def read_key_material(ref: str | bytes) -> tuple[bytes, str]:
     path = Path(ref).expanduser()
     try:
         return path.read_bytes(), str(path)
+    except FileNotFoundError:
+        raise KeyFormatError(f"{ref}: no such key file (and not an inline PEM key)") from None
+    except IsADirectoryError:
+        raise KeyFormatError(f"{ref}: is a directory, expected a PEM key file") from None
     except OSError as exc:
         raise KeyFormatError(f"cannot read key file {ref}: {exc.strerror or exc}") from exc
 
@@ -233,8 +243,13 @@ def load_public_key(ref: str | bytes) -> PublicKey:
     data, source = read_key_material(ref)
     blocks = _pem_blocks(data)
     if not blocks:
-        raise KeyFormatError(f"{source}: no PEM block found (expected a PUBLIC KEY)")
+        raise KeyFormatError(f"{source}: not a PEM public key (no BEGIN PUBLIC KEY block)")
     kind, der = blocks[0]
+    if kind in _PRIVATE_KEY_PEMS:
+        raise KeyFormatError(
+            f"{source}: a private key was given where a public key is needed "
+            "(use the .pub file of the pair)"
+        )
     try:
         if kind == "PUBLIC KEY":
             key = serialization.load_der_public_key(der)
@@ -306,8 +321,13 @@ def decrypt_private_key(data: bytes, password: bytes, *, source: str = "private 
     """Open cosign's encrypted PEM; unencrypted PKCS #8 / SEC1 / PKCS #1 PEM is accepted too."""
     blocks = _pem_blocks(data)
     if not blocks:
-        raise KeyFormatError(f"{source}: no PEM block found")
+        raise KeyFormatError(f"{source}: not a PEM private key (no BEGIN ... PRIVATE KEY block)")
     kind, der = blocks[0]
+    if kind in _PUBLIC_KEY_PEMS:
+        raise KeyFormatError(
+            f"{source}: a public key was given where a private key is needed "
+            "(use the .key file of the pair)"
+        )
     if kind in ("PRIVATE KEY", "EC PRIVATE KEY", "RSA PRIVATE KEY"):
         try:
             raw = serialization.load_pem_private_key(data, password=None)

@@ -22,7 +22,9 @@ from typing import Any
 from google.protobuf import json_format
 from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as StatementV1
-from jsonschema import Draft202012Validator, FormatChecker
+
+from konflux.engine.choices import PREDICATE_KINDS
+from konflux.engine.schemas import validator as schema_validator
 
 from .errors import PayloadError
 
@@ -48,12 +50,16 @@ PREDICATE_TYPES: dict[str, str] = {
     "custom": COSIGN_CUSTOM,
 }
 
+assert tuple(PREDICATE_TYPES) == PREDICATE_KINDS  # the CLI's `--type` choices
+
 UNKNOWN_PREDICATE = "unknown predicate type"
 
 # A SLSA Verification Summary (what `validate image --vsa-upload` attaches).
 VSA = "https://slsa.dev/verification_summary/v1"
 
-KNOWN_PREDICATE_TYPES = frozenset({SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, CYCLONEDX, SPDX, VSA})
+KNOWN_PREDICATE_TYPES = frozenset(
+    {SLSA_PROVENANCE_V02, SLSA_PROVENANCE_V1, CYCLONEDX, SPDX, VSA, COSIGN_CUSTOM}
+)
 
 # JSON Schemas of whole statements, for the predicate types `ec` validates that way.
 STATEMENT_SCHEMAS = {
@@ -63,9 +69,9 @@ STATEMENT_SCHEMAS = {
 
 
 @cache
-def _schema_validator(name: str) -> Draft202012Validator:
+def _schema_validator(name: str) -> Any:
     text = resources.files("konflux.engine.sigstore").joinpath("schemas", name).read_text()
-    return Draft202012Validator(json.loads(text), format_checker=FormatChecker())
+    return schema_validator(json.loads(text))
 
 
 def schema_problems(statement: Mapping[str, Any]) -> list[str]:
@@ -208,6 +214,11 @@ def predicate_problems(statement: Mapping[str, Any]) -> list[str]:
         need(pred, "specVersion")
     elif ptype == VSA:
         need(pred, "verificationResult")
+    elif ptype == COSIGN_CUSTOM:
+        # cosign's `--type custom` (our `attest` default): the file's text and the time.
+        for name in ("Data", "Timestamp"):
+            if not isinstance(need(pred, name), str | None):
+                problems.append(f"{ptype}: {name} is not a string")
     elif ptype == SPDX:
         # cosign's `--type spdx` stores the document as a string, `spdxjson` as an object.
         if isinstance(pred, str):

@@ -141,3 +141,32 @@ def test_sign_with_wrong_password_fails(registry, keypair, monkeypatch):
     result = CliRunner().invoke(sign, [str(registry.ref("cli/app", "v1")), "--key", str(private)])
     assert result.exit_code == 1
     assert "wrong password" in result.output
+
+
+def test_attest_default_type_passes_our_own_syntax_check(registry, oci, keypair, tmp_path):
+    """`konflux attest` without `--type` writes cosign's custom predicate, which
+    `validate image`'s builtin.attestation.syntax_check accepts."""
+    private, public = keypair
+    image, _ = oci.push_image(registry.ref("cli/custom", "v1"))
+    note = tmp_path / "review.txt"
+    note.write_text("reviewed-by: alice\n")
+    result = CliRunner().invoke(
+        attest,
+        [str(registry.ref("cli/custom", "v1")), "--key", str(private), "--predicate", str(note)],
+    )
+    assert result.exit_code == 0, result.output
+    opts = CheckOptions(public_key=load_public_key(str(public)))
+    atts = oci.sync.run(verify_attestations(oci.sync.client, image, opts))
+    assert atts.result and atts.syntax_result, atts.syntax_result
+    predicate = atts.inputs()[0]["statement"]["predicate"]
+    assert predicate["Data"] == "reviewed-by: alice\n"
+
+
+def test_custom_predicate_without_its_fields_fails_the_syntax_check():
+    from konflux.engine.sigstore.payloads import COSIGN_CUSTOM, predicate_problems
+
+    statement = {"predicateType": COSIGN_CUSTOM, "predicate": {"Data": 1}}
+    assert predicate_problems(statement) == [
+        f"{COSIGN_CUSTOM}: Data is not a string",
+        f"{COSIGN_CUSTOM}: predicate lacks required field Timestamp",
+    ]

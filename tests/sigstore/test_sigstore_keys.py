@@ -153,13 +153,13 @@ def test_public_key_from_certificate_and_rsa_pkcs1_pem():
 
 
 def test_bad_key_inputs_name_the_source(tmp_path):
-    with pytest.raises(KeyFormatError, match="cannot read key file"):
+    with pytest.raises(KeyFormatError, match=r"missing\.pub: no such key file"):
         load_public_key(str(tmp_path / "missing.pub"))
     bad = tmp_path / "bad.pub"
     bad.write_text("not a key")
-    with pytest.raises(KeyFormatError, match=r"bad\.pub: no PEM block"):
+    with pytest.raises(KeyFormatError, match=r"bad\.pub: not a PEM public key"):
         load_public_key(str(bad))
-    with pytest.raises(KeyFormatError, match="is not a public key"):
+    with pytest.raises(KeyFormatError, match="a private key was given where a public key"):
         load_public_key(
             PrivateKey(ec.generate_private_key(ec.SECP256R1()))
             .key.private_bytes(
@@ -169,3 +169,14 @@ def test_bad_key_inputs_name_the_source(tmp_path):
             )
             .decode()
         )
+
+
+def test_a_public_key_is_refused_where_a_private_key_is_needed(tmp_path):
+    public = tmp_path / "k.pub"
+    public.write_bytes(generate_private_key().public.pem)
+    with pytest.raises(KeyFormatError, match=r"k\.pub: a public key was given where a private"):
+        load_private_key(str(public), b"")
+    garbage = tmp_path / "k.key"
+    garbage.write_text("garbage")
+    with pytest.raises(KeyFormatError, match=r"k\.key: not a PEM private key"):
+        load_private_key(str(garbage), b"")

@@ -46,6 +46,25 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+PIPES = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+
+
+def _wait_ready(proc: subprocess.Popen[str], port: int, context: ssl.SSLContext) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(
+                f"https://localhost:{port}/readyz", context=context, timeout=2
+            ) as resp:
+                if resp.status == 200:
+                    return
+        except (OSError, ssl.SSLError):
+            pass
+        assert time.monotonic() < deadline, "serve never became ready"
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        time.sleep(0.1)
+
+
 def test_serve_process(tmp_path, pki, monkeypatch):
     port = _free_port()
     env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
@@ -66,26 +85,13 @@ def test_serve_process(tmp_path, pki, monkeypatch):
             "--workers",
             "1",
         ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
         env=env,
         text=True,
+        **PIPES,
     )
     context = pki.client_context()
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(
-                    f"https://localhost:{port}/readyz", context=context, timeout=2
-                ) as resp:
-                    if resp.status == 200:
-                        break
-            except (OSError, ssl.SSLError):
-                pass
-            assert time.monotonic() < deadline, "serve never became ready"
-            assert proc.poll() is None, proc.stderr.read()
-            time.sleep(0.1)
+        _wait_ready(proc, port, context)
         body = json.dumps(review(component("web"), uid="cli-uid")).encode()
         req = urllib.request.Request(
             f"https://localhost:{port}/validate-component",
@@ -106,4 +112,23 @@ def test_serve_process(tmp_path, pki, monkeypatch):
     assert (
         decided and decided[0]["allowed"] is False and decided[0]["path"] == ("/validate-component")
     )
+    assert any(line["msg"] == "shutting down" for line in lines)
+
+
+def test_serve_logs_one_json_line_per_event_and_ctrl_c_exits_130(tmp_path, pki):
+    """Through the real `konflux` entry point, whose root logger has a plain-text handler."""
+    port = _free_port()
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    args = ["webhook", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
+    args += ["--tls-cert", str(pki.root / "tls.crt"), "--tls-key", str(pki.root / "tls.key")]
+    proc = subprocess.Popen([sys.executable, "-m", "konflux", *args], env=env, text=True, **PIPES)
+    context = pki.client_context()
+    try:
+        _wait_ready(proc, port, context)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 130
+    lines = [json.loads(line) for line in stderr.splitlines()]  # every line is JSON
+    assert [line["msg"] for line in lines].count("serving") == 1
     assert any(line["msg"] == "shutting down" for line in lines)
