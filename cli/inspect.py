@@ -97,7 +97,9 @@ def _matches(ref: AnnotationRef, rule: str | None, package: str | None, coll: st
     )
 
 
-def render_inspection(by_source: dict[str, list[AnnotationRef]], fmt: str) -> str:
+def render_inspection(
+    by_source: dict[str, list[AnnotationRef]], fmt: str, local: dict[str, str] | None = None
+) -> str:
     if fmt == "json":
         # ec: a Go map encoded by encoding/json (sorted keys), one line.
         doc = {src: [r.to_json() for r in refs] for src, refs in sorted(by_source.items())}
@@ -108,8 +110,11 @@ def render_inspection(by_source: dict[str, list[AnnotationRef]], fmt: str) -> st
             out.append(f"# Source: {src}\n\n")
         elif fmt == "markdown":
             out.append(f"## Source: {src}\n\n")
-        render = _markdown if fmt == "markdown" else (lambda r: text_entry(r, fmt))
-        out += [render(r) for r in refs]
+        root = (local or {}).get(src)
+        if fmt == "markdown":
+            out += [_markdown(r) for r in refs]
+        else:
+            out += [text_entry(r, fmt, local_root=root) for r in refs]
     return "".join(out)
 
 
@@ -149,6 +154,7 @@ def inspect_policy(
         )
     urls = _policy_urls(policy_ref) if policy_ref else list(sources)
     by_source = {}
+    local: dict[str, str] = {}  # pinned url -> directory, for sources on this machine
     with tempfile.TemporaryDirectory(prefix="konflux-inspect-") as work:
         for url in urls:
             if dest:
@@ -166,7 +172,9 @@ def inspect_policy(
             by_source[pinned] = [
                 r for r in refs if _matches(r, rule_filter, package_filter, collection_filter)
             ]
-    sys.stdout.write(render_inspection(by_source, fmt))
+            if pinned.startswith("file::"):
+                local[pinned] = str(directory)
+    sys.stdout.write(render_inspection(by_source, fmt, local))
 
 
 def _lint(directory: Path) -> None:

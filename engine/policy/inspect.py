@@ -94,9 +94,7 @@ class AnnotationRef:
         if self.annotation is not None:
             fields = dict(self.annotation.fields)
             fields["scope"] = self.annotation.scope
-            out["annotations"] = _sorted(
-                {k: v for k, v in fields.items() if v not in (None, "")}
-            )
+            out["annotations"] = _sorted({k: v for k, v in fields.items() if v not in (None, "")})
         out["location"] = {"file": self.file, "row": row, "col": 1}
         out["path"] = terms
         return out
@@ -249,8 +247,11 @@ def no_rego_files_message(url: str) -> str:
     return NO_REGO_FILES
 
 
-def text_entry(ref: AnnotationRef, template: str) -> str:
-    """One rule in `ec`'s text, names or short-names template; "" for package annotations."""
+def text_entry(ref: AnnotationRef, template: str, *, local_root: str | None = None) -> str:
+    """One rule in `ec`'s text, names or short-names template; "" for package annotations.
+
+    For a local source (`local_root`, the directory inspected) the second line of `text`
+    is the rule's file and line: conforma.dev has no page for a rule being written."""
     if ref.annotation is None:
         path = ".".join([*ref.package_parts, ref.rule.name if ref.rule else ""])
         return f"{path}\n(No annotations found)\n--\n"
@@ -262,6 +263,8 @@ def text_entry(ref: AnnotationRef, template: str) -> str:
     if template == "short-names":
         return f"{info['code']}\n"
     url = f"{info['documentation_url']}\n" if info["documentation_url"] else ""
+    if local_root is not None and ref.rule is not None:
+        url = f"{Path(local_root) / ref.file}:{ref.rule.line}\n"
     collections = f"\n[{' '.join(info['collections'])}]" if info["collections"] else ""
     return (
         f"{info['package']}.{info['short_name']} ({info['kind']})\n{url}{info['title']}\n"
