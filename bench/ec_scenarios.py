@@ -177,7 +177,7 @@ def normalise(text: str, variables: dict[str, str]) -> str:
 class Outcome:
     feature: str
     scenario: str
-    status: str  # match | differs | on-purpose | not-replayed
+    status: str  # match | differs | on-purpose | not-replayed | harness-error
     detail: str = ""
     seconds: float = 0.0
 
@@ -218,6 +218,8 @@ def run_scenario(scenario: Scenario, repo: Path, snapshots: dict[str, str]) -> O
         status, detail = "not-replayed", str(exc)
     except StepFailed as exc:
         status, detail = "differs", str(exc)
+    except Exception as exc:  # a fixture step failed (registry busy...): say so, keep going
+        status, detail = "harness-error", f"{type(exc).__name__}: {exc}"
     finally:
         world.close()
     reason = ON_PURPOSE.get((scenario.feature, scenario.name))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+import click
+
 _UNITS = {
     "ns": 1e-9,
     "us": 1e-6,
@@ -76,3 +78,26 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{sign}{int(minutes)}m{secs_text}"
     return f"{sign}{secs_text}"
+
+
+class GoDuration(click.ParamType):
+    """A click type: a Go duration (`5m`, `3s`, `1h30m`, `0`) or plain seconds, as seconds."""
+
+    name = "duration"
+
+    def convert(
+        self, value: object, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        if isinstance(value, (int, float)):
+            return float(value)
+        text = str(value).strip()
+        try:
+            seconds = float(text)
+        except ValueError:
+            try:
+                seconds = parse_duration(text)
+            except ValueError as exc:
+                self.fail(str(exc), param, ctx)
+        if seconds < 0:
+            self.fail(f"{text} is negative", param, ctx)
+        return seconds

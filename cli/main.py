@@ -23,8 +23,12 @@ from konflux.cli.command import Group
 @click.option("--debug", is_flag=True, help="Log debug details (and tracebacks) to stderr.")
 def cli(debug: bool) -> None:
     """Konflux: build, test and release OCI artifacts with every gate decided by policy."""
+    from konflux.cli import go_flags
     from konflux.cli.console import configure_logging
 
+    # Persistent flags (`ec`'s, anywhere on the line) start afresh for every invocation.
+    go_flags.GLOBALS = go_flags.GlobalFlags(debug=debug)
+    go_flags.reset()
     configure_logging(debug)
 
 

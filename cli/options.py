@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from konflux.cli.go_values import GoDuration
 from konflux.controllers.constants import OPERATORS
 from konflux.engine.choices import (
     FILTER_TYPES,
@@ -98,6 +99,24 @@ EXTRA_RULE_DATA = click.option(
     help="Set rule data KEY for every source (over its ruleData). Repeatable, or "
     "comma-separated. A VALUE naming a .json/.yaml/.yml file stands for its text.",
 )
+COLOR = compose(
+    click.option(
+        "--color",
+        is_flag=True,
+        help="Colour the text report even when stdout is not a terminal.",
+    ),
+    click.option(
+        "--no-color",
+        is_flag=True,
+        help="No colour in the text report even on a terminal (NO_COLOR does the same).",
+    ),
+)
+SHOW_POLICY_DOCS_LINK = click.option(
+    "--show-policy-docs-link",
+    is_flag=True,
+    help="End the text report with a link to the policy documentation when it has "
+    "violations or warnings.",
+)
 FILTER_TYPE = click.option(
     "--filter-type",
     type=click.Choice(FILTER_TYPES),
@@ -168,9 +187,20 @@ VALIDATE_INPUT = compose(
         type=click.IntRange(0, 65535),
         help="The port --server listens on.",
     ),
+    COLOR,
+    SHOW_POLICY_DOCS_LINK,
 )
 
-VALIDATE_POLICY = click.argument("policy_ref", metavar="POLICY")
+VALIDATE_POLICY = compose(
+    click.argument("policy_ref", metavar="POLICY", required=False),
+    click.option(
+        "--policy",
+        "-p",
+        "policy_option",
+        metavar="POLICY",
+        help="The policy, as ec takes it (the argument also works).",
+    ),
+)
 
 # `ec`'s registry retry knobs; the defaults are `konflux.engine.oci.RetryPolicy`'s (a test
 # keeps them equal: importing the registry client here would load aiohttp at startup).
@@ -182,7 +212,7 @@ RETRY = (
         "N",
         "Retries of a registry request after the first attempt (429, 5xx, connection errors).",
     ),
-    ("duration", 1.0, click.FloatRange(min=0), "SECONDS", "The wait before the first retry."),
+    ("duration", 1.0, GoDuration(), "DURATION", "The wait before the first retry (1s, 500ms)."),
     ("factor", 2.0, click.FloatRange(min=1), "F", "Each further wait is the previous one times F."),
     (
         "jitter",
@@ -191,7 +221,7 @@ RETRY = (
         "J",
         "Each wait varies randomly by up to this fraction.",
     ),
-    ("max-wait", 3.0, click.FloatRange(min=0), "SECONDS", "No single wait is longer than this."),
+    ("max-wait", 3.0, GoDuration(), "DURATION", "No single wait is longer than this (3s)."),
 )
 
 # -- validate image -------------------------------------------------------------------------------
@@ -275,6 +305,14 @@ VALIDATE_IMAGE = compose(
         "policy only, nothing about them is trusted.",
     ),
     output(IMAGE_FORMATS, per_target_options=True),
+    click.option(
+        "--output-file",
+        metavar="FILE",
+        hidden=True,
+        help="Deprecated (ec's -o): write the JSON report to FILE.",
+    ),
+    COLOR,
+    SHOW_POLICY_DOCS_LINK,
     STRICT,
     click.option(
         "--effective-time",
@@ -291,11 +329,12 @@ VALIDATE_IMAGE = compose(
     SHOW_WARNINGS,
     click.option(
         "--timeout",
-        default=300.0,
+        default="5m",
         show_default=True,
-        type=click.FloatRange(min=0, min_open=True),
-        metavar="SECONDS",
-        help="Fail the run when it takes longer than this.",
+        type=GoDuration(),
+        metavar="DURATION",
+        help="Fail the run when it takes longer than this (5m, 90s; plain seconds too); "
+        "0: no limit.",
     ),
     FILTER_TYPE,
     click.option(

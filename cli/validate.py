@@ -40,6 +40,9 @@ def validate_input(
     server_mode: bool,
     server_address: str,
     server_port: int,
+    color: bool,
+    no_color: bool,
+    show_policy_docs_link: bool,
 ) -> None:
     """Validate input files (JSON/YAML), or inline documents, against a policy.
 
@@ -95,17 +98,28 @@ def validate_input(
         write_error_documents(list(outputs), "validating input", exc)
         raise
     # `ec validate input` ignores per-target ?show-* options; so do we.
-    write_reports(targets, lambda t: render(report, t.format, t.path))
+    report.show_policy_docs_link = show_policy_docs_link
+    colour = color_choice(color, no_color)
+    write_reports(targets, lambda t: render(report, t.format, t.path, colour))
     if strict and not report.success:
         raise Failed("success criteria not met")
 
 
-def render(report: Any, fmt: str, path: str | None) -> str:
-    """A report in one format; coloured only for a terminal stdout."""
+def render(report: Any, fmt: str, path: str | None, color: bool | None = None) -> str:
+    """A report in one format; coloured for a terminal stdout (or as --color/--no-color say)."""
     from konflux.cli.console import use_color
     from konflux.engine import render as render_report
 
-    return render_report(report, fmt, color=path is None and use_color())
+    if color is None:
+        color = path is None and use_color()
+    return render_report(report, fmt, color=color)
+
+
+def color_choice(color: bool, no_color: bool) -> bool | None:
+    """`ec`'s --color / --no-color (no-color wins); None: decide by the terminal."""
+    if no_color:
+        return False
+    return True if color else None
 
 
 def effective_time_option(value: str, allow_past: bool) -> Any:
@@ -119,12 +133,19 @@ def effective_time_option(value: str, allow_past: bool) -> Any:
 
 
 def rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
-    """`--extra-rule-data KEY=VALUE`, repeatable or comma-separated; a .json/.yaml VALUE is read."""
+    """`--extra-rule-data KEY=VALUE`, repeatable or comma-separated; a .json/.yaml VALUE is read.
+
+    Every malformed entry is reported, numbered as `ec` numbers them; empty ones are skipped.
+    """
     out: dict[str, Any] = {}
-    for pair in (p for group in pairs for p in group.split(",")):
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise click.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="'--extra-rule-data'")
+    entries = [p for group in pairs for p in group.split(",") if p]
+    bad = [i for i, pair in enumerate(entries) if not pair.partition("=")[1]]
+    if bad:
+        raise Failed("\n".join(f"incorrect syntax for --extra-rule-data {i}" for i in bad))
+    for pair in entries:
+        key, _, value = pair.partition("=")
+        if not key:
+            raise Failed(f"incorrect syntax for --extra-rule-data {entries.index(pair)}")
         path = Path(value)
         out[key] = (
             path.read_text()
@@ -136,11 +157,13 @@ def rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
 
 @validate.command("policy")
 @options.VALIDATE_POLICY
-def validate_policy(policy_ref: str) -> None:
+def validate_policy(policy_ref: str | None, policy_option: str | None) -> None:
     """Check a policy against the EnterpriseContractPolicy schema (nothing is fetched)."""
     from konflux.cli.cluster_refs import load_policy_ref
 
-    policy = load_policy_ref(policy_ref)
+    if bool(policy_ref) == bool(policy_option):
+        raise click.UsageError("give the policy once: POLICY or --policy POLICY")
+    policy = load_policy_ref(policy_ref or policy_option or "")
     click.echo(
         f"{policy.origin}: valid EnterpriseContractPolicy spec ({len(policy.sources)} sources)"
     )

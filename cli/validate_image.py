@@ -167,9 +167,11 @@ def validate_image(**opts: Any) -> None:
     from konflux.cli import vsa as vsa_cli
     from konflux.cli.go_values import parse_duration
     from konflux.cli.outputs import parse_targets, write_error_documents, write_reports
-    from konflux.cli.validate import effective_time_option, render, rule_data
+    from konflux.cli.validate import color_choice, effective_time_option, render, rule_data
     from konflux.engine import KonfluxError
 
+    if opts["output_file"]:  # ec's deprecated -o FILE: the JSON report to FILE
+        opts["outputs"] = (*opts["outputs"], f"json={opts['output_file']}")
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
     if not any(opts[k] for k in ("image", "images", "snapshot", "file_path", "json_input")):
         raise click.UsageError("give --image REF, --images SNAPSHOT or --snapshot NAME")
@@ -198,12 +200,15 @@ def validate_image(**opts: Any) -> None:
         write_error_documents(list(opts["outputs"]), "validating image", exc)
         raise Failed(str(exc)) from None
 
+    report.show_policy_docs_link = opts["show_policy_docs_link"]
+    colour = color_choice(opts["color"], opts["no_color"])
+
     def rendered(t: Any) -> str:
         if t.format == "vsa" and vsa_key is not None:
             from konflux.engine.output.vsa import signed_vsa
 
             return signed_vsa(report, vsa_key) + "\n"
-        return render(t.apply(report), t.format, t.path)
+        return render(t.apply(report), t.format, t.path, colour)
 
     write_reports(targets, rendered)
     if opts["strict"] and not report.success:
@@ -215,6 +220,7 @@ def _validate(
 ) -> tuple[Any, Any]:
     from konflux.cli import vsa as vsa_cli
     from konflux.cli.cluster_refs import load_policy_ref, private_key
+    from konflux.cli.go_values import format_duration
     from konflux.cli.progress import ProgressDisplay
     from konflux.engine import KonfluxError, Settings
     from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
@@ -296,10 +302,11 @@ def _validate(
             progress=progress,
         )
         try:
-            report = future.result(timeout=opts["timeout"])
+            # --timeout 0 means no limit, as in ec
+            report = future.result(timeout=opts["timeout"] or None)
         except concurrent.futures.TimeoutError:
             raise KonfluxError(
-                f"validation did not finish within --timeout {opts['timeout']:g}s"
+                f"validation did not finish within --timeout {format_duration(opts['timeout'])}"
             ) from None
         finally:
             runner.shutdown(wait=False, cancel_futures=True)

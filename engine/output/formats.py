@@ -91,7 +91,7 @@ Writer = Callable[[Report, bool], str]
 WRITERS: dict[str, Writer] = {
     "json": lambda r, c: _json(report_document(r)),
     "yaml": lambda r, c: _yaml(json.loads(_json(report_document(r)))),
-    "text": lambda r, c: text_report(r, color=c),
+    "text": lambda r, c: text_report(r, color=c, docs_link=r.show_policy_docs_link),
     "summary": lambda r, c: _json(summary_document(r)),
     "appstudio": lambda r, c: _json(appstudio_document(r)),
     "junit": lambda r, c: junit_report(r),
