@@ -48,6 +48,24 @@ ON_PURPOSE: dict[tuple[str, str], str] = {
         "a data merge conflict names the conflicting key (data.some_top_level_key), "
         "not the temporary path of one data file"
     ),
+    ("opa", "OPA sub-command is available"): (
+        "no `opa` sub-command: konflux evaluates Rego with its own engine and embeds no OPA "
+        "command line"
+    ),
+    ("version", "default output"): (
+        "`version` lists the components konflux is built from (OPA, Sigstore, Kopf, "
+        "Python), not ec's Go modules (ECC, Conftest, Cosign, Rekor, Tekton, Kubernetes)"
+    ),
+    ("version", "JSON output"): ("the same component list in JSON"),
+    ("vsa", "VSA generation with invalid storage backend configuration"): (
+        "the warning lists `oci` among the supported backends: konflux also stores VSAs as "
+        "attestations on the image"
+    ),
+    ("validate_image", "Dropping rego capabilities"): (
+        "a policy calling a disabled built-in (opa.runtime, http.send, net.lookup_ip_addr) "
+        "is refused with the rule's file:line and the reason, not OPA's compiler errors under "
+        "an upgrade hint"
+    ),
 }
 
 
@@ -147,8 +165,25 @@ _TEMP_PATH = re.compile(r"\$\{TEMP\}([^: \\\"]+)[: ]?")
 _RANDOM_BITS = re.compile(r"([a-f0-9]+)$")
 
 
+def _same_digests(variables: dict[str, str]) -> dict[str, str]:
+    """As `acceptance/registry`: images sharing a digest become one
+    `REGISTRY_IMAGE_<ref1>|<ref2>_DIGEST` variable (sorted refs)."""
+    out = dict(variables)
+    by_digest: dict[str, list[str]] = {}
+    for key, value in variables.items():
+        if key.startswith("REGISTRY_") and key.endswith("_DIGEST"):
+            by_digest.setdefault(value, []).append(key[len("REGISTRY_") : -len("_DIGEST")])
+    for digest, refs in by_digest.items():
+        if len(refs) > 1:
+            for ref in refs:
+                del out[f"REGISTRY_{ref}_DIGEST"]
+            out[f"REGISTRY_IMAGE_{'|'.join(sorted(refs))}_DIGEST"] = digest
+    return out
+
+
 def normalise(text: str, variables: dict[str, str]) -> str:
     text = text.replace("\r", "\\r")
+    variables = _same_digests(variables)
     # Longest values first, so a value containing another is replaced whole.
     for key, value in sorted(variables.items(), key=lambda kv: -len(kv[1])):
         if not value:

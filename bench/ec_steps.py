@@ -148,16 +148,42 @@ def stderr_contains(w: World, s: Any) -> None:
     _contains(w, "stderr", w.stderr, s.doc or "")
 
 
+@step(r'the log output should contain "([^"]*)"')
+def log_contains(w: World, _: Any, expected: str) -> None:
+    if expected not in w.stderr:  # ec: strings.Contains(stderr, expected)
+        w.mismatches.append(("stderr", expected, w.stderr))
+
+
+@step(r'VSA envelope files should exist in "([^"]*)"')
+def vsa_files_exist(w: World, _: Any, directory: str) -> None:
+    found = sorted(Path(w.expand(directory)).glob("vsa-*.json"))
+    if not found:
+        w.mismatches.append((directory, "vsa-*.json files", "none"))
+
+
+@step(r"rekor entries are cleared")
+def rekor_cleared(w: World, _: Any) -> None:
+    """Nothing to clear: ${REKOR} answers nothing here, so any Rekor query would fail."""
+
+
 def _contains(w: World, label: str, actual: str, expected: str) -> None:
     expected = w.expand(expected)
     try:
         want, got = json.loads(expected), json.loads(actual)
     except ValueError:
-        if expected.strip() not in actual:
+        # ec: `regexp.MatchString(expected, actual)`, else a plain comparison
+        if expected.strip() not in actual and not _regexp_matches(expected.strip(), actual):
             w.mismatches.append((label, expected, actual))
         return
     if not _json_matches(want, got):
         w.mismatches.append((label, json.dumps(want, indent=2), json.dumps(got, indent=2)))
+
+
+def _regexp_matches(pattern: str, text: str) -> bool:
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return False
 
 
 def _json_matches(want: Any, got: Any) -> bool:
@@ -724,31 +750,74 @@ def key_pair(w: World, _: Any, name: str) -> None:
     )
 
 
-def _random_image(labels: dict[str, str], annotations: dict[str, str] | None = None) -> Any:
+DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
+DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
+DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+OCI_TAR_LAYER = "application/vnd.oci.image.layer.v1.tar"
+
+
+def _random_image(
+    w: World,
+    name: str,
+    labels: dict[str, str],
+    annotations: dict[str, str] | None = None,
+    extra_layers: list[bytes] = (),  # type: ignore[assignment]
+) -> str:
+    """As go-containerregistry's `random.Image(4096, 2)` then `mutate`: a Docker v2 manifest,
+    two gzip layers of random bytes, then `extra_layers` (uncompressed OCI tars); returns
+    the digest."""
+    import gzip
     import secrets
 
-    from konflux.engine.oci import build_image
+    from konflux.engine.digests import sha256_digest
 
-    return build_image(
-        [{"layer0.bin": secrets.token_bytes(2048)}, {"layer1.bin": secrets.token_bytes(2048)}],
-        labels=labels,
-        annotations=annotations,
-    )
+    blobs, descs, diff_ids = [], [], []
+    for i in range(2):
+        tar = _tar(f"random_file_{i}.txt", secrets.token_bytes(4096))
+        data = gzip.compress(tar, mtime=0)
+        blobs.append(data)
+        diff_ids.append(sha256_digest(tar))
+        descs.append({"mediaType": DOCKER_LAYER, "size": len(data), "digest": sha256_digest(data)})
+    for tar in extra_layers:
+        blobs.append(tar)
+        diff_ids.append(sha256_digest(tar))
+        descs.append({"mediaType": OCI_TAR_LAYER, "size": len(tar), "digest": sha256_digest(tar)})
+    config = json.dumps(
+        {
+            "architecture": "",
+            "os": "",
+            "rootfs": {"type": "layers", "diff_ids": diff_ids},
+            "config": {"Labels": labels},
+        },
+        separators=(",", ":"),
+    ).encode()
+    blobs.append(config)
+    manifest: dict[str, Any] = {
+        "schemaVersion": 2,
+        "mediaType": DOCKER_MANIFEST,
+        "config": {"mediaType": DOCKER_CONFIG, "size": len(config),
+                   "digest": sha256_digest(config)},
+        "layers": descs,
+    }  # fmt: skip
+    if annotations:
+        manifest["annotations"] = annotations
+    digest = registry().push(name, manifest, blobs)
+    pushed(w, name, digest)
+    return digest
 
 
 @step(r'an image named "([^"]*)"')
 def image_named(w: World, _: Any, name: str) -> None:
     reg = registry()
     w.variables["REGISTRY"] = reg.host
-    parent = _random_image({"org.opencontainers.image.title": f"{name}/parent"})
-    parent_ref = reg.sync.run(parent.push(reg.sync.client, reg.ref(f"{name}/parent")))
-    pushed(w, f"{name}/parent", str(parent_ref.digest))
-    image = _random_image(
-        {"org.opencontainers.image.title": name},
-        {"org.opencontainers.image.base.name": f"{reg.host}/{name}/parent@{parent_ref.digest}"},
-    )
-    ref = reg.sync.run(image.push(reg.sync.client, reg.ref(name)))
-    pushed(w, name, str(ref.digest))
+    title = {"org.opencontainers.image.title": f"{name}/parent"}
+    parent = _random_image(w, f"{name}/parent", title)
+    # ec resolves the parent's tag to its digest and keeps both (`repo:latest@sha256:...`)
+    base = f"{reg.host}/{name}/parent:latest@{parent}"
+    _random_image(
+        w, name, {"org.opencontainers.image.title": name},
+        {"org.opencontainers.image.base.name": base},
+    )  # fmt: skip
 
 
 def _pinned(w: World, name: str) -> Any:
@@ -865,47 +934,9 @@ def stub_tuf(w: World, _: Any) -> None:
     w.variables["TUF"] = "http://localhost:2"
 
 
-def _push_plain(w: World, name: str, layers: list[bytes], labels: dict[str, str]) -> None:
-    """An image with raw (uncompressed tar) `layers` and `labels` (ec's layered images)."""
-    from konflux.engine.digests import sha256_digest
-
-    reg = registry()
-    w.variables["REGISTRY"] = reg.host
-    blobs, descs, diff_ids = [], [], []
-    for data in layers:
-        digest = sha256_digest(data)
-        blobs.append(data)
-        diff_ids.append(digest)
-        descs.append(
-            {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": digest,
-             "size": len(data)}
-        )  # fmt: skip
-    config = json.dumps(
-        {
-            "architecture": "amd64",
-            "os": "linux",
-            "config": {"Labels": labels},
-            "rootfs": {"type": "layers", "diff_ids": diff_ids},
-        }
-    ).encode()
-    blobs.append(config)
-    manifest = {
-        "schemaVersion": 2,
-        "mediaType": "application/vnd.oci.image.manifest.v1+json",
-        "config": {
-            "mediaType": "application/vnd.oci.image.config.v1+json",
-            "digest": sha256_digest(config),
-            "size": len(config),
-        },
-        "layers": descs,
-    }
-    pushed(w, name, reg.push(name, manifest, blobs))
-
-
 @step(r'an image named "([^"]*)" containing a layer with:')
 def image_with_layer(w: World, s: Any, name: str) -> None:
     import io
-    import secrets
     import tarfile
 
     buf = io.BytesIO()
@@ -915,8 +946,8 @@ def image_with_layer(w: World, s: Any, name: str) -> None:
             info = tarfile.TarInfo(target)
             info.size, info.mode = len(content), 0o644
             tar.addfile(info, io.BytesIO(content))
-    filler = _tar("random.bin", secrets.token_bytes(1024))
-    _push_plain(w, name, [filler, buf.getvalue()], {"org.opencontainers.image.title": name})
+    w.variables["REGISTRY"] = registry().host
+    _random_image(w, name, {"org.opencontainers.image.title": name}, None, [buf.getvalue()])
 
 
 @step(r'the image "([^"]*)" has labels:')

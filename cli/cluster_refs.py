@@ -166,7 +166,9 @@ def load_policy_ref(ref: str) -> Any:
 
     if is_resource_ref(ref.strip()):
         spec = _refs().policy_spec(ref.strip())
-        return policy_from_document(spec, f"EnterpriseContractPolicy {ref.strip()}")
+        return policy_from_document(
+            spec, f"EnterpriseContractPolicy {ref.strip()}", check_schema=False
+        )
     return load_policy(ref)
 
 

@@ -75,3 +75,5 @@ def configure_logging(
     else:
         level = logging.WARNING
     root.setLevel(level)
+    # asyncio's own debug lines ("Using selector: ...") are not ec's
+    logging.getLogger("asyncio").setLevel(max(level, logging.INFO))

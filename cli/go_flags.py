@@ -5,7 +5,8 @@ pflag accepts forms click does not:
   (`--flag value` never takes the value: that is a positional argument, as in pflag);
 - `ec`'s short names where ours differ (`validate image -s` is `--strict`, `-r`
   `--rekor-url`; `-o FILE` the deprecated `--output-file`);
-- empty values that mean "not given": `--extra-rule-data=`, `--rekor-url=`;
+- empty values that mean "not given": `--extra-rule-data=`, `--rekor-url=`, and empty
+  positional arguments (`ec`'s acceptance tests pass one after a trailing space);
 - persistent (global) flags anywhere on the line: `--kubeconfig`, `--logfile`,
   `--quiet`, `--verbose`, `--debug`, `--trace[=...]`, and `--timeout`/`--retry-*`
   for commands that do not have their own.
@@ -81,6 +82,16 @@ def _bool_options(command: click.Command) -> dict[str, tuple[click.Option, bool]
     return out
 
 
+def _value_options(command: click.Command) -> set[str]:
+    """Spellings of the options that take a value (the next argument is theirs)."""
+    return {
+        n
+        for p in command.params
+        if isinstance(p, click.Option) and not p.is_flag and not p.count
+        for n in p.opts + p.secondary_opts
+    }
+
+
 def _names(command: click.Command) -> set[str]:
     return {
         n for p in command.params if isinstance(p, click.Option) for n in p.opts + p.secondary_opts
@@ -116,6 +127,7 @@ def _normalise(
     aliases = SHORT_ALIASES.get(path, {})
     bools = _bool_options(command)
     own = _names(command)
+    takes_value = _value_options(command)
     out: list[str] = []
     i = 0
     while i < len(args):
@@ -124,6 +136,8 @@ def _normalise(
         if arg == "--" or (leading_only and not arg.startswith("-")):
             out += args[i - 1 :]
             break
+        if arg == "" and not (out and out[-1] in takes_value):
+            continue  # an empty positional argument: cobra's leaf commands ignore it
         name, eq, value = arg.partition("=") if arg.startswith("-") else (arg, "", "")
         if path == ("validate", "image") and name == "-o":
             # ec's `validate image -o FILE` is the deprecated --output-file (a JSON report to

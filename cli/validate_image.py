@@ -311,6 +311,7 @@ def _validate(
         finally:
             runner.shutdown(wait=False, cancel_futures=True)
         report.targets += [vsa_cli.skipped_target(n, image) for n, image in skipped.items()]
+        report.snapshot = opts["snapshot"] or ""  # the --snapshot name, as ec reports it
         if opts["vsa"]:
             vsa_cli.generate(report, opts, stores, key=vsa_key, registry=registry)
         elif vsa_key is not None and any(b.kind == "oci" for b in stores):

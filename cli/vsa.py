@@ -31,6 +31,7 @@ from konflux.engine.vsa_store import (
     find_valid_vsa,
     parse_backend,
     policy_digest,
+    upload_local,
     write_local,
 )
 
@@ -39,18 +40,27 @@ FORMATS = ("dsse", "predicate")
 
 
 def backends(specs: tuple[str, ...]) -> list[Backend]:
-    """The usable backends; an invalid one is a warning, as `ec` treats it."""
+    """The usable backends (an invalid one is warned about at each upload, as `ec`)."""
     out = []
     for spec in specs:
         try:
             out.append(parse_backend(spec))
+        except VsaError:
+            continue
+    return out
+
+
+def _warn_invalid(specs: tuple[str, ...]) -> None:
+    """`ec` parses the --vsa-upload specs at each upload and warns about the bad ones."""
+    for spec in specs:
+        try:
+            parse_backend(spec)
         except VsaError:
             kind = spec.partition("@")[0]
             log.warning(
                 f"invalid storage config '{spec}': unsupported backend '{kind}'. "
                 "Supported backends: rekor, local, oci"
             )
-    return out
 
 
 def option_errors(opts: dict[str, Any], expiration: float) -> list[str]:
@@ -152,9 +162,11 @@ def generate(
 
     out = Path(opts["attestation_output_dir"] or tempfile.mkdtemp(prefix="vsa-"))
     out.mkdir(parents=True, exist_ok=True)
+    uploads = 0
     for target in report.targets:
         if "@" not in target.image:
             continue  # never resolved: nothing a VSA could name
+        uploads += 1
         single = dataclasses.replace(report, targets=[target])
         if opts["attestation_format"] == "predicate":
             text = json.dumps(vsa_statement(single), separators=(",", ":"))
@@ -163,12 +175,16 @@ def generate(
         write_local(out, target.image, text)
         for store in stores:
             if store.kind == "local":
-                write_local(Path(store.location), target.image, text)
+                upload_local(Path(store.location), text)
             elif store.kind == "oci" and opts["attestation_format"] == "dsse":
                 _attach(registry, target.image, single, key)
             elif store.kind == "rekor":
                 log.error(f"[VSA] uploading to Rekor ({store.location}) is not supported")
-    if not stores:
+    if opts["vsa_upload"]:
+        # once per component VSA and once for ec's snapshot VSA (uploaded apart there)
+        for _ in range(uploads + 1 if uploads else 0):
+            _warn_invalid(opts["vsa_upload"])
+    else:
         log.error("[VSA] VSA files generated but not uploaded (no --vsa-upload backends specified)")
     return out
 

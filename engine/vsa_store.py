@@ -2,7 +2,7 @@
 `validate vsa`.
 
 A VSA (engine/output/vsa.py: SLSA's predicate, one per image) is stored in a backend:
-- `local@DIR`: the DSSE envelope as `DIR/<image digest hex>.vsa.json`;
+- `local@DIR`: the DSSE envelope as `DIR/vsa-<time>-<content hash>.json`, ec's name;
 - `oci`: an attestation on the image itself, next to its provenance (cosign's `.att`).
 (`ec` also stores in Rekor; `rekor@URL` is refused with a clear message.)
 
@@ -64,6 +64,16 @@ def policy_digest(spec: dict[str, Any]) -> str:
 
 def digest_hex(image: str) -> str:
     return image.partition("@")[2].partition(":")[2]
+
+
+def upload_local(directory: Path, envelope_json: str) -> Path:
+    """ec's local backend: `vsa-<time>-<first 8 bytes of the content's sha256>.json`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    data = envelope_json.encode()
+    stamp = datetime.now().strftime("%Y-%m-%dT%H-%M-%S.%f") + "000"
+    path = directory / f"vsa-{stamp}-{hashlib.sha256(data).hexdigest()[:16]}.json"
+    path.write_bytes(data)
+    return path
 
 
 def write_local(directory: Path, image: str, envelope_json: str) -> Path:
@@ -141,9 +151,11 @@ def candidates(backends: list[Backend], image: str, registry: Any = None) -> lis
     found: list[bytes] = []
     for backend in backends:
         if backend.kind == "local":
-            path = Path(backend.location) / f"{digest_hex(image)}{VSA_FILE_SUFFIX}"
-            if path.is_file():
-                found.append(path.read_bytes())
+            # ec's upload names, and the per-digest files --attestation-output-dir writes
+            directory = Path(backend.location)
+            named = directory / f"{digest_hex(image)}{VSA_FILE_SUFFIX}"
+            paths = [*sorted(directory.glob("vsa-*.json")), named]
+            found += [p.read_bytes() for p in paths if p.is_file()]
         elif backend.kind == "oci" and registry is not None:
             found += _oci_envelopes(registry, image)
     return found

@@ -156,3 +156,37 @@ def test_color_and_docs_link(tmp_path, policy) -> None:
     assert "https://conforma.dev/docs/policy/" in plain.stdout
     colored = validate_input(tmp_path, "-p", failing, "--color")
     assert "\x1b[" in colored.stdout
+
+
+PRINTS = {
+    "main.rego": (
+        "package main\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   short_name: debuggy\n"
+        'deny contains result if {\n\tprint("here we are")\n\tfalse\n\tresult := "no"\n}\n'
+    )
+}
+
+
+def test_rego_prints_at_debug_and_opa_trace_at_trace(tmp_path, policy) -> None:
+    """As ec: `print` lines are debug log lines `[data.pkg.rule] file:line: msg`, and
+    `--trace=opa` logs OPA's trace events `[data.pkg.rule] Enter data.pkg.rule`."""
+    log = tmp_path / "ec.log"
+    printing = policy(PRINTS)
+    result = validate_input(tmp_path, "-p", printing, "--debug", "--logfile", str(log))
+    assert result.exit_code == 0, result.output
+    lines = log.read_text()
+    assert 'level=debug msg="[data.main.deny] ' in lines
+    assert 'main.rego:9: here we are"' in lines
+    assert "Using selector" not in lines  # asyncio's own debug lines are not ec's
+    log.unlink()
+    traced = validate_input(tmp_path, "-p", printing, "--trace=opa", "--logfile", str(log))
+    assert traced.exit_code == 0, traced.output
+    assert 'level=trace msg="[data.main.deny] Enter data.main.deny"' in log.read_text()
+
+
+def test_an_empty_positional_argument_is_ignored(tmp_path, policy) -> None:
+    """ec's acceptance tests pass one after a trailing space; cobra ignores it."""
+    (tmp_path / "in.json").write_text("{}")
+    result = CliRunner().invoke(
+        cli, ["validate", "input", "--file", str(tmp_path / "in.json"), "-p", policy(HAPPY), ""]
+    )
+    assert result.exit_code == 0, result.output

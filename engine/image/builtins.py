@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +32,9 @@ log = logging.getLogger(__name__)
 TAR_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"  # gzip is detected by its magic
 
 
+DIR_FILE_TYPES = (".yaml", ".yml", ".json")  # ec's supportedExtensions
+
+
 def _parsed(content: bytes, name: str = "") -> Any:
     """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text."""
     text = content.decode("utf-8", "replace")
@@ -42,6 +46,23 @@ def _parsed(content: bytes, name: str = "") -> Any:
     except (ValueError, yaml.YAMLError):
         pass  # malformed: the text itself, so a rule can still see (and reject) it
     return text
+
+
+def image_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str, Any]:
+    """As ec's `ec.oci.image_files` (and `input.image.files`): each path names a directory,
+    and its YAML/JSON files (directly in it) are returned parsed, other files ignored.
+    konflux also takes a file's own path."""
+    files = [str(p).lstrip("/") for p in paths]
+    dirs = {f.strip("/").lower() for f in files}
+    found = registry.image_files(ref, files + [f"{d}/" for d in dirs if d])
+    out: dict[str, Any] = {}
+    for name, content in found.items():
+        folder, _, base = name.rpartition("/")
+        if name in files:
+            out[name] = _parsed(content, name)
+        elif folder.lower() in dirs and base.lower().endswith(DIR_FILE_TYPES):
+            out[name] = _parsed(content, name.lower())
+    return out
 
 
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -72,11 +93,25 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         return {k: _parsed(v, k) for k, v in files.items()}
 
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        return {k: _parsed(v, k) for k, v in registry.image_files(ref, paths).items()}
+        return image_files(registry, ref, paths)
 
     def image_tag_refs(ref: str) -> list[str]:
-        parsed = parse_reference(ref)
-        return [str(parsed.with_tag(t)) for t in registry.tags(ref)]
+        """As ec: the image's cosign tags (`sha256-<hex>.sig`, `.att`, `.sbom`) that exist."""
+        from konflux.engine.oci.errors import NotFoundError
+        from konflux.engine.sigstore import cosign_layout as layout
+
+        pinned = registry.resolve(ref)
+        found = []
+        for suffix in (layout.SIGNATURE_SUFFIX, layout.ATTESTATION_SUFFIX, layout.SBOM_SUFFIX):
+            tagged = parse_reference(str(pinned.context)).with_tag(
+                layout.triangulation_tag(pinned.digest, suffix)
+            )
+            try:
+                registry.descriptor(tagged)
+            except NotFoundError:
+                continue  # ec: "tag-based ... artifact does not exist"
+            found.append(str(tagged))
+        return found
 
     def image_referrers(ref: str) -> list[dict[str, Any]]:
         pinned = registry.resolve(ref)
@@ -117,7 +152,10 @@ def _options(opts: Any) -> Any:
         certificate_identity_regexp=opts.get("certificate_identity_regexp"),
         certificate_oidc_issuer=opts.get("certificate_oidc_issuer"),
         certificate_oidc_issuer_regexp=opts.get("certificate_oidc_issuer_regexp"),
-        rekor_public_key=opts.get("rekor_public_key") or None,
+        # cosign's (and so ec's) environment variable for a private Rekor's key
+        rekor_public_key=opts.get("rekor_public_key")
+        or os.environ.get("SIGSTORE_REKOR_PUBLIC_KEY")
+        or None,
         ignore_rekor=bool(opts.get("ignore_rekor")),
     )
 

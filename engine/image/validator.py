@@ -44,6 +44,7 @@ from konflux.engine.sigstore import (
 )
 from konflux.engine.validate import reworded
 
+OLM_MANIFESTS = "operators.operatorframework.io.bundle.manifests.v1"
 log = logging.getLogger(__name__)
 
 BASE_NAME = "org.opencontainers.image.base.name"
@@ -208,20 +209,31 @@ class SnapshotValidator:
         except KonfluxError as exc:
             log.debug("config of %s: %s", pinned, exc)
             return
+        self._olm_files(pinned, facts)
         annotations = manifest.json.get("annotations") or {}
         parent = annotations.get(BASE_NAME)
         if not parent:
             return
         if "@" not in parent and annotations.get(BASE_DIGEST):
-            named = parse_reference(parent)
-            parent = str(
-                ImageReference(named.registry, named.repository, None, annotations[BASE_DIGEST])
-            )
+            parent = f"{parent}@{annotations[BASE_DIGEST]}"  # as written, tag kept (as ec)
         facts.parent_ref = parent
         try:
             facts.parent_config = self.registry.image_config(parent).get("config") or {}
         except KonfluxError as exc:
             log.debug("parent config of %s: %s", parent, exc)
+
+    def _olm_files(self, pinned: ImageReference, facts: ImageFacts) -> None:
+        """`input.image.files`: an OLM bundle's manifests (the directory its label names),
+        parsed, as ec's extractor gives them."""
+        from konflux.engine.image.builtins import image_files
+
+        folder = ((facts.config or {}).get("Labels") or {}).get(OLM_MANIFESTS)
+        if not folder:
+            return
+        try:
+            facts.files = image_files(self.registry, str(pinned), [folder]) or None
+        except KonfluxError as exc:
+            log.debug("OLM manifests of %s: %s", pinned, exc)
 
     # -- phase 2 ------------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from konflux.engine.errors import PolicyLoadError
 from konflux.engine.policy.modules import Annotation, RegoModule, RuleHead, parse_module
+from konflux.engine.rules import strip_xrefs
 
 NO_REGO_FILES = "no rego files found in policy subdirectory"
 DOC_URL = "https://conforma.dev/docs/policy/packages/release_{0}.html#{0}__{1}"
@@ -75,7 +76,7 @@ class AnnotationRef:
             "short_name": self.short_name,
             "kind": self.kind,
             "title": str(fields.get("title") or ""),
-            "description": str(fields.get("description") or ""),
+            "description": strip_xrefs(str(fields.get("description") or "")),
             "collections": [str(c) for c in collections] if isinstance(collections, list) else [],
             "documentation_url": url,
         }

@@ -96,6 +96,7 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
     from konflux.engine.policy.bundle import pull_bundle
 
     text = url.removeprefix("oci::").removeprefix("oci://")
+    text = text.removeprefix("https://").removeprefix("http://")  # ec accepts a scheme
     try:
         ref = parse_reference(text)
     except ValueError as exc:
@@ -112,7 +113,8 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
                 _OCI_CACHE[key] = dest
     except RegistryError as exc:
         raise SourceError(f"{url}: {exc}") from None
-    return FetchedSource(_OCI_CACHE[key], f"oci::{pinned.context}@{pinned.digest}")
+    # ec's pinned form: the reference as written (its tag kept), then the digest
+    return FetchedSource(_OCI_CACHE[key], f"oci::{text.partition('@')[0]}@{pinned.digest}")
 
 
 def _verify_bundle(registry: Any, pinned: Any, policy_key: str, url: str) -> None:

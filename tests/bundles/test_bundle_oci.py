@@ -55,7 +55,17 @@ def test_oci_source_evaluates_and_is_reported_pinned(oci, registry):
     finally:
         evaluator.close()
     assert [r.code for r in outcome.violations] == ["labels.required_labels"]
-    assert pinned == f"oci::{labels.context}@{labels.digest}"
+    # ec's pinned form: the reference as written, its tag kept, then the digest
+    assert pinned == f"oci::{registry.host}/policy/eval-labels:v1@{labels.digest}"
+
+
+def test_an_oci_source_may_name_its_scheme(oci, registry, tmp_path: Path):
+    """`oci::https://host/repo:tag`, as ec accepts it; reported without the scheme."""
+    from konflux.engine.policy.sources import fetch_pinned
+
+    labels = _push(oci, registry, LABELS, "policy/scheme")
+    fetched = fetch_pinned(f"oci::https://{registry.host}/policy/scheme:v1", tmp_path)
+    assert fetched.pinned == f"oci::{registry.host}/policy/scheme:v1@{labels.digest}"
 
 
 @pytest.fixture(scope="module")

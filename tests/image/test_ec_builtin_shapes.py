@@ -89,3 +89,50 @@ def test_platform_and_data_as_go_decodes_them() -> None:
         "variant": "",
         "features": [],
     }
+
+
+def test_image_files_and_input_files_read_a_directory_as_ec_does(tmp_path, publisher, signer):
+    """A path names a directory: its YAML/JSON files directly in it, parsed (ec's
+    extractor); an OLM bundle's manifests are `input.image.files`."""
+    from click.testing import CliRunner
+    from image_support import LABELS
+
+    from konflux.cli.main import cli
+    from konflux.engine.image.builtins import image_files
+    from konflux.engine.oci import build_image
+
+    files = {
+        "manifests/csv.yaml": b"kind: ClusterServiceVersion\n",
+        "manifests/crd.JSON": b'{"kind": "CustomResourceDefinition"}',
+        "manifests/notes.txt": b"not a manifest",
+        "manifests/deeper/x.yaml": b"kind: Nested\n",
+    }
+    labels = {**LABELS, "operators.operatorframework.io.bundle.manifests.v1": "manifests/"}
+    build = build_image(files, labels=labels)
+    ref = publisher.sync.run(build.push(publisher.sync.client, publisher.registry.ref("olm/b")))
+    publisher.sign(ref, signer)
+    publisher.attest(ref, signer)
+    expected = {
+        "manifests/csv.yaml": {"kind": "ClusterServiceVersion"},
+        "manifests/crd.JSON": {"kind": "CustomResourceDefinition"},
+    }
+    assert image_files(publisher.sync, str(ref), ["manifests"]) == expected
+    # a file's own path is konflux's addition (ec only takes directories)
+    assert image_files(publisher.sync, str(ref), ["manifests/notes.txt"]) == {
+        "manifests/notes.txt": "not a manifest"
+    }
+    key = tmp_path / "cosign.pub"
+    key.write_text(signer.public_pem)
+    policy = json.dumps({"sources": [{"policy": [str(tmp_path / "none")]}]})
+    (tmp_path / "none").mkdir()
+    (tmp_path / "none" / "p.rego").write_text(
+        "package p\n\nimport rego.v1\n\n# METADATA\n# custom:\n#   short_name: never\n"
+        'deny contains {"code": "p.never", "msg": "no"} if false\n'
+    )
+    result = CliRunner().invoke(
+        cli,
+        ["validate", "image", "--image", str(ref), "--policy", policy, "--public-key", str(key),
+         "--ignore-rekor", "-o", "policy-input"],
+    )  # fmt: skip
+    assert result.stdout.strip(), (result.exit_code, result.output)
+    assert json.loads(result.stdout)["image"]["files"] == expected, result.output

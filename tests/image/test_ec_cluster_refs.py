@@ -51,6 +51,27 @@ def test_policy_and_public_key_come_from_the_cluster(emulated_cluster, publisher
     assert doc["policy"]["publicKey"] == "k8s://openshift-pipelines/public-key"
 
 
+def test_a_cluster_policy_is_taken_as_the_api_server_admitted_it(
+    emulated_cluster, publisher, signer
+):
+    """String patterns are the API server's to check (ec does not check them again): an
+    imageUrl with a port, which the CRD's pattern refuses, still filters."""
+    ref = publisher.release_ready("cluster/pattern", signer)
+    spec = json.loads(json.dumps(SPEC))
+    spec["sources"][0]["volatileConfig"] = {
+        "exclude": [{"value": "test", "imageUrl": ref.context}]
+    }
+    emulated_cluster.policy(CONTEXT_NAMESPACE, "ported", spec)
+    emulated_cluster.secret(
+        CONTEXT_NAMESPACE, "signing", {"cosign.pub": signer.public_pem.encode()}
+    )
+    result = validate("--image", str(ref), "--policy", "ported", "--public-key", "k8s://signing")
+    assert result.exit_code == 0, result.output
+    emulated_cluster.policy(CONTEXT_NAMESPACE, "broken", {"sources": "not a list"})
+    broken = validate("--image", str(ref), "--policy", "broken", "--public-key", "k8s://signing")
+    assert broken.exit_code == 1 and "spec.sources" in broken.output
+
+
 def test_a_bare_name_is_in_the_contexts_namespace(emulated_cluster, publisher, signer):
     ref = publisher.release_ready("cluster/bare", signer)
     emulated_cluster.policy(CONTEXT_NAMESPACE, "mine", SPEC)
@@ -73,7 +94,9 @@ def test_snapshot_resource_is_validated(emulated_cluster, publisher, signer, tmp
         "--snapshot", "tenant/snap-1", "--policy", json.dumps(SPEC), "--public-key", str(key)
     )
     assert result.exit_code == 0, result.output
-    assert [c["name"] for c in json.loads(result.stdout)["components"]] == ["api"]
+    doc = json.loads(result.stdout)
+    assert [c["name"] for c in doc["components"]] == ["api"]
+    assert doc["snapshot"] == "tenant/snap-1"  # the --snapshot name, as ec reports it
 
 
 def test_a_missing_policy_names_the_resource(emulated_cluster, publisher, signer):

@@ -135,7 +135,8 @@ def test_parent_image_config_reaches_the_policy_input(validate, publisher, signe
     )
     doc = validate(child).targets[0].policy_input
     assert doc["image"]["parent"] == {
-        "ref": f"{base.context}@{base.digest}",
+        # as ec: the annotation's name as written (its tag kept), then the digest
+        "ref": f"{str(base).split('@')[0]}@{base.digest}",
         "config": {"Labels": {"base": "yes"}},
     }
 
