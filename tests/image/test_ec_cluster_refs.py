@@ -58,9 +58,7 @@ def test_a_cluster_policy_is_taken_as_the_api_server_admitted_it(
     imageUrl with a port, which the CRD's pattern refuses, still filters."""
     ref = publisher.release_ready("cluster/pattern", signer)
     spec = json.loads(json.dumps(SPEC))
-    spec["sources"][0]["volatileConfig"] = {
-        "exclude": [{"value": "test", "imageUrl": ref.context}]
-    }
+    spec["sources"][0]["volatileConfig"] = {"exclude": [{"value": "test", "imageUrl": ref.context}]}
     emulated_cluster.policy(CONTEXT_NAMESPACE, "ported", spec)
     emulated_cluster.secret(
         CONTEXT_NAMESPACE, "signing", {"cosign.pub": signer.public_pem.encode()}
