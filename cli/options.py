@@ -362,8 +362,8 @@ VALIDATE_IMAGE = compose(
         "--vsa-upload",
         multiple=True,
         metavar="BACKEND",
-        help="Also store each VSA: local@DIR (a file per image), or oci (an attestation on "
-        "the image; needs --vsa-signing-key). Repeatable.",
+        help="Also store each VSA: local@DIR (vsa-<time>-<hash>.json files, as ec names "
+        "them), or oci (an attestation on the image; needs --vsa-signing-key). Repeatable.",
     ),
     click.option(
         "--vsa-public-key",

@@ -48,7 +48,7 @@ def _parsed(content: bytes, name: str = "") -> Any:
     return text
 
 
-def image_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str, Any]:
+def image_dir_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str, Any]:
     """As ec's `ec.oci.image_files` (and `input.image.files`): each path names a directory,
     and its YAML/JSON files (directly in it) are returned parsed, other files ignored.
     konflux also takes a file's own path."""
@@ -62,7 +62,16 @@ def image_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str,
             out[name] = _parsed(content, name)
         elif folder.lower() in dirs and base.lower().endswith(DIR_FILE_TYPES):
             out[name] = _parsed(content, name.lower())
-    return out
+    return _go_sorted(out)
+
+
+def _go_sorted(value: Any) -> Any:
+    """Objects with their keys sorted, as Go marshals maps (ec's YAML-to-JSON files)."""
+    if isinstance(value, dict):
+        return {k: _go_sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_go_sorted(v) for v in value]
+    return value
 
 
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -93,7 +102,7 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         return {k: _parsed(v, k) for k, v in files.items()}
 
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        return image_files(registry, ref, paths)
+        return image_dir_files(registry, ref, paths)
 
     def image_tag_refs(ref: str) -> list[str]:
         """As ec: the image's cosign tags (`sha256-<hex>.sig`, `.att`, `.sbom`) that exist."""

@@ -225,13 +225,13 @@ class SnapshotValidator:
     def _olm_files(self, pinned: ImageReference, facts: ImageFacts) -> None:
         """`input.image.files`: an OLM bundle's manifests (the directory its label names),
         parsed, as ec's extractor gives them."""
-        from konflux.engine.image.builtins import image_files
+        from konflux.engine.image.builtins import image_dir_files
 
         folder = ((facts.config or {}).get("Labels") or {}).get(OLM_MANIFESTS)
         if not folder:
             return
         try:
-            facts.files = image_files(self.registry, str(pinned), [folder]) or None
+            facts.files = image_dir_files(self.registry, str(pinned), [folder]) or None
         except KonfluxError as exc:
             log.debug("OLM manifests of %s: %s", pinned, exc)
 

@@ -98,7 +98,7 @@ def test_image_files_and_input_files_read_a_directory_as_ec_does(tmp_path, publi
     from image_support import LABELS
 
     from konflux.cli.main import cli
-    from konflux.engine.image.builtins import image_files
+    from konflux.engine.image.builtins import image_dir_files
     from konflux.engine.oci import build_image
 
     files = {
@@ -116,9 +116,9 @@ def test_image_files_and_input_files_read_a_directory_as_ec_does(tmp_path, publi
         "manifests/csv.yaml": {"kind": "ClusterServiceVersion"},
         "manifests/crd.JSON": {"kind": "CustomResourceDefinition"},
     }
-    assert image_files(publisher.sync, str(ref), ["manifests"]) == expected
+    assert image_dir_files(publisher.sync, str(ref), ["manifests"]) == expected
     # a file's own path is konflux's addition (ec only takes directories)
-    assert image_files(publisher.sync, str(ref), ["manifests/notes.txt"]) == {
+    assert image_dir_files(publisher.sync, str(ref), ["manifests/notes.txt"]) == {
         "manifests/notes.txt": "not a manifest"
     }
     key = tmp_path / "cosign.pub"
