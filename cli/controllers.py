@@ -30,7 +30,8 @@ def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig
 
 @click.group("controllers", cls=Group)
 def controllers() -> None:
-    """integration, release and build services as kopf operators driving Tekton."""
+    """integration, release and build services as kopf operators driving Tekton, and the
+    Chains-style signer (`--only chains`)."""
 
 
 @controllers.command("run")
@@ -44,11 +45,14 @@ def run_command(
     peering_name: str,
     registry: str,
     pac_dir: str | None,
+    chains_namespace: str,
+    insecure: tuple[str, ...],
 ) -> None:
     """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully)."""
     import asyncio
 
     from konflux.cli import interrupt
+    from konflux.controllers.chains.config import ChainsOptions
     from konflux.controllers.operators import OperatorConfig
 
     chosen = [x.strip() for x in only.split(",") if x.strip()]
@@ -62,7 +66,10 @@ def run_command(
 
     cluster = cluster_config(kubeconfig, context)
     config = OperatorConfig(
-        only=chosen, registry=registry, pac_dir=Path(pac_dir) if pac_dir else None
+        only=chosen,
+        registry=registry,
+        pac_dir=Path(pac_dir) if pac_dir else None,
+        chains=ChainsOptions(namespace=chains_namespace, insecure_registries=insecure),
     )
 
     async def operate() -> None:
@@ -142,13 +149,17 @@ def dev() -> None:
 
 @dev.command("simulate")
 @options.DEV_SIMULATE
-def simulate_command(failing: bool, output: str) -> None:
-    """Build -> Snapshot -> tests -> Release -> managed pipeline, on a local registry and an
-    emulated cluster; the managed run's `konflux validate image` decides the Release."""
+def simulate_command(failing: bool, forged: bool, output: str) -> None:
+    """Build -> signer -> Snapshot -> tests -> Release -> managed pipeline, on a local
+    registry and an emulated cluster; the managed run's `konflux validate image` decides
+    the Release, trusting only the signer's key."""
     from konflux.controllers.simulate import run_simulation
 
+    if failing and forged:
+        raise click.UsageError("--failing and --forged are separate scenarios: choose one")
+    scenario = "forged" if forged else "failing" if failing else "default"
     try:
-        result = run_simulation(failing, lambda msg: click.echo(msg, err=True))
+        result = run_simulation(scenario, lambda msg: click.echo(msg, err=True))
     except (KonfluxError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from exc
     if output == "json":
@@ -160,6 +171,8 @@ def simulate_command(failing: bool, output: str) -> None:
                     "release": result.release,
                     "conditions": result.conditions,
                     "released": result.released,
+                    "signedBuilds": result.signed,
+                    "production": result.production,
                 },
                 indent=2,
             )
@@ -175,5 +188,7 @@ def simulate_command(failing: bool, output: str) -> None:
                 )
         else:
             click.echo("No Release: the Snapshot's required tests failed.")
+        pushed = ", ".join(result.production) or "nothing"
+        click.echo(f"Production repository: {pushed} pushed")
     if not result.released:
         sys.exit(1)

@@ -20,15 +20,10 @@ import click
 
 from konflux.cli import options
 from konflux.cli.command import Command
+from konflux.controllers.demoapp import COMPONENTS, GIT_URL, sbom_document
 
 ROOT = Path(__file__).resolve().parents[1]
 POLICY = ROOT / "examples" / "image-policy.yaml"
-COMPONENTS = {
-    "api": {"name": "demo-api", "version": "1.0", "vendor": "Konflux"},
-    "web": {"name": "demo-web", "version": "1.0", "vendor": "Konflux"},
-    "worker": {"name": "demo-worker", "version": "1.0"},  # no vendor: fails required_labels
-}
-GIT_URL = "https://github.com/konflux-ci/demo-app"
 
 
 def _provenance(name: str, commit: str) -> dict[str, Any]:
@@ -43,15 +38,6 @@ def _provenance(name: str, commit: str) -> dict[str, Any]:
         "materials": [{"uri": f"git+{GIT_URL}.git", "digest": {"sha1": commit}}],
         "buildConfig": {"tasks": [{"name": "build-container", "ref": {"name": "buildah"}}]},
     }
-
-
-def _sbom(name: str) -> bytes:
-    doc = {
-        "bomFormat": "CycloneDX",
-        "specVersion": "1.5",
-        "components": [{"type": "library", "name": f"{name}-lib", "purl": f"pkg:pypi/{name}@1.0"}],
-    }
-    return json.dumps(doc).encode()
 
 
 def _policy_with_absolute_sources() -> str:
@@ -86,7 +72,7 @@ def _publish_one(sync: Any, host: str, key: Any, name: str, labels: dict) -> dic
             sync.client, ref, key, "https://slsa.dev/provenance/v0.2", _provenance(name, commit)
         )
     )
-    sync.run(attach_sbom(sync.client, ref, _sbom(name), "application/vnd.cyclonedx+json"))
+    sync.run(attach_sbom(sync.client, ref, sbom_document(name), "application/vnd.cyclonedx+json"))
     return {
         "name": name,
         "containerImage": f"{ref.context}@{ref.digest}",

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from konflux.cli.go_values import GoDuration
-from konflux.controllers.constants import OPERATORS
+from konflux.controllers.constants import DEFAULT_OPERATORS, OPERATORS
 from konflux.engine.choices import (
     FILTER_TYPES,
     IMAGE_FORMATS,
@@ -547,6 +547,13 @@ KEY_GENERATE = compose(
         help="The key type.",
     ),
     click.option("--force", is_flag=True, help="Overwrite existing key files."),
+    click.option(
+        "--secret",
+        metavar="NAMESPACE/NAME",
+        help="Print the key as Kubernetes Secrets on stdout instead: NAME with cosign.key, "
+        "cosign.password and cosign.pub (as Tekton Chains reads it) and public-key with "
+        "cosign.pub. Only PREFIX.pub is written.",
+    ),
 )
 SIGN = compose(
     click.argument("image"),
@@ -621,6 +628,12 @@ DEV_SIMULATE = compose(
         is_flag=True,
         help="Include the component that violates the policy (tests informational); "
         "the managed pipeline's policy check then fails the Release.",
+    ),
+    click.option(
+        "--forged",
+        is_flag=True,
+        help="The tenant builds an image on its laptop, signs and attests it with its own "
+        "key and a provenance copied from a real build; the release refuses it.",
     ),
     click.option(
         "--output",
@@ -803,10 +816,11 @@ WEBHOOK_CERTS = compose(
 CONTROLLERS_RUN = compose(
     click.option(
         "--only",
-        default=",".join(OPERATORS),
+        default=",".join(DEFAULT_OPERATORS),
         show_default=True,
         metavar="NAMES",
-        help=f"Comma-separated operators to run, of {', '.join(OPERATORS)}.",
+        help=f"Comma-separated operators to run, of {','.join(OPERATORS)}. The chains "
+        "signer runs apart, in its own namespace: ask for it alone.",
     ),
     click.option(
         "--namespace",
@@ -836,6 +850,21 @@ CONTROLLERS_RUN = compose(
         default=None,
         metavar="DIR",
         help="Also write the proposed .tekton/ PipelineRuns under this directory.",
+    ),
+    click.option(
+        "--chains-namespace",
+        default="konflux-chains",
+        show_default=True,
+        metavar="NS",
+        help="chains: the signer's namespace (its Secret signing-secrets, ConfigMap "
+        "chains-config and per-run state).",
+    ),
+    click.option(
+        "--insecure-registry",
+        "insecure",
+        multiple=True,
+        metavar="HOST",
+        help="chains: allow plain HTTP to HOST (loopback registries always are). Repeatable.",
     ),
 )
 GC_SNAPSHOTS = compose(

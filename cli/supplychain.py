@@ -74,21 +74,43 @@ def key() -> None:
 
 @key.command("generate")
 @options.KEY_GENERATE
-def key_generate(output_key_prefix: str, algorithm: str, force: bool) -> None:
-    """Generate a cosign key pair (encrypted private key PEM and public key PEM)."""
+def key_generate(output_key_prefix: str, algorithm: str, force: bool, secret: str | None) -> None:
+    """Generate a cosign key pair (encrypted private key PEM and public key PEM), or print
+    it as the Kubernetes Secrets the Chains-style signer reads (`--secret`)."""
     from konflux.cli.console import stderr
     from konflux.engine.sigstore.keys import generate_key_pair
 
     private, public = Path(f"{output_key_prefix}.key"), Path(f"{output_key_prefix}.pub")
-    for path in (private, public):
+    target = None
+    if secret is not None:
+        namespace, sep, name = secret.partition("/")
+        if not sep or not namespace or not name or "/" in name:
+            raise click.BadParameter(f"{secret!r} is not NAMESPACE/NAME", param_hint="--secret")
+        target = (namespace, name)
+    for path in (public,) if target else (private, public):
         if path.exists() and not force:
             raise Failed(f"{path} already exists (use --force to overwrite)")
         if not path.parent.is_dir():
             raise Failed(f"cannot write {path}: no such directory {path.parent}")
-    pair = generate_key_pair(_password(confirm=True), algorithm)
+    password = _password(confirm=True)
+    pair = generate_key_pair(password, algorithm)
+    public.write_bytes(pair.public_pem)
+    if target is not None:
+        import yaml
+
+        from konflux.controllers.chains.secrets import key_secrets
+
+        secrets = key_secrets(*target, pair, password)
+        click.echo(yaml.safe_dump_all(secrets, sort_keys=False), nl=False)
+        stderr().print(
+            f"Secret {target[0]}/{target[1]} written to stdout\n"
+            f"Secret {target[0]}/public-key written to stdout\n"
+            f"Public key written to {public}",
+            highlight=False,
+        )
+        return
     private.write_bytes(pair.private_pem)
     private.chmod(0o600)
-    public.write_bytes(pair.public_pem)
     stderr().print(
         f"Private key written to {private}\nPublic key written to {public}", highlight=False
     )

@@ -268,27 +268,41 @@ def image_url(repo: Obj, registry: str) -> str:
 
 
 def reconcile_image_repository(repo: Obj, components: list[Obj], registry: str) -> Actions:
-    """Give the repository an image URL, then hand that URL to its Component."""
+    """Give the repository an image URL; then, when it asks for it (image-controller's
+    `update-component-image: "true"` annotation), hand that URL to the Component its
+    `appstudio.redhat.com/component` label names, once, and drop the annotation."""
     actions = Actions()
     ns = namespace_of(repo)
     status = repo.get("status") or {}
     url = (status.get("image") or {}).get("url")
     if not url:
         url = image_url(repo, registry)
+        visibility = ((repo.get("spec") or {}).get("image") or {}).get("visibility") or "public"
         actions.patches.append(
             Patch(
                 c.IMAGE_REPOSITORY,
                 ns,
                 name_of(repo),
-                {"status": {"state": "ready", "image": {"url": url}}},
+                {"status": {"state": "ready", "image": {"url": url, "visibility": visibility}}},
                 status=True,
             )
         )
+    if annotations_of(repo).get(c.UPDATE_COMPONENT_IMAGE_ANNOTATION) != "true":
+        return actions
     component = labels_of(repo).get(c.IMAGE_REPOSITORY_COMPONENT_LABEL)
     for comp in components:
-        if name_of(comp) == component and not (comp.get("spec") or {}).get("containerImage"):
+        if name_of(comp) == component:
+            if (comp.get("spec") or {}).get("containerImage") != url:
+                actions.patches.append(
+                    Patch(c.COMPONENT, ns, component, {"spec": {"containerImage": url}})
+                )
             actions.patches.append(
-                Patch(c.COMPONENT, ns, component, {"spec": {"containerImage": url}})
+                Patch(
+                    c.IMAGE_REPOSITORY,
+                    ns,
+                    name_of(repo),
+                    {"metadata": {"annotations": {c.UPDATE_COMPONENT_IMAGE_ANNOTATION: None}}},
+                )
             )
     return actions
 

@@ -14,7 +14,9 @@ from konflux.kube.names import *  # noqa: F403
 from konflux.kube.resources import *  # noqa: F403
 
 # The operators `konflux controllers run --only` can start.
-OPERATORS = ("integration", "release", "build")
+OPERATORS = ("integration", "release", "build", "chains")
+# The signer runs apart (its own namespace, ServiceAccount and key): only when asked for.
+DEFAULT_OPERATORS = ("integration", "release", "build")
 
 # --- integration-service ---------------------------------------------------------------------
 TEST_OUTPUT_RESULT = "TEST_OUTPUT"
@@ -30,6 +32,7 @@ CONDITION_RELEASED = "Released"
 CONDITION_VALIDATED = "Validated"
 CONDITION_TENANT_PIPELINE = "TenantPipelineProcessed"
 CONDITION_MANAGED_PIPELINE = "ManagedPipelineProcessed"
+CONDITION_FINAL_PIPELINE = "FinalPipelineProcessed"
 
 # --- build-service / image-controller ----------------------------------------------------------
 BUILD_SERVICE_ACCOUNT_PREFIX = "build-pipeline-"

@@ -22,6 +22,7 @@ from kmock import KubernetesEmulator
 from kmock import action as api_action
 
 from konflux.controllers import constants as c
+from konflux.controllers.crd_validation import admit, shipped_crds
 from konflux.controllers.operators import OperatorConfig, run
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig
@@ -96,6 +97,21 @@ class ApiServerEmulator(KubernetesEmulator):
             if res.group:
                 info.subresources = {"status"}
 
+    def schema_violations(self) -> list[str]:
+        """What the API server would refuse or prune in the stored custom resources: each
+        object checked against its CRD in deploy/crds (status included), as `kind ns/name:
+        problem` lines. Empty when every object is as upstream's schema has it."""
+        found = []
+        crds = shipped_crds()
+        for (res, ns, name), obj in self.objects.items():
+            raw = obj.raw
+            if obj.deleted or (res.group, raw.get("kind")) not in crds:
+                continue
+            verdict = admit(raw, old=raw, crds=crds)
+            for problem in [*verdict.errors, *verdict.warnings]:
+                found.append(f"{raw.get('kind')} {ns}/{name}: {problem}")
+        return sorted(found)
+
     def live(self, resource: Resource, namespace: str | None = None) -> list[dict[str, Any]]:
         """Current objects of `resource` (optionally in one namespace), as plain dicts."""
         out = []
@@ -110,9 +126,13 @@ class ApiServerEmulator(KubernetesEmulator):
 ALL_RESOURCES = [
     c.APPLICATION,
     c.COMPONENT,
+    c.COMPONENT_GROUP,
+    c.NUDGE_CONFIG,
     c.SNAPSHOT,
     c.IMAGE_REPOSITORY,
     c.SCENARIO,
+    c.RELEASE_SERVICE_CONFIG,
+    c.INTERNAL_REQUEST,
     c.RELEASE,
     c.RELEASE_PLAN,
     c.RELEASE_PLAN_ADMISSION,
@@ -122,9 +142,11 @@ ALL_RESOURCES = [
     c.PAC_REPOSITORY,
     c.SERVICE_ACCOUNT,
     c.CONFIG_MAP,
-    c.SECRET,
     c.ROLE_BINDING,
 ]
+# Served too, for the chains signer (its key) and verify-conforma's `k8s://` key references;
+# the operators never read Secrets.
+SIGNER_RESOURCES = [c.SECRET]
 
 
 class LocalCluster:
@@ -148,7 +170,7 @@ class LocalCluster:
         from kmock import Server
 
         await self.api.__aenter__()
-        self.api.declare(ALL_RESOURCES)
+        self.api.declare([*ALL_RESOURCES, *SIGNER_RESOURCES])
         self._server = Server(self.api)
         await self._server.__aenter__()
         self.config = ClusterConfig.for_server(str(self._server.url))
@@ -176,7 +198,18 @@ class LocalCluster:
                 keepalive=False,
             )
         )
-        await asyncio.wait_for(ready.wait(), 10)
+        waiting = asyncio.ensure_future(ready.wait())
+        done, _ = await asyncio.wait(
+            {waiting, self._task}, timeout=10, return_when="FIRST_COMPLETED"
+        )
+        if self._task in done:  # the operators could not start: say why
+            waiting.cancel()
+            task, self._task = self._task, None
+            task.result()
+            raise RuntimeError("the operators stopped before they were ready")
+        if waiting not in done:
+            waiting.cancel()
+            raise TimeoutError("the operators were not ready within 10s")
 
     async def stop(self) -> None:
         """Stop the operators (a controller restart is `stop()` then `start()`)."""

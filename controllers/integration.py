@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import celpy
+from celpy import celtypes
+
 from konflux.controllers import constants as c
 from konflux.controllers.errors import ConfigurationError
 from konflux.controllers.objects import (
@@ -52,10 +55,12 @@ RESULT_IMAGE_DIGEST = "IMAGE_DIGEST"
 RESULT_GIT_URL = "CHAINS-GIT_URL"
 RESULT_GIT_COMMIT = "CHAINS-GIT_COMMIT"
 
+# pkg/integrationteststatus: the statuses this controller writes, and which of them are final.
 STATUS_PENDING = "Pending"
 STATUS_IN_PROGRESS = "InProgress"
 STATUS_PASSED = "TestPassed"
 STATUS_FAILED = "TestFail"
+FINAL_STATUSES = frozenset({STATUS_PASSED, STATUS_FAILED, "TestWarning", "TestInvalid", "Deleted"})
 
 
 # --- build PipelineRun -> Snapshot -----------------------------------------------------------
@@ -70,9 +75,37 @@ def is_build_run(run: Obj) -> bool:
     )
 
 
-def is_push_event(labels: dict[str, str], prefix: str = c.PAC_PREFIX) -> bool:
-    """A build or Snapshot is a push unless PaC says it came from a pull request."""
-    return labels.get(f"{prefix}event-type", "push") not in c.PAC_PR_EVENTS
+def is_push_event(
+    labels: dict[str, str],
+    annotations: dict[str, str] | None = None,
+    prefix: str = c.PAC_COPY_PREFIX,
+) -> bool:
+    """Push or pull request, decided as integration-service's IsSnapshotCreatedByPACPushEvent.
+
+    Not a push: a GitHub merge-queue build (its source branch), a group Snapshot, and what
+    has a non-push event type *and* names a pull request (so `retest-all-comment` on a pull
+    request is not a push either). Everything else is a push, manual Snapshots included.
+    """
+    branch = (annotations or {}).get(f"{prefix}source-branch", "")
+    if branch.removeprefix("refs/heads/").startswith(c.MERGE_QUEUE_BRANCH_PREFIX):
+        return False
+    if labels.get(c.SNAPSHOT_TYPE_LABEL) == c.SNAPSHOT_TYPE_GROUP:
+        return False
+    event = labels.get(f"{prefix}event-type")
+    return event is None or event in c.PAC_PUSH_EVENTS or f"{prefix}pull-request" not in labels
+
+
+def is_push_snapshot(snapshot: Obj) -> bool:
+    return is_push_event(labels_of(snapshot), annotations_of(snapshot))
+
+
+def is_push_build(run: Obj) -> bool:
+    return is_push_event(labels_of(run), annotations_of(run), c.PAC_PREFIX)
+
+
+def result_annotation(result: str) -> str:
+    """`SHOULD_RELEASE` -> `test.appstudio.openshift.io/result-should-release` (upstream's key)."""
+    return c.RESULT_ANNOTATION_PREFIX + result.replace("_", "-").lower()
 
 
 def image_without_tag(url: str) -> str:
@@ -97,10 +130,13 @@ def snapshot_name(application: str, start: datetime, taken: Iterable[str]) -> st
     return name
 
 
-def snapshot_for_run(run: Obj, snapshots: Iterable[Obj]) -> Obj | None:
-    """The Snapshot already made for this build run (the creation key)."""
+def snapshot_for_run(run: Obj, snapshots: Iterable[Obj], group: str = "") -> Obj | None:
+    """The Snapshot already made for this build run (the creation key), for `group` when the
+    run builds for ComponentGroups (one Snapshot each)."""
     for snap in snapshots:
-        if labels_of(snap).get(c.BUILD_PIPELINERUN_LABEL) == name_of(run):
+        if labels_of(snap).get(c.BUILD_PIPELINERUN_LABEL) != name_of(run):
+            continue
+        if not group or (snap.get("spec") or {}).get("componentGroup") == group:
             return snap
     return None
 
@@ -112,64 +148,98 @@ def components_of(application: str, components: Iterable[Obj]) -> list[Obj]:
     )
 
 
-def reconcile_build_run(
-    run: Obj, components: list[Obj], snapshots: list[Obj], now: datetime | None = None
-) -> Actions:
-    """A succeeded, Chains-signed build run -> one Snapshot of its Application.
+def groups_of(component: str, version: str, groups: Iterable[Obj]) -> list[Obj]:
+    """The ComponentGroups listing `component` at `version` (loader's
+    GetComponentGroupsForComponentVersion); nested group entries do not count."""
+    found = []
+    for group in groups:
+        for ref in (group.get("spec") or {}).get("components") or []:
+            if str(ref.get("kind", "")).lower() == "componentgroup":
+                continue
+            if (
+                ref.get("name") == component
+                and (ref.get("componentVersion") or {}).get("name") == version
+            ):
+                found.append(group)
+                break
+    return sorted(found, key=name_of)
 
-    `components` are the namespace's Components, `snapshots` its Snapshots. A failed or
-    unsigned run creates nothing; an already recorded run only has its bookkeeping
-    (annotation, Component status) completed.
-    """
+
+def _report(run: Obj, status: str, message: str) -> Patch:
+    """The build run's create-snapshot-status annotation, as integration-service writes it."""
+    value = json.dumps({"status": status, "message": message}, sort_keys=True)
+    return Patch(
+        c.PIPELINE_RUN,
+        namespace_of(run),
+        name_of(run),
+        {"metadata": {"annotations": {c.CREATE_SNAPSHOT_STATUS_ANNOTATION: value}}},
+    )
+
+
+def _failure(run: Obj, message: str) -> Actions:
     actions = Actions()
+    report = json.dumps({"status": "failed", "message": message}, sort_keys=True)
+    if annotations_of(run).get(c.CREATE_SNAPSHOT_STATUS_ANNOTATION) != report:
+        actions.patches.append(_report(run, "failed", message))
+    return actions
+
+
+def reconcile_build_run(
+    run: Obj,
+    components: list[Obj],
+    snapshots: list[Obj],
+    now: datetime | None = None,
+    component_groups: list[Obj] | None = None,
+) -> Actions:
+    """A succeeded, Chains-signed build run -> a Snapshot of its Application, or one per
+    ComponentGroup listing the built component version (the run's `appstudio.openshift.io/version`
+    annotation selects that model, as upstream).
+
+    `components`, `snapshots` and `component_groups` are the namespace's. A failed run creates
+    nothing; a run Chains has not signed yet waits; a run Chains marked anything but signed
+    (`chains.tekton.dev/signed: "failed"`) is reported failed on the run and makes no Snapshot.
+    An already recorded run only has its bookkeeping completed.
+    """
     if not is_build_run(run) or run_outcome(run) != "Succeeded":
-        return actions
-    if annotations_of(run).get(c.CHAINS_SIGNED_ANNOTATION) != "true":
-        return actions
-    labels, ns = labels_of(run), namespace_of(run)
-    application, built = labels[c.APPLICATION_LABEL], labels[c.COMPONENT_LABEL]
+        return Actions()
+    signed = annotations_of(run).get(c.CHAINS_SIGNED_ANNOTATION)
+    if signed is None:
+        return Actions()  # Chains has not got to it yet; its next write triggers us again
+    if signed != "true":
+        why = annotations_of(run).get(c.CHAINS_FAILURE_ANNOTATION)  # the signer's reason
+        return _failure(
+            run,
+            f"Failed to create snapshot. Error: the build was not signed by Tekton Chains "
+            f"({c.CHAINS_SIGNED_ANNOTATION}={signed!r}): nothing it built can be trusted"
+            + (f" (the signer: {why})" if why else ""),
+        )
     results = run_results(run)
     digest = str(results.get(RESULT_IMAGE_DIGEST) or "")
     image_url = str(results.get(RESULT_IMAGE_URL) or "")
-    push = is_push_event(labels)
-
+    not_pinned = (
+        f"Failed to create snapshot. Error: build results IMAGE_URL={image_url!r} "
+        f"IMAGE_DIGEST={digest!r} do not name an image by digest"
+    )
+    pinned = bool(image_url) and bool(DIGEST_RE.match(digest))
+    version = annotations_of(run).get(c.COMPONENT_VERSION_ANNOTATION, "")
+    if version:
+        problem = None if pinned else not_pinned
+        return _reconcile_group_build(run, component_groups or [], snapshots, now, version, problem)
+    labels, ns = labels_of(run), namespace_of(run)
+    application, built = labels[c.APPLICATION_LABEL], labels[c.COMPONENT_LABEL]
+    actions = Actions()
     existing = snapshot_for_run(run, snapshots)
     if existing is not None:
         snap_name = name_of(existing)
-    elif not image_url or not DIGEST_RE.match(digest):
-        actions.patches.append(
-            Patch(
-                c.PIPELINE_RUN,
-                ns,
-                name_of(run),
-                {
-                    "metadata": {
-                        "annotations": {
-                            f"{c.TEST_PREFIX}snapshot-creation-report": (
-                                f"build results IMAGE_URL={image_url!r} IMAGE_DIGEST={digest!r} "
-                                "do not name an image by digest; no Snapshot created"
-                            )
-                        }
-                    }
-                },
-            )
-        )
-        return actions
+    elif not pinned:
+        return _failure(run, not_pinned)
     else:
         snapshot = _snapshot_body(run, components_of(application, components), snapshots, now)
         snap_name = name_of(snapshot)
         actions.creates.append(Create(c.SNAPSHOT, snapshot))
 
-    if annotations_of(run).get(c.SNAPSHOT_ANNOTATION) != snap_name:
-        actions.patches.append(
-            Patch(
-                c.PIPELINE_RUN,
-                ns,
-                name_of(run),
-                {"metadata": {"annotations": {c.SNAPSHOT_ANNOTATION: snap_name}}},
-            )
-        )
-    if push and DIGEST_RE.match(digest):
+    actions.patches.extend(_recorded(run, [snap_name], c.SNAPSHOT_ANNOTATION))
+    if is_push_build(run) and pinned:
         image = f"{image_without_tag(image_url)}@{digest}"
         commit = str(results.get(RESULT_GIT_COMMIT) or "")
         for comp in components:
@@ -189,26 +259,31 @@ def reconcile_build_run(
     return actions
 
 
-def _snapshot_body(
-    run: Obj, app_components: list[Obj], snapshots: list[Obj], now: datetime | None
-) -> Obj:
-    labels, annotations, ns = labels_of(run), annotations_of(run), namespace_of(run)
-    application, built = labels[c.APPLICATION_LABEL], labels[c.COMPONENT_LABEL]
-    results = run_results(run)
-    start = (
-        parse_time((run.get("status") or {}).get("startTime"))
-        or parse_time(meta(run).get("creationTimestamp"))
-        or now
-        or datetime.now(UTC)
+def _recorded(run: Obj, names: list[str], key: str) -> list[Patch]:
+    """The run's annotations naming its Snapshot(s), and the success report."""
+    value = ",".join(names)
+    report = json.dumps(
+        {
+            "status": "success",
+            "message": f"Sucessfully created snapshot. See annotation {key} for name",
+        },
+        sort_keys=True,
     )
-    name = snapshot_name(
-        application, start, (name_of(s) for s in snapshots if namespace_of(s) == ns)
-    )
+    wanted = {key: value, c.CREATE_SNAPSHOT_STATUS_ANNOTATION: report}
+    current = annotations_of(run)
+    if all(current.get(k) == v for k, v in wanted.items()):
+        return []
+    return [
+        Patch(
+            c.PIPELINE_RUN, namespace_of(run), name_of(run), {"metadata": {"annotations": wanted}}
+        )
+    ]
 
-    entries: list[Obj] = []
-    invalid: list[str] = []
-    built_entry = {
-        "name": built,
+
+def _built_entry(run: Obj, version: str = "") -> Obj:
+    results = run_results(run)
+    entry: Obj = {
+        "name": labels_of(run)[c.COMPONENT_LABEL],
         "containerImage": f"{image_without_tag(str(results[RESULT_IMAGE_URL]))}"
         f"@{results[RESULT_IMAGE_DIGEST]}",
         "source": {
@@ -218,6 +293,49 @@ def _snapshot_body(
             }
         },
     }
+    if version:
+        entry["version"] = version
+    return entry
+
+
+def _start_time(run: Obj, now: datetime | None) -> datetime:
+    return (
+        parse_time((run.get("status") or {}).get("startTime"))
+        or parse_time(meta(run).get("creationTimestamp"))
+        or now
+        or datetime.now(UTC)
+    )
+
+
+def _copied_metadata(run: Obj) -> tuple[dict[str, str], dict[str, str]]:
+    """PaC labels and annotations under integration-service's prefix, and the build results."""
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {
+        result_annotation(str(k)): v
+        for k, v in run_results(run).items()
+        if isinstance(v, str) and v != ""
+    }
+    for key, value in labels_of(run).items():
+        if key.startswith(c.PAC_PREFIX):
+            labels[c.PAC_COPY_PREFIX + key[len(c.PAC_PREFIX) :]] = value
+    for key, value in annotations_of(run).items():
+        if key.startswith(c.PAC_PREFIX):
+            annotations[c.PAC_COPY_PREFIX + key[len(c.PAC_PREFIX) :]] = value
+    return labels, annotations
+
+
+def _snapshot_body(
+    run: Obj, app_components: list[Obj], snapshots: list[Obj], now: datetime | None
+) -> Obj:
+    labels, ns = labels_of(run), namespace_of(run)
+    application, built = labels[c.APPLICATION_LABEL], labels[c.COMPONENT_LABEL]
+    name = snapshot_name(
+        application, _start_time(run, now), (name_of(s) for s in snapshots if namespace_of(s) == ns)
+    )
+
+    entries: list[Obj] = []
+    invalid: list[str] = []
+    built_entry = _built_entry(run)
     names = {name_of(x) for x in app_components}
     for comp in app_components:
         cname = name_of(comp)
@@ -241,54 +359,191 @@ def _snapshot_body(
     if built not in names:  # the Component may be gone; the build still describes it
         entries.append(built_entry)
 
+    copied_labels, snap_annotations = _copied_metadata(run)
     snap_labels = {
+        **copied_labels,
         c.SNAPSHOT_TYPE_LABEL: c.SNAPSHOT_TYPE_COMPONENT,
         c.COMPONENT_LABEL: built,
         c.APPLICATION_LABEL: application,
         c.BUILD_PIPELINERUN_LABEL: name_of(run),
     }
-    snap_annotations: dict[str, str] = {
-        c.RESULT_ANNOTATION_PREFIX + k.lower(): str(v) for k, v in results.items()
+    spec = {
+        "application": application,
+        "artifacts": {},
+        "components": sorted(entries, key=lambda e: e["name"]),
     }
-    for key, value in labels.items():
-        if key.startswith(c.PAC_PREFIX):
-            snap_labels[c.PAC_COPY_PREFIX + key[len(c.PAC_PREFIX) :]] = value
-    for key, value in annotations.items():
-        if key.startswith(c.PAC_PREFIX):
-            snap_annotations[c.PAC_COPY_PREFIX + key[len(c.PAC_PREFIX) :]] = value
+    return _snapshot(name, ns, snap_labels, snap_annotations, spec, invalid)
+
+
+def _snapshot(
+    name: str, ns: str, labels: Obj, annotations: Obj, spec: Obj, invalid: list[str], **meta: Any
+) -> Obj:
+    """A Snapshot; components left out for want of a pinned image are listed in an annotation."""
     if invalid:
-        snap_annotations[c.INVALID_COMPONENTS_ANNOTATION] = ",".join(sorted(invalid))
+        annotations = {**annotations, c.INVALID_COMPONENTS_ANNOTATION: ",".join(sorted(invalid))}
     return {
         "apiVersion": c.SNAPSHOT.api_version,
         "kind": c.SNAPSHOT.kind,
         "metadata": {
             "name": name,
             "namespace": ns,
-            "labels": snap_labels,
-            "annotations": snap_annotations,
+            "labels": labels,
+            "annotations": annotations,
+            **meta,
         },
-        "spec": {
-            "application": application,
-            "artifacts": {},
-            "components": sorted(entries, key=lambda e: e["name"]),
-        },
+        "spec": spec,
     }
+
+
+# --- the ComponentGroup model ------------------------------------------------------------------
+
+
+def _reconcile_group_build(
+    run: Obj,
+    groups: list[Obj],
+    snapshots: list[Obj],
+    now: datetime | None,
+    version: str,
+    problem: str | None,
+) -> Actions:
+    """One Snapshot per ComponentGroup listing the built component version; its global
+    candidate list (status.globalCandidateList) takes a pushed build. `problem`: why the
+    build's results cannot make a Snapshot (then nothing is made)."""
+    built = labels_of(run)[c.COMPONENT_LABEL]
+    matching = groups_of(built, version, groups)
+    if not matching:
+        return _failure(
+            run,
+            f"Failed to create snapshot. Error: no ComponentGroup in namespace "
+            f"{namespace_of(run)!r} lists component {built!r} at version {version!r}",
+        )
+    if problem is not None:
+        return _failure(run, problem)
+    actions = Actions()
+    taken = [name_of(s) for s in snapshots if namespace_of(s) == namespace_of(run)]
+    names: list[str] = []
+    for group in matching:
+        existing = snapshot_for_run(run, snapshots, name_of(group))
+        if existing is None:
+            body = _group_snapshot_body(run, group, version, taken, now)
+            taken.append(name_of(body))
+            actions.creates.append(Create(c.SNAPSHOT, body))
+            names.append(name_of(body))
+        else:
+            names.append(name_of(existing))
+        if is_push_build(run):
+            actions.patches.extend(_candidate_update(run, group, version, now))
+    actions.patches.extend(_recorded(run, names, c.SNAPSHOTS_ANNOTATION))
+    return actions
+
+
+def _group_snapshot_body(
+    run: Obj, group: Obj, version: str, taken: list[str], now: datetime | None
+) -> Obj:
+    """A Snapshot of `group`: its global candidate list with the built component version in."""
+    built = _built_entry(run, version)
+    listed = {
+        (ref.get("name"), (ref.get("componentVersion") or {}).get("name"))
+        for ref in (group.get("spec") or {}).get("components") or []
+        if str(ref.get("kind", "")).lower() != "componentgroup"
+    }
+    entries: dict[tuple[str, str], Obj] = {}
+    invalid: list[str] = []
+    for cand in (group.get("status") or {}).get("globalCandidateList") or []:
+        key = (str(cand.get("name", "")), str(cand.get("version", "")))
+        if key not in listed or key == (built["name"], version):
+            continue  # no longer in the group, or replaced by this build
+        image = str(cand.get("lastPromotedImage") or "")
+        if not IMAGE_WITH_DIGEST_RE.match(image):
+            invalid.append(f"{key[0]}@{key[1]}")
+            continue
+        entries[key] = {
+            "name": key[0],
+            "version": key[1],
+            "containerImage": image,
+            "source": {
+                "git": {
+                    "url": str(cand.get("url") or ""),
+                    "revision": str(cand.get("lastPromotedCommit") or ""),
+                }
+            },
+        }
+    entries[(built["name"], version)] = built
+    copied_labels, annotations = _copied_metadata(run)
+    labels = {
+        **copied_labels,
+        c.SNAPSHOT_TYPE_LABEL: c.SNAPSHOT_TYPE_COMPONENT,
+        c.COMPONENT_LABEL: built["name"],
+        c.COMPONENT_GROUP_LABEL: name_of(group),
+        c.BUILD_PIPELINERUN_LABEL: name_of(run),
+    }
+    spec = {"componentGroup": name_of(group), "components": [entries[k] for k in sorted(entries)]}
+    return _snapshot(
+        snapshot_name(name_of(group), _start_time(run, now), taken),
+        namespace_of(run),
+        labels,
+        annotations,
+        spec,
+        invalid,
+        ownerReferences=[owner_reference(c.COMPONENT_GROUP, group)],
+    )
+
+
+def _candidate_update(run: Obj, group: Obj, version: str, now: datetime | None) -> list[Patch]:
+    """The group's global candidate list with the pushed build of (component, version)."""
+    built = _built_entry(run, version)
+    entry = {
+        "name": built["name"],
+        "version": version,
+        "url": built["source"]["git"]["url"],
+        "lastPromotedImage": built["containerImage"],
+        "lastPromotedCommit": built["source"]["git"]["revision"],
+        "lastPromotedBuildTime": now_rfc3339(_start_time(run, now)),
+    }
+    current = list((group.get("status") or {}).get("globalCandidateList") or [])
+    key = (built["name"], version)
+    old = next((x for x in current if (x.get("name"), x.get("version")) == key), None)
+    if old is not None and all(
+        old.get(k) == entry[k] for k in ("url", "lastPromotedImage", "lastPromotedCommit")
+    ):
+        return []  # this build is already the candidate
+    updated = [x for x in current if (x.get("name"), x.get("version")) != key]
+    updated.append(entry)
+    updated.sort(key=lambda x: (str(x.get("name")), str(x.get("version"))))
+    return [
+        Patch(
+            c.COMPONENT_GROUP,
+            namespace_of(group),
+            name_of(group),
+            {"status": {"globalCandidateList": updated}},
+            status=True,
+        )
+    ]
 
 
 # --- Snapshot -> test PipelineRuns -> outcome ------------------------------------------------
 
 
+def group_of(obj: Obj) -> tuple[str, str]:
+    """What a Snapshot, scenario or ReleasePlan belongs to: ("application", name) or
+    ("componentGroup", name)."""
+    spec = obj.get("spec") or {}
+    if spec.get("application"):
+        return ("application", str(spec["application"]))
+    return ("componentGroup", str(spec.get("componentGroup") or ""))
+
+
 def scenario_applies(scenario: Obj, snapshot: Obj) -> bool:
-    """The `contexts` filter: no contexts, `application`/`all`, or a matching context."""
-    spec = scenario.get("spec") or {}
-    if spec.get("application") != (snapshot.get("spec") or {}).get("application"):
+    """The scenario's Application or ComponentGroup is the Snapshot's, and its `contexts` let it
+    run (integration-service's IsScenarioApplicableToSnapshotsContext)."""
+    if group_of(scenario) != group_of(snapshot):
         return False
-    contexts = [str(x.get("name", "")) for x in spec.get("contexts") or []]
+    contexts = [str(x.get("name", "")) for x in (scenario.get("spec") or {}).get("contexts") or []]
     if not contexts:
         return True
     labels = labels_of(snapshot)
-    kind = labels.get(c.SNAPSHOT_TYPE_LABEL, c.SNAPSHOT_TYPE_COMPONENT)
-    push = is_push_event(labels, c.PAC_COPY_PREFIX)
+    kind = labels.get(c.SNAPSHOT_TYPE_LABEL)
+    push = is_push_snapshot(snapshot)
     component = labels.get(c.COMPONENT_LABEL, "")
     for ctx in contexts:
         if (
@@ -296,8 +551,8 @@ def scenario_applies(scenario: Obj, snapshot: Obj) -> bool:
             or (ctx == "push" and push)
             or (ctx == "pull_request" and not push)
             or (ctx == "component" and kind == c.SNAPSHOT_TYPE_COMPONENT)
-            or (ctx == "group" and kind == "group")
-            or (ctx == "override" and kind == "override")
+            or (ctx == "group" and kind == c.SNAPSHOT_TYPE_GROUP)
+            or (ctx == "override" and kind == c.SNAPSHOT_TYPE_OVERRIDE)
             or (ctx.startswith("component_") and ctx[len("component_") :] == component)
         ):
             return True
@@ -327,15 +582,26 @@ def pipeline_ref(scenario: Obj) -> Obj:
     return {"resolver": ref["resolver"], "params": list(ref.get("params") or [])}
 
 
+def pipeline_param(param: Obj) -> Obj:
+    """A scenario's `params[]` entry as a Tekton param: `value` a string, `values` an array
+    (integration-service's WithExtraParams)."""
+    if param.get("value"):
+        return {"name": param["name"], "value": param["value"]}
+    if param.get("values"):
+        return {"name": param["name"], "value": list(param["values"])}
+    return {"name": param["name"], "value": ""}
+
+
 def test_pipelinerun(snapshot: Obj, scenario: Obj, attempt: int) -> Obj:
     spec = scenario.get("spec") or {}
     params = [{"name": "SNAPSHOT", "value": json.dumps(snapshot.get("spec") or {}, sort_keys=True)}]
-    params += [p for p in spec.get("params") or [] if p.get("name") != "SNAPSHOT"]
+    params += [pipeline_param(p) for p in spec.get("params") or [] if p.get("name") != "SNAPSHOT"]
+    key, group = group_of(snapshot)
     labels = {
         c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_TEST,
         c.SCENARIO_LABEL: name_of(scenario),
         c.SNAPSHOT_LABEL: name_of(snapshot),
-        c.APPLICATION_LABEL: str((snapshot.get("spec") or {}).get("application", "")),
+        c.APPLICATION_LABEL if key == "application" else c.COMPONENT_GROUP_LABEL: group,
         c.MANAGED_BY: c.MANAGER_NAME,
     }
     if labels_of(snapshot).get(c.COMPONENT_LABEL):
@@ -360,14 +626,18 @@ class ScenarioOutcome:
     status: str
     details: str
 
+    @property
+    def final(self) -> bool:
+        return self.status in FINAL_STATUSES
+
 
 def scenario_outcome(run: Obj | None, taskruns: list[Obj]) -> ScenarioOutcome:
     """Passed when the run succeeded and every TEST_OUTPUT says SUCCESS/SKIPPED/WARNING."""
     if run is None:
-        return ScenarioOutcome(STATUS_PENDING, "test PipelineRun not created yet")
+        return ScenarioOutcome(STATUS_PENDING, "Pending")
     outcome = run_outcome(run)
     if outcome == "Running":
-        return ScenarioOutcome(STATUS_IN_PROGRESS, "test PipelineRun running")
+        return ScenarioOutcome(STATUS_IN_PROGRESS, "Integration test is running")
     if outcome == "Failed":
         cond = condition(run, c.SUCCEEDED_CONDITION) or {}
         return ScenarioOutcome(STATUS_FAILED, f"PipelineRun failed: {cond.get('message', '')}")
@@ -376,7 +646,56 @@ def scenario_outcome(run: Obj | None, taskruns: list[Obj]) -> ScenarioOutcome:
         result = parsed.get("result") if isinstance(parsed, dict) else None
         if result not in c.PASSING_TEST_RESULTS:
             return ScenarioOutcome(STATUS_FAILED, f"TEST_OUTPUT result is {result!r}")
-    return ScenarioOutcome(STATUS_PASSED, "test PipelineRun succeeded")
+    return ScenarioOutcome(STATUS_PASSED, "Integration test passed")
+
+
+def test_statuses(snapshot: Obj) -> dict[str, Obj]:
+    """The Snapshot's `test.appstudio.openshift.io/status` entries by scenario (unreadable:
+    none, so every scenario starts over)."""
+    value = parse_json(annotations_of(snapshot).get(c.TEST_STATUS_ANNOTATION, "[]"))
+    if not isinstance(value, list):
+        return {}
+    return {str(e["scenario"]): e for e in value if isinstance(e, dict) and e.get("scenario")}
+
+
+def status_entry(
+    old: Obj | None,
+    scenario: str,
+    outcome: ScenarioOutcome,
+    run_name: str | None,
+    optional: bool,
+    now: datetime | None,
+) -> Obj:
+    """One status entry as integration-service's UpdateTestStatusIfChanged keeps it: times move
+    only when the status (or its details) changes; startTime when testing starts,
+    completionTime when it ends, both cleared when it is pending again."""
+    stamp = now_rfc3339(now)
+    entry: Obj = dict(old or {})
+    entry["scenario"] = scenario
+    if entry.get("status") != outcome.status:
+        entry["status"] = outcome.status
+        entry["lastUpdateTime"] = stamp
+        if outcome.status == STATUS_IN_PROGRESS:
+            entry["startTime"] = stamp
+            entry.pop("completionTime", None)
+        elif outcome.status == STATUS_PENDING:
+            entry.pop("startTime", None)
+            entry.pop("completionTime", None)
+        elif outcome.final:
+            entry["completionTime"] = stamp
+    if entry.get("details") != outcome.details:
+        entry["details"] = outcome.details
+        entry["lastUpdateTime"] = stamp
+    entry.setdefault("lastUpdateTime", stamp)
+    if run_name:
+        entry["testPipelineRunName"] = run_name
+    else:
+        entry.pop("testPipelineRunName", None)
+    if optional:
+        entry["isOptionalScenario"] = True
+    else:
+        entry.pop("isOptionalScenario", None)
+    return entry
 
 
 def reconcile_snapshot(
@@ -398,12 +717,14 @@ def reconcile_snapshot(
     labels, annotations = labels_of(snapshot), annotations_of(snapshot)
     applicable = sorted((s for s in scenarios if scenario_applies(s, snapshot)), key=name_of)
     counts = rerun_counts(snapshot)
+    previous = test_statuses(snapshot)
 
     rerun = labels.get(c.RERUN_LABEL)
     if rerun:
         targets = [name_of(s) for s in applicable if rerun in ("all", name_of(s))]
         for target in targets:
             counts[target] = counts.get(target, 0) + 1
+            previous.pop(target, None)  # a re-run starts that scenario's status over
         patch: Obj = {
             "metadata": {
                 "labels": {c.RERUN_LABEL: None},
@@ -437,17 +758,11 @@ def reconcile_snapshot(
             )
         outcome = scenario_outcome(run, taskruns.get(run_name, []))
         statuses.append(
-            {
-                "scenario": sname,
-                "status": outcome.status,
-                "testPipelineRunName": run_name,
-                "details": outcome.details,
-                "optional": is_optional(scenario),
-            }
+            status_entry(previous.get(sname), sname, outcome, run_name, is_optional(scenario), now)
         )
         if not is_optional(scenario):
             required_total += 1
-            if outcome.status in (STATUS_PASSED, STATUS_FAILED):
+            if outcome.final:
                 required_done += 1
             if outcome.status == STATUS_FAILED:
                 required_failed += 1
@@ -495,19 +810,25 @@ def reconcile_snapshot(
             new, c.CONDITION_TEST_SUCCEEDED, passed, "Passed" if passed else "Failed", message, now
         )
 
-    if passed and is_push_event(labels, c.PAC_COPY_PREFIX):
+    if passed and can_be_promoted(snapshot):
         auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
         if auto is None or auto.get("status") != "True":
-            made = auto_releases(snapshot, release_plans, releases)
+            plans = auto_release_plans(snapshot, release_plans, now)
+            made = auto_releases(snapshot, plans, releases)
             actions.creates.extend(made)
-            new = set_condition(
-                new,
-                c.CONDITION_AUTO_RELEASED,
-                True,
-                "AutoReleased",
-                "The Snapshot was auto-released",
-                now,
-            )
+            if plans:
+                message = "The Snapshot was auto-released"
+            elif not should_release(snapshot):
+                message = (
+                    "Skipping auto-release because the build pipeline's SHOULD_RELEASE result "
+                    "is 'false'"
+                )
+            else:
+                message = (
+                    "Skipping auto-release of the Snapshot because no ReleasePlans have the "
+                    "'auto-release' label set to 'true'"
+                )
+            new = set_condition(new, c.CONDITION_AUTO_RELEASED, True, "AutoReleased", message, now)
     if not same_conditions(conds, new):
         actions.patches.append(
             Patch(c.SNAPSHOT, ns, snap, {"status": {"conditions": new}}, status=True)
@@ -515,23 +836,83 @@ def reconcile_snapshot(
     return actions
 
 
-def auto_release_plans(application: str, release_plans: Iterable[Obj]) -> list[Obj]:
+# --- auto-release ------------------------------------------------------------------------------
+
+
+def can_be_promoted(snapshot: Obj) -> bool:
+    """The promotion conditions of integration-service's CanSnapshotBePromoted besides passing:
+    a push Snapshot (not a pull request, merge queue or group Snapshot) whose own
+    `release.appstudio.openshift.io/auto-release` label is not "false"."""
+    return is_push_snapshot(snapshot) and labels_of(snapshot).get(c.AUTO_RELEASE_LABEL) != "false"
+
+
+def should_release(snapshot: Obj) -> bool:
+    """The build pipeline's SHOULD_RELEASE result: only an explicit "false" holds releases."""
+    return annotations_of(snapshot).get(c.SHOULD_RELEASE_ANNOTATION) != "false"
+
+
+_CEL = celpy.Environment()
+
+
+def plan_allows(plan: Obj, snapshot: Obj, should: bool, now: datetime | None = None) -> bool:
+    """Whether `plan` auto-releases `snapshot`, as integration-service's loader decides.
+
+    A plan whose `release.appstudio.openshift.io/auto-release` *annotation* holds a CEL
+    expression releases when it is true (variables `snapshot`, `now`; functions
+    `updatedComponentIs(name)` and `shouldRelease()`); otherwise a plan releases unless its
+    label says "false", and only when SHOULD_RELEASE allows it.
+    """
+    expression = annotations_of(plan).get(c.AUTO_RELEASE_LABEL, "")
+    if not expression:
+        return labels_of(plan).get(c.AUTO_RELEASE_LABEL) != "false" and should
+    try:
+        program = _CEL.program(
+            _CEL.compile(expression),
+            functions={
+                "shouldRelease": lambda: celtypes.BoolType(should),
+                "updatedComponentIs": lambda name: celtypes.BoolType(
+                    labels_of(snapshot).get(c.COMPONENT_LABEL) == str(name)
+                ),
+            },
+        )
+        result = program.evaluate(
+            {
+                "snapshot": celpy.json_to_cel(snapshot),
+                "now": celtypes.TimestampType(now or datetime.now(UTC)),
+            }
+        )
+    except Exception as exc:  # a bad expression releases nothing, and says why
+        raise ConfigurationError(
+            f"ReleasePlan {name_of(plan)}: auto-release CEL expression {expression!r} cannot be "
+            f"evaluated: {exc}"
+        ) from None
+    if not isinstance(result, celtypes.BoolType):
+        raise ConfigurationError(
+            f"ReleasePlan {name_of(plan)}: auto-release CEL expression {expression!r} did not "
+            "evaluate to a boolean"
+        )
+    return bool(result)
+
+
+def auto_release_plans(
+    snapshot: Obj, release_plans: Iterable[Obj], now: datetime | None = None
+) -> list[Obj]:
+    """The ReleasePlans of the Snapshot's Application or ComponentGroup that release it."""
+    should = should_release(snapshot)
     return sorted(
         (
             p
             for p in release_plans
-            if (p.get("spec") or {}).get("application") == application
-            and labels_of(p).get(c.AUTO_RELEASE_LABEL, "true") != "false"
+            if group_of(p) == group_of(snapshot) and plan_allows(p, snapshot, should, now)
         ),
         key=name_of,
     )
 
 
-def auto_releases(snapshot: Obj, release_plans: list[Obj], releases: list[Obj]) -> list[Create]:
-    """One automated Release per auto-release plan that has none for this Snapshot yet."""
-    application = str((snapshot.get("spec") or {}).get("application", ""))
+def auto_releases(snapshot: Obj, plans: list[Obj], releases: list[Obj]) -> list[Create]:
+    """One automated Release per plan that has none for this Snapshot yet."""
     creates = []
-    for plan in auto_release_plans(application, release_plans):
+    for plan in plans:
         exists = any(
             (r.get("spec") or {}).get("snapshot") == name_of(snapshot)
             and (r.get("spec") or {}).get("releasePlan") == name_of(plan)
@@ -591,7 +972,7 @@ def snapshots_to_delete(
         for snap in items:
             labels = labels_of(snap)
             component = labels.get(c.COMPONENT_LABEL, "")
-            push = is_push_event(labels, c.PAC_COPY_PREFIX)
+            push = is_push_snapshot(snap)
             keep = (
                 (ns, name_of(snap)) in released
                 or annotations_of(snap).get(c.KEEP_SNAPSHOT_ANNOTATION) == "true"

@@ -16,19 +16,23 @@ import logging
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import kopf
 
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
+from konflux.controllers.chains.config import ChainsOptions
 from konflux.controllers.objects import Actions, Obj, labels_of, name_of, namespace_of
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig
 from konflux.kube.login import KopfLogin
 from konflux.kube.resources import Resource
 
-OPERATORS = c.OPERATORS
+if TYPE_CHECKING:
+    from konflux.controllers.chains.operator import Signer
+
+OPERATORS, DEFAULT_OPERATORS = c.OPERATORS, c.DEFAULT_OPERATORS
 logger = logging.getLogger("konflux.controllers")
 
 
@@ -36,11 +40,14 @@ logger = logging.getLogger("konflux.controllers")
 class OperatorConfig:
     """What the operators need besides the API: which run, and their options."""
 
-    only: Collection[str] = OPERATORS
+    only: Collection[str] = DEFAULT_OPERATORS
     registry: str = "localhost:5000"  # image-controller's registry for new ImageRepositories
     pac_dir: Path | None = None  # where build-service writes proposed `.tekton/` files
+    # The ReleaseServiceConfig release pipelines are pointed at (`namespace/name`).
+    release_service_config: str = f"release-service/{c.RELEASE_SERVICE_CONFIG_NAME}"
     # Called with (event name, object) after each apply; the bench measures with it.
     observer: Callable[[str, Obj], None] | None = None
+    chains: ChainsOptions = field(default_factory=ChainsOptions)
     _locks: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
 
     def lock(self, *key: str) -> asyncio.Lock:
@@ -59,8 +66,11 @@ def _live(type_: str | None, body: Any) -> Obj | None:
     return None if type_ == "DELETED" else dict(body)
 
 
-def build_registry(client: KubeClient, config: OperatorConfig) -> kopf.OperatorRegistry:
-    """A kopf registry with the handlers of the operators named in `config.only`."""
+def build_registry(
+    client: KubeClient, config: OperatorConfig, signer: Signer | None = None
+) -> kopf.OperatorRegistry:
+    """A kopf registry with the handlers of the operators named in `config.only` (the
+    `chains` signer needs its loaded `signer`)."""
     registry = kopf.OperatorRegistry()
     unknown = set(config.only) - set(OPERATORS)
     if unknown:
@@ -71,6 +81,12 @@ def build_registry(client: KubeClient, config: OperatorConfig) -> kopf.OperatorR
         _release(registry, client, config)
     if "build" in config.only:
         _build(registry, client, config)
+    if "chains" in config.only:
+        if signer is None:
+            raise ValueError("the chains operator needs a loaded Signer")
+        from konflux.controllers.chains import operator as chains_operator
+
+        chains_operator.register(registry, signer)
     return registry
 
 
@@ -105,7 +121,13 @@ async def reconcile_build_run(client: KubeClient, config: OperatorConfig, run: O
             return
         components = await client.list(c.COMPONENT, ns)
         snapshots = await client.list(c.SNAPSHOT, ns)
-        actions = integration.reconcile_build_run(fresh, components, snapshots)
+        versioned = c.COMPONENT_VERSION_ANNOTATION in (fresh.get("metadata") or {}).get(
+            "annotations", {}
+        )
+        groups = await client.list(c.COMPONENT_GROUP, ns) if versioned else []
+        actions = integration.reconcile_build_run(
+            fresh, components, snapshots, component_groups=groups
+        )
         _notify(config, "snapshot", await apply(client, actions))
 
 
@@ -195,7 +217,18 @@ async def reconcile_release(client: KubeClient, config: OperatorConfig, ns: str,
         if rpa is not None and namespace_of(rpa) != ns:
             runs += await client.list(c.PIPELINE_RUN, namespace_of(rpa), selector)
         binding = await client.get(c.ROLE_BINDING, ns, release.role_binding_name(rel))
-        ctx = release.ReleaseContext(rel, plan, admissions, policy, snapshot, runs, binding)
+        ec_defaults = await client.get(c.CONFIG_MAP, *c.EC_DEFAULTS)
+        ctx = release.ReleaseContext(
+            rel,
+            plan,
+            admissions,
+            policy,
+            snapshot,
+            runs,
+            binding,
+            service_config=config.release_service_config,
+            ec_defaults=ec_defaults,
+        )
         created = await apply(client, release.reconcile_release(ctx))
         _notify(config, "managed-run", [o for o in created if o.get("kind") == "PipelineRun"])
 
@@ -307,7 +340,12 @@ def operator_settings(standalone: bool, peering_name: str) -> kopf.OperatorSetti
 
 # The resource each operator lists first: reading it proves the API is reachable, trusted,
 # and lets us in, before kopf starts watching (whose failures are retried, not reported).
-PREFLIGHT = {"integration": c.SNAPSHOT, "release": c.RELEASE, "build": c.COMPONENT}
+PREFLIGHT = {
+    "integration": c.SNAPSHOT,
+    "release": c.RELEASE,
+    "build": c.COMPONENT,
+    "chains": c.PIPELINE_RUN,
+}
 
 
 async def preflight(
@@ -335,9 +373,20 @@ async def run(
 
     kopf logs in with `cluster` too (`KopfLogin`), so its watches and our reads and writes
     use one configuration. `keepalive=False` opens a connection per request (the emulator).
+    The `chains` signer first loads its key and configuration; without them it does not
+    start (ControllerError).
     """
     client = KubeClient(cluster, keepalive=keepalive)
-    registry = build_registry(client, config)
+    signer = None
+    if "chains" in config.only:
+        from konflux.controllers.chains.operator import Signer
+
+        try:
+            signer = await Signer.load(client, config.chains, config.observer)
+        except BaseException:
+            await client.close()
+            raise
+    registry = build_registry(client, config, signer)
     KopfLogin(cluster).register(registry)
     try:
         await kopf.operator(
@@ -352,4 +401,6 @@ async def run(
             ready_flag=ready_flag,
         )
     finally:
+        if signer is not None:
+            await signer.close()
         await client.close()

@@ -8,6 +8,7 @@ a replayed event or a restarted controller finds them instead of making a second
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -55,14 +56,26 @@ def is_active(rpa: Obj) -> bool:
     return labels_of(rpa).get(c.BLOCK_RELEASES_LABEL) != "true"
 
 
+def group_name(obj: Obj) -> str:
+    """The Application or ComponentGroup a ReleasePlan (or Snapshot) is for (GetGroupName)."""
+    spec = obj.get("spec") or {}
+    return str(spec.get("application") or spec.get("componentGroup") or "")
+
+
+def admits(rpa: Obj, name: str) -> bool:
+    """The RPA lists `name` among its applications or componentGroups (MatchesReleasePlan)."""
+    spec = rpa.get("spec") or {}
+    return name in (spec.get("applications") or []) or name in (spec.get("componentGroups") or [])
+
+
 def match_admission(plan: Obj, admissions: list[Obj]) -> Match:
     """The one RPA for `plan` among the RPAs of its target namespace.
 
     A pinned RPA (label) wins; otherwise exactly one RPA whose origin is the plan's
-    namespace and whose applications list the plan's application must exist.
+    namespace and whose applications or componentGroups list the plan's must exist.
     """
     spec = plan.get("spec") or {}
-    target, app = spec.get("target"), spec.get("application")
+    target, app = spec.get("target"), group_name(plan)
     if not target:
         return Match(None, "ReleasePlan has no spec.target")
     in_target = [a for a in admissions if namespace_of(a) == target]
@@ -76,14 +89,12 @@ def match_admission(plan: Obj, admissions: list[Obj]) -> Match:
         candidates = [
             a
             for a in in_target
-            if (a.get("spec") or {}).get("origin") == namespace_of(plan)
-            and app in ((a.get("spec") or {}).get("applications") or [])
+            if (a.get("spec") or {}).get("origin") == namespace_of(plan) and admits(a, app)
         ]
     if not candidates:
         return Match(
             None,
-            f"no ReleasePlanAdmission in {target} accepts application {app} "
-            f"from {namespace_of(plan)}",
+            f"no ReleasePlanAdmission in {target} accepts {app} from {namespace_of(plan)}",
         )
     if len(candidates) > 1:
         names = ", ".join(sorted(name_of(a) for a in candidates))
@@ -168,8 +179,12 @@ class ReleaseContext:
     admissions: list[Obj]
     policy: Obj | None
     snapshot: Obj | None
-    runs: list[Obj]  # PipelineRuns labelled with this Release (tenant and managed)
+    runs: list[Obj]  # PipelineRuns labelled with this Release (tenant, managed and final)
     role_binding: Obj | None = None
+    # The ReleaseServiceConfig the pipelines are told about (`namespace/name`), and the
+    # enterprise-contract ConfigMap whose verify_ec_task_* keys become managed-run params.
+    service_config: str = f"release-service/{c.RELEASE_SERVICE_CONFIG_NAME}"
+    ec_defaults: Obj | None = None
 
 
 def managed_run_name(release: Obj, attempt: int) -> str:
@@ -180,8 +195,23 @@ def tenant_run_name(release: Obj) -> str:
     return dns_name(name_of(release), "tenant")
 
 
+def final_run_name(release: Obj) -> str:
+    return dns_name(name_of(release), "final")
+
+
 def role_binding_name(release: Obj) -> str:
     return dns_name(name_of(release), "release-rb")
+
+
+def is_finished(release: Obj) -> bool:
+    """Released True, or False for any reason but Progressing (release-service's
+    HasReleaseFinished; `IsReleasing` is False/Progressing)."""
+    cond = condition(release, c.CONDITION_RELEASED)
+    if cond is None:
+        return False
+    return cond.get("status") == "True" or (
+        cond.get("status") == "False" and cond.get("reason") != "Progressing"
+    )
 
 
 def validate(ctx: ReleaseContext) -> tuple[str | None, Match | None]:
@@ -208,12 +238,10 @@ def validate(ctx: ReleaseContext) -> tuple[str | None, Match | None]:
         ), match
     if ctx.snapshot is None:
         return f"Snapshot {spec.get('snapshot')} not found", match
-    snap_app = (ctx.snapshot.get("spec") or {}).get("application")
-    plan_app = (plan.get("spec") or {}).get("application")
-    if snap_app != plan_app:
+    if group_name(ctx.snapshot) != group_name(plan):
         return (
-            f"Snapshot {name_of(ctx.snapshot)} belongs to application {snap_app}, "
-            f"the ReleasePlan to {plan_app}"
+            f"Snapshot {name_of(ctx.snapshot)} belongs to {group_name(ctx.snapshot)}, "
+            f"the ReleasePlan to {group_name(plan)}"
         ), match
     if author_of(release, plan) is None:
         who = "ReleasePlan" if is_automated(release) else "Release"
@@ -237,75 +265,125 @@ def ecp_param(policy: Obj) -> str:
     return json.dumps(policy.get("spec") or {}, sort_keys=True)
 
 
-def managed_pipelinerun(ctx: ReleaseContext, rpa: Obj, attempt: int) -> Obj:
+def tekton_pipeline_ref(ref: Obj) -> Obj:
+    """A release-service PipelineRef as Tekton's (ociStorage and useEmptyDir are not Tekton's)."""
+    return {k: v for k, v in ref.items() if k in ("resolver", "params", "name", "bundle")}
+
+
+def _release_run(
+    ctx: ReleaseContext,
+    pipeline_type: str,
+    name: str,
+    namespace: str,
+    pipeline: Obj,
+    references: list[tuple[str, str]],
+    params: list[Obj],
+    extra_labels: Obj | None = None,
+) -> Obj:
+    """A release PipelineRun as release-service's PipelineRunBuilder makes one: its type and
+    service labels, the Release it works for, object references as `namespace/name` params,
+    the release finalizer, and a `release-workspace` claimed from a volume template."""
     release, plan = ctx.release, ctx.plan
-    assert plan is not None and ctx.policy is not None and ctx.snapshot is not None
-    pipeline = (rpa.get("spec") or {}).get("pipeline") or {}
+    assert plan is not None
     ns = namespace_of(release)
-    params = [
-        {"name": "release", "value": f"{ns}/{name_of(release)}"},
-        {"name": "releasePlan", "value": f"{namespace_of(plan)}/{name_of(plan)}"},
-        {"name": "releasePlanAdmission", "value": f"{namespace_of(rpa)}/{name_of(rpa)}"},
-        {"name": "snapshot", "value": f"{namespace_of(ctx.snapshot)}/{name_of(ctx.snapshot)}"},
-        {"name": "enterpriseContractPolicy", "value": ecp_param(ctx.policy)},
-    ]
-    params += [
-        p for p in pipeline.get("params") or [] if p.get("name") not in {x["name"] for x in params}
-    ]
-    spec: Obj = {"pipelineRef": pipeline["pipelineRef"], "params": params}
-    if pipeline.get("serviceAccountName"):
-        spec["taskRunTemplate"] = {"serviceAccountName": pipeline["serviceAccountName"]}
-    if pipeline.get("timeouts"):
-        spec["timeouts"] = pipeline["timeouts"]
-    return {
-        "apiVersion": c.PIPELINE_RUN.api_version,
-        "kind": c.PIPELINE_RUN.kind,
-        "metadata": {
-            "name": managed_run_name(release, attempt),
-            "namespace": namespace_of(rpa),
-            "labels": {
-                c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_RELEASE,
-                c.RELEASE_NAME_LABEL: name_of(release),
-                c.RELEASE_NAMESPACE_LABEL: ns,
-                c.SNAPSHOT_LABEL: name_of(ctx.snapshot),
-                c.MANAGED_BY: c.MANAGER_NAME,
-            },
-        },
-        "spec": spec,
+    labels = {
+        c.APPLICATION_LABEL: str((plan.get("spec") or {}).get("application") or ""),
+        c.PIPELINE_TYPE_LABEL: pipeline_type,
+        c.SERVICE_LABEL: c.SERVICE_RELEASE,
+        c.RELEASE_NAME_LABEL: name_of(release),
+        c.RELEASE_NAMESPACE_LABEL: ns,
+        c.SNAPSHOT_LABEL: str((release.get("spec") or {}).get("snapshot") or ""),
+        c.MANAGED_BY: c.MANAGER_NAME,
+        **(extra_labels or {}),
     }
-
-
-def tenant_pipelinerun(ctx: ReleaseContext) -> Obj:
-    release, plan = ctx.release, ctx.plan
-    assert plan is not None and ctx.snapshot is not None
-    pipeline = (plan.get("spec") or {}).get("tenantPipeline") or {}
-    ns = namespace_of(release)
     spec: Obj = {
-        "pipelineRef": pipeline["pipelineRef"],
-        "params": [
-            {"name": "release", "value": f"{ns}/{name_of(release)}"},
-            {"name": "releasePlan", "value": f"{namespace_of(plan)}/{name_of(plan)}"},
-            {"name": "snapshot", "value": f"{ns}/{name_of(ctx.snapshot)}"},
-            *(pipeline.get("params") or []),
+        "pipelineRef": tekton_pipeline_ref(pipeline.get("pipelineRef") or {}),
+        "params": [{"name": key, "value": value} for key, value in references] + params,
+        "workspaces": [
+            {
+                "name": c.RELEASE_WORKSPACE,
+                "volumeClaimTemplate": {
+                    "spec": {
+                        "accessModes": ["ReadWriteOnce"],
+                        "resources": {"requests": {"storage": c.RELEASE_WORKSPACE_SIZE}},
+                    }
+                },
+            }
         ],
     }
     if pipeline.get("serviceAccountName"):
         spec["taskRunTemplate"] = {"serviceAccountName": pipeline["serviceAccountName"]}
+    if pipeline.get("timeouts"):
+        spec["timeouts"] = pipeline["timeouts"]
+    if pipeline.get("taskRunSpecs"):
+        spec["taskRunSpecs"] = pipeline["taskRunSpecs"]
     return {
         "apiVersion": c.PIPELINE_RUN.api_version,
         "kind": c.PIPELINE_RUN.kind,
         "metadata": {
-            "name": tenant_run_name(release),
-            "namespace": ns,
-            "labels": {
-                c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_TENANT,
-                c.RELEASE_NAME_LABEL: name_of(release),
-                c.RELEASE_NAMESPACE_LABEL: ns,
-                c.MANAGED_BY: c.MANAGER_NAME,
-            },
+            "name": name,
+            "namespace": namespace,
+            "labels": labels,
+            "finalizers": [c.RELEASE_FINALIZER],
         },
         "spec": spec,
     }
+
+
+def managed_pipelinerun(ctx: ReleaseContext, rpa: Obj, attempt: int) -> Obj:
+    """The managed PipelineRun with the params release-service-catalog's pipelines declare."""
+    release, plan = ctx.release, ctx.plan
+    assert plan is not None and ctx.policy is not None and ctx.snapshot is not None
+    pipeline = (rpa.get("spec") or {}).get("pipeline") or {}
+    ns = namespace_of(release)
+    references = [
+        ("release", f"{ns}/{name_of(release)}"),
+        ("releasePlan", f"{namespace_of(plan)}/{name_of(plan)}"),
+        ("releasePlanAdmission", f"{namespace_of(rpa)}/{name_of(rpa)}"),
+        ("releaseServiceConfig", ctx.service_config),
+        ("snapshot", f"{namespace_of(ctx.snapshot)}/{name_of(ctx.snapshot)}"),
+    ]
+    params = [{"name": "enterpriseContractPolicy", "value": ecp_param(ctx.policy)}]
+    defaults = (ctx.ec_defaults or {}).get("data") or {}
+    params += [{"name": k, "value": defaults[k]} for k in c.EC_DEFAULTS_PARAMS if k in defaults]
+    oci_storage = (pipeline.get("pipelineRef") or {}).get("ociStorage")
+    if oci_storage:
+        params.append({"name": "ociStorage", "value": oci_storage})
+    return _release_run(
+        ctx,
+        c.PIPELINE_TYPE_MANAGED,
+        managed_run_name(release, attempt),
+        namespace_of(rpa),
+        pipeline,
+        references,
+        params,
+        {c.RELEASE_ATTEMPT_LABEL: str(attempt)},
+    )
+
+
+def _plan_run(ctx: ReleaseContext, pipeline_type: str, key: str, name: str) -> Obj:
+    """The tenant or final PipelineRun of the ReleasePlan, in the tenant namespace."""
+    release, plan = ctx.release, ctx.plan
+    assert plan is not None and ctx.snapshot is not None
+    pipeline = (plan.get("spec") or {}).get(key) or {}
+    ns = namespace_of(release)
+    references = [
+        ("release", f"{ns}/{name_of(release)}"),
+        ("releasePlan", f"{namespace_of(plan)}/{name_of(plan)}"),
+        ("snapshot", f"{ns}/{name_of(ctx.snapshot)}"),
+    ]
+    params = [
+        {"name": p["name"], "value": p.get("value", "")} for p in pipeline.get("params") or []
+    ]
+    return _release_run(ctx, pipeline_type, name, ns, pipeline, references, params)
+
+
+def tenant_pipelinerun(ctx: ReleaseContext) -> Obj:
+    return _plan_run(ctx, c.PIPELINE_TYPE_TENANT, "tenantPipeline", tenant_run_name(ctx.release))
+
+
+def final_pipelinerun(ctx: ReleaseContext) -> Obj:
+    return _plan_run(ctx, c.PIPELINE_TYPE_FINAL, "finalPipeline", final_run_name(ctx.release))
 
 
 def role_binding(release: Obj, rpa: Obj) -> Obj:
@@ -328,6 +406,32 @@ def role_binding(release: Obj, rpa: Obj) -> Obj:
     }
 
 
+def release_finalizer_removals(ctx: ReleaseContext) -> list[Patch]:
+    """A finished Release lets go of its PipelineRuns (release-service's cleanup)."""
+    patches = []
+    for run in ctx.runs:
+        finalizers = list(meta(run).get("finalizers") or [])
+        if c.RELEASE_FINALIZER in finalizers:
+            kept = [f for f in finalizers if f != c.RELEASE_FINALIZER]
+            patches.append(
+                Patch(
+                    c.PIPELINE_RUN,
+                    namespace_of(run),
+                    name_of(run),
+                    {"metadata": {"finalizers": kept}},
+                )
+            )
+    return patches
+
+
+def _grace_days(release: Obj, plan: Obj) -> int:
+    """spec.gracePeriodDays (the webhook copies it from the ReleasePlan), else the plan's."""
+    days = (release.get("spec") or {}).get("gracePeriodDays")
+    if not days:
+        days = (plan.get("spec") or {}).get("releaseGracePeriodDays") or DEFAULT_GRACE_DAYS
+    return int(days)
+
+
 def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actions:
     """One step of a Release's lifecycle from the current objects."""
     now = now or datetime.now(UTC)
@@ -336,14 +440,14 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
     status: Obj = dict(release.get("status") or {})
     conds = conditions_of(release)
     actions = Actions()
-    released = condition(release, c.CONDITION_RELEASED)
-    if released is not None and released.get("status") in ("True", "False"):
+    if is_finished(release):
+        actions.patches.extend(release_finalizer_removals(ctx))
         return actions  # finished Releases are immutable
 
     new_status: Obj = {}
     new = list(conds)
-    if released is None:
-        new = set_condition(new, c.CONDITION_RELEASED, "Unknown", "Progressing", "", now)
+    if condition(release, c.CONDITION_RELEASED) is None:
+        new = set_condition(new, c.CONDITION_RELEASED, False, "Progressing", "", now)
         new_status["startTime"] = now_rfc3339(now)
     automated = is_automated(release)
     if status.get("automated") != automated:
@@ -367,27 +471,27 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
     if status.get("target") != target:
         new_status["target"] = target
     if not status.get("expirationTime"):
-        days = int((plan.get("spec") or {}).get("releaseGracePeriodDays") or DEFAULT_GRACE_DAYS)
         created = parse_time(meta(release).get("creationTimestamp")) or now
-        new_status["expirationTime"] = now_rfc3339(created + timedelta(days=days))
+        new_status["expirationTime"] = now_rfc3339(
+            created + timedelta(days=_grace_days(release, plan))
+        )
 
     runs = {(namespace_of(r), name_of(r)): r for r in ctx.runs}
     # Tenant phase.
-    tenant_state = "Skipped"
-    if ((plan.get("spec") or {}).get("tenantPipeline") or {}).get("pipelineRef"):
-        run = runs.get((ns, tenant_run_name(release)))
-        if run is None:
-            actions.creates.append(Create(c.PIPELINE_RUN, tenant_pipelinerun(ctx)))
-            tenant_state = "Running"
-        else:
-            tenant_state = run_outcome(run)
-        new_status["tenantProcessing"] = {"pipelineRun": f"{ns}/{tenant_run_name(release)}"}
-    if tenant_state == "Running":
-        new = set_condition(new, c.CONDITION_TENANT_PIPELINE, False, "Progressing", "", now)
-        return _status(actions, ns, name, conds, new, status, new_status)
-    new = set_condition(
-        new, c.CONDITION_TENANT_PIPELINE, tenant_state != "Failed", tenant_state, "", now
+    tenant_state = _plan_phase(
+        ctx,
+        runs,
+        "tenantPipeline",
+        tenant_run_name(release),
+        tenant_pipelinerun,
+        "tenantProcessing",
+        new_status,
+        actions,
+        now,
     )
+    new = _phase_condition(new, c.CONDITION_TENANT_PIPELINE, tenant_state, now)
+    if tenant_state == "Running":
+        return _status(actions, ns, name, conds, new, status, new_status)
     if tenant_state == "Failed":
         new = set_condition(
             new,
@@ -400,10 +504,11 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
         new_status["completionTime"] = now_rfc3339(now)
         return _status(actions, ns, name, conds, new, status, new_status)
 
-    # Managed phase, with retries.
+    # Managed phase, with retries: one entry in status.managedPipelineAttempts per attempt.
     managed_state = "Skipped"
     pipeline = (rpa.get("spec") or {}).get("pipeline") or {}
-    attempt = int((status.get("managedProcessing") or {}).get("attempt") or 0)
+    attempts = [dict(a) for a in status.get("managedPipelineAttempts") or []]
+    attempt = max(0, len(attempts) - 1)
     if pipeline.get("pipelineRef"):
         if ctx.role_binding is None:
             actions.creates.append(Create(c.ROLE_BINDING, role_binding(release, rpa)))
@@ -413,34 +518,110 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
             managed_state = "Running"
         else:
             managed_state = run_outcome(run)
+        if not attempts:
+            attempts.append({"startTime": now_rfc3339(now)})
+        current = attempts[-1]
+        current["pipelineRun"] = f"{target}/{managed_run_name(release, attempt)}"
+        current["roleBindings"] = {"tenantRoleBinding": f"{ns}/{role_binding_name(release)}"}
+        current["status"] = "Progressing" if managed_state == "Running" else managed_state
+        if managed_state in ("Succeeded", "Failed"):
+            current.setdefault("completionTime", now_rfc3339(now))
         max_retries = int(pipeline.get("maxRetries") or 0)
         if managed_state == "Failed" and attempt < max_retries:
             attempt += 1
+            attempts.append(
+                {
+                    "pipelineRun": f"{target}/{managed_run_name(release, attempt)}",
+                    "roleBindings": current["roleBindings"],
+                    "startTime": now_rfc3339(now),
+                    "status": "Progressing",
+                }
+            )
             managed_state = "Running"
+        new_status["managedPipelineAttempts"] = attempts
         new_status["managedProcessing"] = {
-            "pipelineRun": f"{target}/{managed_run_name(release, attempt)}",
-            "attempt": attempt,
-            "roleBinding": f"{ns}/{role_binding_name(release)}",
+            "pipelineRun": attempts[-1]["pipelineRun"],
+            "roleBindings": attempts[-1]["roleBindings"],
+            "startTime": attempts[0]["startTime"],
+            **({"completionTime": now_rfc3339(now)} if managed_state != "Running" else {}),
         }
+        if (status.get("managedProcessing") or {}).get("completionTime"):
+            new_status["managedProcessing"]["completionTime"] = status["managedProcessing"][
+                "completionTime"
+            ]
+    new = _phase_condition(new, c.CONDITION_MANAGED_PIPELINE, managed_state, now)
     if managed_state == "Running":
-        new = set_condition(new, c.CONDITION_MANAGED_PIPELINE, False, "Progressing", "", now)
         return _status(actions, ns, name, conds, new, status, new_status)
-    new = set_condition(
-        new, c.CONDITION_MANAGED_PIPELINE, managed_state != "Failed", managed_state, "", now
+
+    # Final phase: the ReleasePlan's finalPipeline runs once the managed phase is over.
+    final_state = _plan_phase(
+        ctx,
+        runs,
+        "finalPipeline",
+        final_run_name(release),
+        final_pipelinerun,
+        "finalProcessing",
+        new_status,
+        actions,
+        now,
     )
-    if managed_state == "Failed":
+    new = _phase_condition(new, c.CONDITION_FINAL_PIPELINE, final_state, now)
+    if final_state == "Running":
+        return _status(actions, ns, name, conds, new, status, new_status)
+
+    if managed_state == "Failed" or final_state == "Failed":
+        phase = "managed" if managed_state == "Failed" else "final"
         new = set_condition(
             new,
             c.CONDITION_RELEASED,
             False,
             "Failed",
-            "Release processing failed on managed pipelineRun",
+            f"Release processing failed on {phase} pipelineRun",
             now,
         )
     else:
         new = set_condition(new, c.CONDITION_RELEASED, True, "Succeeded", "", now)
     new_status["completionTime"] = now_rfc3339(now)
     return _status(actions, ns, name, conds, new, status, new_status)
+
+
+def _phase_condition(conds: list[Obj], ctype: str, state: str, now: datetime) -> list[Obj]:
+    """A phase's condition: False/Progressing while it runs, then True (Succeeded or
+    Skipped) or False/Failed."""
+    if state == "Running":
+        return set_condition(conds, ctype, False, "Progressing", "", now)
+    return set_condition(conds, ctype, state != "Failed", state, "", now)
+
+
+def _plan_phase(
+    ctx: ReleaseContext,
+    runs: dict[tuple[str, str], Obj],
+    key: str,
+    run_name: str,
+    make_run: Callable[[ReleaseContext], Obj],
+    status_field: str,
+    new_status: Obj,
+    actions: Actions,
+    now: datetime,
+) -> str:
+    """The state of the ReleasePlan's tenant or final pipeline ("Skipped" when it has none),
+    creating its PipelineRun when missing and recording it in `status_field`."""
+    assert ctx.plan is not None
+    if not ((ctx.plan.get("spec") or {}).get(key) or {}).get("pipelineRef"):
+        return "Skipped"
+    ns = namespace_of(ctx.release)
+    run = runs.get((ns, run_name))
+    if run is None:
+        actions.creates.append(Create(c.PIPELINE_RUN, make_run(ctx)))
+        state = "Running"
+    else:
+        state = run_outcome(run)
+    recorded = (ctx.release.get("status") or {}).get(status_field)
+    new_status[status_field] = {
+        **(recorded or {"startTime": now_rfc3339(now)}),
+        "pipelineRun": f"{ns}/{run_name}",
+    }
+    return state
 
 
 def _status(

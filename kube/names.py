@@ -12,10 +12,16 @@ from __future__ import annotations
 PIPELINE_TYPE_LABEL = "pipelines.appstudio.openshift.io/type"
 PIPELINE_TYPE_BUILD = "build"
 PIPELINE_TYPE_TEST = "test"
-PIPELINE_TYPE_RELEASE = "release"
+# release-service's pipeline types (metadata/labels.go)
+PIPELINE_TYPE_MANAGED = "managed"
 PIPELINE_TYPE_TENANT = "tenant"
+PIPELINE_TYPE_FINAL = "final"
 COMPONENT_LABEL = "appstudio.openshift.io/component"
 APPLICATION_LABEL = "appstudio.openshift.io/application"
+COMPONENT_GROUP_LABEL = "appstudio.openshift.io/component-group"
+# On a build PipelineRun: the Component version built; its presence selects the ComponentGroup
+# model (integration-service's PipelineRunComponentVersionAnnotation).
+COMPONENT_VERSION_ANNOTATION = "appstudio.openshift.io/version"
 SNAPSHOT_LABEL = "appstudio.openshift.io/snapshot"
 BUILD_PIPELINERUN_LABEL = "appstudio.openshift.io/build-pipelinerun"
 SNAPSHOT_ANNOTATION = "appstudio.openshift.io/snapshot"
@@ -24,33 +30,49 @@ SNAPSHOT_ANNOTATION = "appstudio.openshift.io/snapshot"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER_NAME = "konflux-controllers"  # our value of MANAGED_BY
 TEKTON_PIPELINE_RUN_LABEL = "tekton.dev/pipelineRun"  # set by Tekton on a run's TaskRuns
+TEKTON_PIPELINE_TASK_LABEL = "tekton.dev/pipelineTask"  # ... with the pipeline task's name
 
 # --- Tekton Chains and Pipelines-as-Code -----------------------------------------------------
+CHAINS_PREFIX = "chains.tekton.dev/"
 CHAINS_SIGNED_ANNOTATION = "chains.tekton.dev/signed"
+CHAINS_SIGNED = "true"  # values of CHAINS_SIGNED_ANNOTATION
+CHAINS_FAILED = "failed"
+CHAINS_RETRIES_ANNOTATION = "chains.tekton.dev/retries"
+CHAINS_TRANSPARENCY_ANNOTATION = "chains.tekton.dev/transparency"
+# Ours: why signing failed (upstream Chains only logs it and posts an Event).
+CHAINS_FAILURE_ANNOTATION = "chains.tekton.dev/failure-reason"
 PAC_PREFIX = "pipelinesascode.tekton.dev/"
 PAC_EVENT_TYPE_LABEL = "pipelinesascode.tekton.dev/event-type"
 PAC_ON_CEL_ANNOTATION = "pipelinesascode.tekton.dev/on-cel-expression"
 PAC_MAX_KEEP_RUNS_ANNOTATION = "pipelinesascode.tekton.dev/max-keep-runs"
-PAC_PUSH_EVENTS = frozenset({"push", "Push", "incoming"})
-PAC_PR_EVENTS = frozenset(
-    {"pull_request", "Merge_Request", "Merge Request", "pull_request_labeled"}
-)
+# The event types integration-service counts as pushes (GitHub, GitLab).
+PAC_PUSH_EVENTS = frozenset({"push", "Push"})
+# GitHub merge queue branches: their builds are neither pushes nor ordinary pull requests.
+MERGE_QUEUE_BRANCH_PREFIX = "gh-readonly-queue/"
 
 # --- integration-service ---------------------------------------------------------------------
 TEST_PREFIX = "test.appstudio.openshift.io/"
 SNAPSHOT_TYPE_LABEL = "test.appstudio.openshift.io/type"
 SNAPSHOT_TYPE_COMPONENT = "component"
+SNAPSHOT_TYPE_GROUP = "group"
+SNAPSHOT_TYPE_OVERRIDE = "override"
 SCENARIO_LABEL = "test.appstudio.openshift.io/scenario"
 OPTIONAL_LABEL = "test.appstudio.openshift.io/optional"
 RERUN_LABEL = "test.appstudio.openshift.io/run"
 TEST_STATUS_ANNOTATION = "test.appstudio.openshift.io/status"
 RESULT_ANNOTATION_PREFIX = "test.appstudio.openshift.io/result-"
+# The build pipeline's SHOULD_RELEASE result, as a Snapshot annotation: "false" gates auto-release.
+SHOULD_RELEASE_ANNOTATION = RESULT_ANNOTATION_PREFIX + "should-release"
+# On a build PipelineRun: {"status": "success"|"failed", "message": ...} about its Snapshot.
+CREATE_SNAPSHOT_STATUS_ANNOTATION = "test.appstudio.openshift.io/create-snapshot-status"
+SNAPSHOTS_ANNOTATION = "appstudio.openshift.io/snapshots"
 PAC_COPY_PREFIX = "pac.test.appstudio.openshift.io/"
 INVALID_COMPONENTS_ANNOTATION = "test.appstudio.openshift.io/components-without-image"
 RERUN_COUNT_ANNOTATION = "test.appstudio.openshift.io/rerun-count"
 KEEP_SNAPSHOT_ANNOTATION = "test.appstudio.openshift.io/keep-snapshot"
 
 # --- release-service -------------------------------------------------------------------------
+# Also an annotation on a ReleasePlan: a CEL expression deciding auto-release.
 AUTO_RELEASE_LABEL = "release.appstudio.openshift.io/auto-release"
 AUTOMATED_LABEL = "release.appstudio.openshift.io/automated"
 PINNED_RPA_LABEL = "release.appstudio.openshift.io/releasePlanAdmission"
@@ -60,6 +82,17 @@ RELEASE_NAME_LABEL = "release.appstudio.openshift.io/name"
 RELEASE_NAMESPACE_LABEL = "release.appstudio.openshift.io/namespace"
 RELEASE_SNAPSHOT_LABEL = SNAPSHOT_LABEL
 RELEASE_PLAN_LABEL = "release.appstudio.openshift.io/releasePlan"
+RELEASE_ATTEMPT_LABEL = "release.appstudio.openshift.io/attempt"
+SERVICE_LABEL = "appstudio.openshift.io/service"
+SERVICE_RELEASE = "release"
+RELEASE_FINALIZER = "appstudio.redhat.com/release-finalizer"
+# release-service-catalog pipelines declare this workspace (DEFAULT_RELEASE_WORKSPACE_NAME).
+RELEASE_WORKSPACE = "release-workspace"
+RELEASE_WORKSPACE_SIZE = "1Gi"
+RELEASE_SERVICE_CONFIG_NAME = "release-service-config"
+# ConfigMap (enterprise-contract-service/ec-defaults) whose keys become managed-run params.
+EC_DEFAULTS = ("enterprise-contract-service", "ec-defaults")
+EC_DEFAULTS_PARAMS = ("verify_ec_task_bundle", "verify_ec_task_git_revision")
 
 # --- build-service / image-controller --------------------------------------------------------
 BUILD_REQUEST_ANNOTATION = "build.appstudio.openshift.io/request"
@@ -72,6 +105,10 @@ BUILD_REPO_ANNOTATION = "build.appstudio.openshift.io/repo"  # on proposed PaC P
 COMMIT_SHA_ANNOTATION = "build.appstudio.redhat.com/commit_sha"
 TARGET_BRANCH_ANNOTATION = "build.appstudio.redhat.com/target_branch"
 PULL_REQUEST_NUMBER_ANNOTATION = "build.appstudio.redhat.com/pull_request_number"
-IMAGE_REPOSITORY_COMPONENT_LABEL = COMPONENT_LABEL
+# image-controller: an ImageRepository names its Component with this label; with the annotation
+# set to "true" the Component's spec.containerImage is set once, and the annotation removed.
+IMAGE_REPOSITORY_COMPONENT_LABEL = "appstudio.redhat.com/component"
+IMAGE_REPOSITORY_APPLICATION_LABEL = "appstudio.redhat.com/application"
+UPDATE_COMPONENT_IMAGE_ANNOTATION = "image-controller.appstudio.redhat.com/update-component-image"
 
 __all__ = [name for name in list(globals()) if name.isupper()]

@@ -74,6 +74,12 @@ COMPONENT = Resource(APPSTUDIO, "v1alpha1", "components", "Component")
 SNAPSHOT = Resource(APPSTUDIO, "v1alpha1", "snapshots", "Snapshot")
 IMAGE_REPOSITORY = Resource(APPSTUDIO, "v1alpha1", "imagerepositories", "ImageRepository")
 SCENARIO = Resource(APPSTUDIO, "v1beta2", "integrationtestscenarios", "IntegrationTestScenario")
+COMPONENT_GROUP = Resource(APPSTUDIO, "v1beta2", "componentgroups", "ComponentGroup")
+NUDGE_CONFIG = Resource(APPSTUDIO, "v1beta2", "nudgeconfigs", "NudgeConfig")
+RELEASE_SERVICE_CONFIG = Resource(
+    APPSTUDIO, "v1alpha1", "releaseserviceconfigs", "ReleaseServiceConfig"
+)
+INTERNAL_REQUEST = Resource(APPSTUDIO, "v1alpha1", "internalrequests", "InternalRequest")
 RELEASE = Resource(APPSTUDIO, "v1alpha1", "releases", "Release")
 RELEASE_PLAN = Resource(APPSTUDIO, "v1alpha1", "releaseplans", "ReleasePlan")
 RELEASE_PLAN_ADMISSION = Resource(
@@ -89,7 +95,7 @@ PAC_REPOSITORY = Resource(PAC, "v1alpha1", "repositories", "Repository")
 # --- Kubernetes -----------------------------------------------------------------------------
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
-SECRET = Resource("", "v1", "secrets", "Secret")
+SECRET = Resource("", "v1", "secrets", "Secret")  # signing keys (chains, k8s:// key refs)
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
 CRD = Resource(
@@ -104,10 +110,13 @@ __all__ = [
     "APPLICATION",
     "APPSTUDIO",
     "COMPONENT",
+    "COMPONENT_GROUP",
     "CONFIG_MAP",
     "CRD",
     "IMAGE_REPOSITORY",
+    "INTERNAL_REQUEST",
     "NAMESPACE",
+    "NUDGE_CONFIG",
     "PAC",
     "PAC_REPOSITORY",
     "PIPELINE_RUN",
@@ -116,6 +125,7 @@ __all__ = [
     "RELEASE",
     "RELEASE_PLAN",
     "RELEASE_PLAN_ADMISSION",
+    "RELEASE_SERVICE_CONFIG",
     "ROLE_BINDING",
     "SCENARIO",
     "SECRET",

@@ -29,7 +29,9 @@ class Lookup:
 
 
 APPLICATION = Lookup("application", "get", resources.APPLICATION, "application")
+COMPONENT_GROUP = Lookup("componentgroup", "get", resources.COMPONENT_GROUP, "componentGroup")
 COMPONENTS = Lookup("components", "list", resources.COMPONENT)
+RELEASE_PLAN = Lookup("releaseplan", "get", resources.RELEASE_PLAN, "releasePlan")
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,10 @@ class Endpoint:
 _LOOKUPS: dict[tuple[str, str], tuple[Lookup, ...]] = {
     ("component", VALIDATE): (APPLICATION, COMPONENTS),
     ("component", MUTATE): (APPLICATION,),
-    ("integrationtestscenario", MUTATE): (APPLICATION,),
+    ("integrationtestscenario", VALIDATE): (APPLICATION, COMPONENT_GROUP),
+    ("integrationtestscenario", MUTATE): (APPLICATION, COMPONENT_GROUP),
+    ("nudgeconfig", VALIDATE): (COMPONENTS,),
+    ("release", MUTATE): (RELEASE_PLAN,),
 }
 
 KINDS = (
@@ -58,8 +63,12 @@ KINDS = (
     "releaseplan",
     "releaseplanadmission",
     "release",
+    "componentgroup",
+    "nudgeconfig",
 )
-MUTATING_KINDS = set(KINDS) - {"application"}
+# Kinds whose upstream webhook only validates (application-service's Application defaulter
+# is empty; ComponentGroup and NudgeConfig have no defaulter).
+MUTATING_KINDS = set(KINDS) - {"application", "componentgroup", "nudgeconfig"}
 
 ENDPOINTS: dict[str, Endpoint] = {}
 for _kind in KINDS:

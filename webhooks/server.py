@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 from aiohttp import web
 
 from konflux.kube.config import find_config
-from konflux.webhooks import lookups
+from konflux.webhooks import conversion, lookups
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
@@ -29,6 +30,7 @@ from konflux.webhooks.review import parse_review, response, rule_input
 from konflux.webhooks.tls import CertReloader, server_context
 
 log = logging.getLogger("konflux.webhooks")
+CONVERT_PATH = "/convert"
 
 ENGINE_KEY = web.AppKey("engine", AdmissionEngine)
 READER_KEY = web.AppKey("reader", lookups.LookupReader)
@@ -86,7 +88,8 @@ def _admit_handler(
             for key, value in lookups.items():
                 metrics.lookup(key, "error" if "error" in value else "ok")
         decision: Decision = await engine.evaluate(
-            endpoint, rule_input(review, lookups, engine.bundle.shape),
+            endpoint,
+            rule_input(review, lookups, engine.bundle.shape),
             timeout=deadline - time.perf_counter(),
         )
         outcome = "error" if decision.error else ("allowed" if decision.allowed else "denied")
@@ -94,14 +97,35 @@ def _admit_handler(
         elapsed = time.perf_counter() - started
         metrics.request(endpoint.path, 200, elapsed)
         log.info(
-            "admission %s", outcome,
-            extra={"uid": review["uid"], "path": endpoint.path, "allowed": decision.allowed,
-                   "operation": review.get("operation"), "reason": decision.message or None,
-                   "duration_ms": round(elapsed * 1000, 3)},
+            "admission %s",
+            outcome,
+            extra={
+                "uid": review["uid"],
+                "path": endpoint.path,
+                "allowed": decision.allowed,
+                "operation": review.get("operation"),
+                "reason": decision.message or None,
+                "duration_ms": round(elapsed * 1000, 3),
+            },
         )
         return web.json_response(response(review["uid"], decision))
 
     return admit
+
+
+async def _convert(request: web.Request) -> web.StreamResponse:
+    """ConversionReview v1 for the CRDs with several versions (IntegrationTestScenario)."""
+    started = time.perf_counter()
+    metrics = request.app[METRICS_KEY]
+    try:
+        body = json.loads(await request.read())
+        answer = conversion.review_response(body)
+    except (ValueError, UnicodeDecodeError, RecursionError, BadReview) as exc:
+        metrics.request(CONVERT_PATH, 400, time.perf_counter() - started)
+        message = str(exc) if isinstance(exc, BadReview) else f"the body is not JSON: {exc}"
+        return web.json_response({"code": 400, "message": message}, status=400)
+    metrics.request(CONVERT_PATH, 200, time.perf_counter() - started)
+    return web.json_response(answer)
 
 
 async def _healthz(request: web.Request) -> web.Response:
@@ -119,8 +143,9 @@ async def _readyz(request: web.Request) -> web.Response:
 async def _metrics(request: web.Request) -> web.Response:
     engine = request.app[ENGINE_KEY]
     counts = (engine.evaluations, engine.evaluated)
-    return web.Response(text=request.app[METRICS_KEY].render(counts),
-                        content_type="text/plain", charset="utf-8")
+    return web.Response(
+        text=request.app[METRICS_KEY].render(counts), content_type="text/plain", charset="utf-8"
+    )
 
 
 @web.middleware
@@ -151,6 +176,7 @@ def build_app(
     app[METRICS_KEY].bundle_origin = engine.bundle.origin
     for path, endpoint in ENDPOINTS.items():
         app.router.add_post(path, _admit_handler(endpoint, timeout))
+    app.router.add_post(CONVERT_PATH, _convert)
     app.router.add_get("/healthz", _healthz)
     app.router.add_get("/readyz", _readyz)
     app.router.add_get("/metrics", _metrics)
@@ -163,7 +189,8 @@ class WebhookService:
     def __init__(self, config: WebhookConfig, engine: AdmissionEngine | None = None):
         self.config = config
         self.engine = engine or AdmissionEngine(
-            load_bundle(config.bundle, config.policy), workers=config.workers,
+            load_bundle(config.bundle, config.policy),
+            workers=config.workers,
             timeout=config.timeout,
         )
         self.reader = lookups.LookupReader(find_config(config.kubeconfig, config.context),
@@ -171,10 +198,12 @@ class WebhookService:
                                            timeout=min(3.0, config.timeout / 2),
                                            managed_fields=self.engine.bundle.shape.managed_fields)
         self.context = server_context(config.tls_cert, config.tls_key)
-        self.reloader = CertReloader(self.context, config.tls_cert, config.tls_key,
-                                     config.reload_interval)
-        self.app = build_app(self.engine, self.reader, timeout=config.timeout,
-                             max_body=config.max_body)
+        self.reloader = CertReloader(
+            self.context, config.tls_cert, config.tls_key, config.reload_interval
+        )
+        self.app = build_app(
+            self.engine, self.reader, timeout=config.timeout, max_body=config.max_body
+        )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.port = config.port
@@ -182,18 +211,22 @@ class WebhookService:
     async def _warm(self) -> None:
         try:
             await asyncio.to_thread(self.engine.start)
-            log.info("policy bundle loaded",
-                     extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"})
+            log.info(
+                "policy bundle loaded",
+                extra={"reason": f"{self.engine.bundle.origin}@{self.engine.bundle.revision}"},
+            )
         except Exception as exc:  # a bundle that does not compile: stay unready, deny everything
             self.engine.failure = f"the policy bundle failed to load: {exc}"
             log.error(self.engine.failure)
 
     async def start(self) -> None:
-        self._runner = web.AppRunner(self.app, access_log=None,
-                                     shutdown_timeout=self.config.shutdown_timeout)
+        self._runner = web.AppRunner(
+            self.app, access_log=None, shutdown_timeout=self.config.shutdown_timeout
+        )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.config.host, self.config.port,
-                           ssl_context=self.context, backlog=512)
+        site = web.TCPSite(
+            self._runner, self.config.host, self.config.port, ssl_context=self.context, backlog=512
+        )
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []
         if sockets:

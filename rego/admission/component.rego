@@ -1,9 +1,11 @@
 # METADATA
 # title: Component admission
 # description: >-
-#   Validation and defaulting of appstudio.redhat.com/v1alpha1 Component: name,
-#   source URL, immutable git URL, the owning Application (looked up through the
-#   Kubernetes API) and build-nudges-ref cycles among the namespace's Components.
+#   Validation and defaulting of appstudio.redhat.com/v1alpha1 Component, as
+#   application-service's webhook decides: name and source on create, an
+#   immutable git URL, build-nudges-ref without cycles among the namespace's
+#   Components, and the ownerReference to the Application once it exists. The
+#   Application is optional and may come later (GitOps applies in any order).
 package admission.component
 
 import rego.v1
@@ -14,9 +16,14 @@ spec := lib.spec(lib.obj)
 
 old_spec := lib.spec(lib.old)
 
-# The source URL: spec.source.git.url, else spec.source.url.
+git_source(s) := g if {
+	g := s.source.git
+	is_object(g)
+}
+
+# The source URL application-service checks: spec.source.git.url, else spec.source.url.
 source_url(s) := u if {
-	u := s.source.git.url
+	u := git_source(s).url
 	is_string(u)
 	u != ""
 } else := u if {
@@ -41,7 +48,7 @@ deny contains result if {
 	result := {
 		"code": "component.name_dns1035",
 		"msg": sprintf(
-			"Component name %q must be a DNS-1035 label: lower case letters, digits and '-', starting with a letter, ending with a letter or digit, at most 63 characters",
+			"invalid component name: %q: a component resource name must start with a lower case alphabetical character, be under 63 characters, and can only consist of lower case alphanumeric characters or '-'",
 			[lib.name],
 		),
 	}
@@ -56,21 +63,25 @@ deny contains result if {
 	source_url(spec) == ""
 	result := {
 		"code": "component.source_required",
-		"msg": "Component needs a source: spec.source.git.url or spec.source.url",
+		"msg": "a git source or an image source must be specified when creating a component (spec.source.git.url or spec.source.url)",
 	}
 }
 
 # METADATA
-# title: Component source URL is an absolute http(s) URL
+# title: Component source URL is an absolute URI
+# description: >-
+#   The URL must parse as Go's url.ParseRequestURI parses it: an absolute URI
+#   (any scheme) or an absolute path.
 # custom:
 #   short_name: source_url
 deny contains result if {
+	lib.creating
 	url := source_url(spec)
 	url != ""
-	not lib.http_url(url)
+	err := lib.request_uri_error(url)
 	result := {
 		"code": "component.source_url",
-		"msg": sprintf("Component source URL %q must be an absolute http:// or https:// URL", [url]),
+		"msg": sprintf("%s: gitsource URL must be an absolute URL starting with an 'https/http' scheme (got %q)", [err, url]),
 	}
 }
 
@@ -80,55 +91,44 @@ deny contains result if {
 #   short_name: git_url_immutable
 deny contains result if {
 	lib.updating
-	before := source_url(old_spec)
-	before != ""
-	source_url(spec) != before
+	new := git_source(spec)
+	before := git_source(old_spec)
+	object.get(new, "url", "") != object.get(before, "url", "")
 	result := {
 		"code": "component.git_url_immutable",
-		"msg": sprintf("Component git URL cannot be changed (was %q, now %q)", [before, source_url(spec)]),
+		"msg": sprintf("git source cannot be updated to %v (spec.source.git.url was %q)", [new, object.get(before, "url", "")]),
 	}
 }
 
-# The application is checked on create and whenever it changes (an update that leaves it alone,
-# such as removing a finalizer after the Application was deleted, must still pass).
-application_checked if lib.creating
-
-application_checked if {
+deny contains result if {
 	lib.updating
-	application != lib.str(old_spec, "application")
-}
-
-# METADATA
-# title: Component names its Application
-# custom:
-#   short_name: application_required
-deny contains result if {
-	application_checked
-	application == ""
-	result := {"code": "component.application_required", "msg": "Component spec.application is required"}
-}
-
-# METADATA
-# title: Component's Application exists
-# custom:
-#   short_name: application_exists
-deny contains result if {
-	application_checked
-	application != ""
-	err := lib.lookup_error("application")
+	new := lib.str(object.get(spec, "source", {}), "url")
+	before := lib.str(object.get(old_spec, "source", {}), "url")
+	new != ""
+	before != ""
+	new != before
 	result := {
-		"code": "component.application_exists",
-		"msg": sprintf("cannot verify that Application %q exists: %s", [application, err]),
+		"code": "component.git_url_immutable",
+		"msg": sprintf("git source cannot be updated to %s (spec.source.url was %q)", [new, before]),
 	}
 }
 
-deny contains result if {
-	application_checked
+# METADATA
+# title: The Application does not exist yet
+# description: >-
+#   A warning, never a denial: GitOps tools apply objects in any order, and the
+#   ownerReference is added by a later write once the Application exists.
+# custom:
+#   short_name: application_missing
+warn contains result if {
 	application != ""
 	lib.lookup("application").found == false
 	result := {
-		"code": "component.application_exists",
-		"msg": sprintf("Application %q does not exist in namespace %q", [application, input.namespace]),
+		"code": "component.application_missing",
+		"msg": sprintf(
+			"Application %q does not exist in namespace %q yet: the Component gets its ownerReference once it does",
+			[application, input.namespace],
+		),
 	}
 }
 
@@ -142,19 +142,11 @@ nudge_graph[n] := nudges(lib.spec(c)) if {
 
 nudge_graph[lib.name] := nudges(spec)
 
-nudges_changed if lib.creating
-
-nudges_changed if {
-	lib.updating
-	nudges(spec) != nudges(old_spec)
-}
-
 # METADATA
 # title: build-nudges-ref forms no cycle
 # custom:
 #   short_name: nudges_acyclic
 deny contains result if {
-	nudges_changed
 	count(nudges(spec)) > 0
 	err := lib.lookup_error("components")
 	result := {
@@ -164,14 +156,13 @@ deny contains result if {
 }
 
 deny contains result if {
-	nudges_changed
 	count(nudges(spec)) > 0
 	not lib.lookup_error("components")
 	lib.name in graph.reachable(nudge_graph, nudges(spec))
 	result := {
 		"code": "component.nudges_acyclic",
 		"msg": sprintf(
-			"build-nudges-ref of Component %q forms a cycle: %q nudge back to it",
+			"cycle detected: component %s cannot reference itself, directly or indirectly, via build-nudges-ref (%q)",
 			[lib.name, sort(nudges(spec))],
 		),
 	}
@@ -179,11 +170,16 @@ deny contains result if {
 
 # METADATA
 # title: Component is owned by its Application
-# description: Adds an ownerReference to the Application when it exists.
+# description: >-
+#   Adds the ownerReference to the Application when it exists, the Component has
+#   no ownerReference yet, and neither is tracked by ArgoCD.
 # custom:
 #   short_name: owner_reference
 patch contains op if {
 	application != ""
-	lib.lookup("application").found == true
-	some op in lib.owner_ops(lib.lookup("application").object)
+	found := lib.lookup("application")
+	found.found == true
+	not lib.argocd_managed(lib.obj)
+	not lib.argocd_managed(found.object)
+	some op in lib.owner_ops(found.object)
 }

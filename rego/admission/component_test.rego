@@ -49,42 +49,53 @@ test_source_required if {
 	codes(component.deny) == {"component.source_required"} with input as create(comp("c", spec), found)
 }
 
-test_source_url_must_be_absolute_http if {
-	every url in ["git@github.com:org/repo", "ftp://x/y", "/relative", "https://", "https://a b"] {
+# application-service webhooks/component_webhook_unit_test.go TestComponentCreateValidatingWebhook:
+# "component cannot be created due to bad URL", "valid component with invalid git scheme src"
+test_source_url_must_parse_as_request_uri if {
+	every url in ["badurl", "git@github.com:devfile-samples/devfile-sample-java-springboot-basic.git", "github.com/o/r", "https://h:x/r"] {
 		spec := object.union(good_spec, {"source": {"git": {"url": url}}})
 		codes(component.deny) == {"component.source_url"} with input as create(comp("c", spec), found)
 	}
 }
 
+# Go's url.ParseRequestURI accepts more than http(s): upstream does too.
+test_source_url_any_absolute_uri if {
+	every url in ["http://link", "ssh://git@github.com/o/r", "/abs/path", "git://h/o/r"] {
+		spec := object.union(good_spec, {"source": {"git": {"url": url}}})
+		count(component.deny) == 0 with input as create(comp("c", spec), found)
+	}
+}
+
+# TestComponentUpdateValidatingWebhook: "git src url cannot be changed" (new GitURL field too)
 test_git_url_immutable if {
 	new := object.union(good_spec, {"source": {"git": {"url": "https://github.com/org/other"}}})
 	codes(component.deny) == {"component.git_url_immutable"} with input as update(comp("c", good_spec), comp("c", new), found)
 	count(component.deny) == 0 with input as update(comp("c", good_spec), comp("c", good_spec), found)
+	old_url := object.union(object.remove(good_spec, ["source"]), {"source": {"url": "https://a/b"}})
+	new_url := object.union(object.remove(good_spec, ["source"]), {"source": {"url": "https://a/c"}})
+	codes(component.deny) == {"component.git_url_immutable"} with input as update(comp("c", old_url), comp("c", new_url), found)
 }
 
-test_application_required if {
+# TestComponentUpdateValidatingWebhook: "non-url git source can be changed", "container image can be changed"
+test_non_url_source_and_image_can_change if {
+	old := object.union(object.remove(good_spec, ["source"]), {"source": {"git": {"context": "context"}}})
+	new := object.union(object.remove(good_spec, ["source"]), {"source": {"git": {"context": "new-context", "dockerfileUrl": "https://d"}}})
+	count(component.deny) == 0 with input as update(comp("c", old), comp("c", new), found)
+	image := object.union(object.remove(good_spec, ["source"]), {"containerImage": "image1"})
+	count(component.deny) == 0 with input as update(comp("c", good_spec), comp("c", image), found)
+}
+
+# The Application is optional, and may not exist yet (GitOps applies in any order).
+test_application_optional_and_may_not_exist if {
 	spec := object.remove(good_spec, ["application"])
-	codes(component.deny) == {"component.application_required"} with input as create(comp("c", spec), found)
-}
-
-test_application_must_exist if {
+	count(component.deny) == 0 with input as create(comp("c", spec), found)
 	lookups := {"application": {"found": false}, "components": {"items": []}}
-	codes(component.deny) == {"component.application_exists"} with input as create(comp("c", good_spec), lookups)
+	count(component.deny) == 0 with input as create(comp("c", good_spec), lookups)
+	codes(component.warn) == {"component.application_missing"} with input as create(comp("c", good_spec), lookups)
+	count(component.warn) == 0 with input as create(comp("c", good_spec), found)
 }
 
-test_application_lookup_error_denies if {
-	lookups := {"application": {"error": "no Kubernetes API configured"}, "components": {"items": []}}
-	results := component.deny with input as create(comp("c", good_spec), lookups)
-	some r in results
-	r.code == "component.application_exists"
-	contains(r.msg, "no Kubernetes API configured")
-}
-
-test_missing_lookup_denies if {
-	codes(component.deny) == {"component.application_exists"} with input as create(comp("c", good_spec), {})
-}
-
-test_unchanged_application_not_looked_up_on_update if {
+test_update_with_missing_lookups_passes if {
 	count(component.deny) == 0 with input as update(comp("c", good_spec), comp("c", good_spec), {})
 }
 
@@ -126,23 +137,40 @@ test_nudge_lookup_error_denies if {
 	contains(r.msg, "forbidden")
 }
 
-owner_ref := {"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Application", "name": "app", "uid": "uid-app"}
+owner_ref := {
+	"apiVersion": "appstudio.redhat.com/v1alpha1", "kind": "Application", "name": "app", "uid": "uid-app",
+	"blockOwnerDeletion": false, "controller": false,
+}
 
+# TestComponentDefaultingWebhook: "component has owner ref set"
 test_patch_adds_owner_reference if {
 	component.patch == {{"op": "add", "path": "/metadata/ownerReferences", "value": [owner_ref]}} with input as create(comp("c", good_spec), found)
+	component.patch == {{"op": "add", "path": "/metadata/ownerReferences", "value": [owner_ref]}} with input as update(comp("c", good_spec), comp("c", good_spec), found)
 }
 
-test_patch_appends_owner_reference if {
+# Upstream sets the reference only while the Component has none, and not while it is deleted.
+test_patch_keeps_existing_owner_references if {
 	o := json.patch(comp("c", good_spec), [{"op": "add", "path": "/metadata/ownerReferences", "value": [{"uid": "other"}]}])
-	component.patch == {{"op": "add", "path": "/metadata/ownerReferences/-", "value": owner_ref}} with input as create(o, found)
-}
-
-test_patch_keeps_existing_owner_reference if {
-	o := json.patch(comp("c", good_spec), [{"op": "add", "path": "/metadata/ownerReferences", "value": [owner_ref]}])
 	count(component.patch) == 0 with input as create(o, found)
+	deleting := json.patch(comp("c", good_spec), [{"op": "add", "path": "/metadata/deletionTimestamp", "value": "2026-01-01T00:00:00Z"}])
+	count(component.patch) == 0 with input as update(comp("c", good_spec), deleting, found)
 }
 
+# TestComponentDefaultingWebhook: "application not found"
 test_no_patch_when_application_missing if {
 	count(component.patch) == 0 with input as create(comp("c", good_spec), {"application": {"found": false}})
 	count(component.patch) == 0 with input as create(comp("c", good_spec), {"application": {"error": "x"}})
+}
+
+# TestIsArgoCDManaged: tracking id as label or annotation, on the Component or its Application
+test_no_owner_reference_under_argocd if {
+	tracked := {"argocd.argoproj.io/tracking-id": "123"}
+	labelled := json.patch(comp("c", good_spec), [{"op": "add", "path": "/metadata/labels", "value": tracked}])
+	annotated := json.patch(comp("c", good_spec), [{"op": "add", "path": "/metadata/annotations", "value": tracked}])
+	count(component.patch) == 0 with input as create(labelled, found)
+	count(component.patch) == 0 with input as create(annotated, found)
+	app_labelled := json.patch(application, [{"op": "add", "path": "/metadata/labels", "value": tracked}])
+	app_annotated := json.patch(application, [{"op": "add", "path": "/metadata/annotations", "value": tracked}])
+	count(component.patch) == 0 with input as create(comp("c", good_spec), {"application": {"found": true, "object": app_labelled}})
+	count(component.patch) == 0 with input as create(comp("c", good_spec), {"application": {"found": true, "object": app_annotated}})
 }

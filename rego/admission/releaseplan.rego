@@ -1,8 +1,10 @@
 # METADATA
 # title: ReleasePlan admission
 # description: >-
-#   Validation and defaulting of appstudio.redhat.com/v1alpha1 ReleasePlan, after
-#   release-service's releaseplan and author webhooks.
+#   Validation and defaulting of appstudio.redhat.com/v1alpha1 ReleasePlan, as
+#   release-service's releaseplan and author webhooks decide: the auto-release
+#   label defaults to true on create (only for a plan created without labels),
+#   and the author label follows standing attribution on create and update.
 package admission.releaseplan
 
 import rego.v1
@@ -19,20 +21,24 @@ spec := lib.spec(lib.obj)
 
 # METADATA
 # title: Exactly one of application or componentGroup
+# description: >-
+#   The CRD's CEL rule (has(self.application) != has(self.componentGroup)),
+#   also decided here so that a bundle without the CRD still refuses it.
 # custom:
 #   short_name: one_target
 deny contains result if {
-	count([k | some k in ["application", "componentGroup"]; lib.str(spec, k) != ""]) != 1
+	count([k | some k in ["application", "componentGroup"]; k in object.keys(spec)]) != 1
 	result := {
 		"code": "releaseplan.one_target",
-		"msg": "exactly one of spec.application or spec.componentGroup must be set",
+		"msg": "spec: Invalid value: \"object\": exactly one of application or componentGroup must be specified",
 	}
 }
 
-# Labels the defaults add: auto-release on an object without labels; the author when standing
-# attribution is on and no author is recorded yet.
+# Labels the defaults add: auto-release on a plan created without labels; the author when
+# standing attribution is on and no author is recorded yet.
 wanted_labels[auto_release_label] := "true" if {
-	count(lib.labels(lib.obj)) == 0
+	lib.creating
+	not lib.has_labels
 }
 
 wanted_labels[author_label] := lib.sanitize_label(user) if {

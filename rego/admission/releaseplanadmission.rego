@@ -2,7 +2,9 @@
 # title: ReleasePlanAdmission admission
 # description: >-
 #   Validation and defaulting of appstudio.redhat.com/v1alpha1
-#   ReleasePlanAdmission, after release-service's webhook.
+#   ReleasePlanAdmission, as release-service's webhook decides: application and
+#   componentGroup names fit a label value, the block-releases label is true or
+#   false, and defaults to false on create.
 package admission.releaseplanadmission
 
 import rego.v1
@@ -17,13 +19,16 @@ names(key) := [n | some n in spec[key]] if is_array(spec[key]) else := []
 
 # METADATA
 # title: Applications or componentGroups
+# description: >-
+#   The CRD's CEL rule (has(self.applications) != has(self.componentGroups)),
+#   also decided here so that a bundle without the CRD still refuses it.
 # custom:
 #   short_name: targets
 deny contains result if {
-	count(names("applications")) + count(names("componentGroups")) == 0
+	count([k | some k in ["applications", "componentGroups"]; k in object.keys(spec)]) != 1
 	result := {
 		"code": "releaseplanadmission.targets",
-		"msg": "spec.applications or spec.componentGroups must list at least one name",
+		"msg": "spec: Invalid value: \"object\": exactly one of applications or componentGroups must be specified",
 	}
 }
 
@@ -32,29 +37,14 @@ deny contains result if {
 # custom:
 #   short_name: name_length
 deny contains result if {
-	some key in ["applications", "componentGroups"]
+	some key, what in {"applications": "application", "componentGroups": "componentGroup"}
 	some n in names(key)
-	not short_string(n)
+	is_string(n)
+	count(n) > 63
 	result := {
 		"code": "releaseplanadmission.name_length",
-		"msg": sprintf("spec.%s entry %v must be a name of no more than 63 characters", [key, n]),
+		"msg": sprintf("%s name '%s' must be no more than 63 characters, got %d characters", [what, n, count(n)]),
 	}
-}
-
-short_string(n) if {
-	is_string(n)
-	n != ""
-	count(n) <= 63
-}
-
-# METADATA
-# title: Origin and policy
-# custom:
-#   short_name: required_fields
-deny contains result if {
-	some key in ["origin", "policy"]
-	lib.str(spec, key) == ""
-	result := {"code": "releaseplanadmission.required_fields", "msg": sprintf("spec.%s is required", [key])}
 }
 
 # METADATA
@@ -66,7 +56,7 @@ deny contains result if {
 	not value in {"true", "false"}
 	result := {
 		"code": "releaseplanadmission.block_releases",
-		"msg": sprintf("label %s can only be \"true\" or \"false\", got %v", [block_releases_label, value]),
+		"msg": sprintf("'%s' label can only be set to true or false, got %v", [block_releases_label, value]),
 	}
 }
 
@@ -75,6 +65,7 @@ deny contains result if {
 # custom:
 #   short_name: block_releases_default
 patch contains op if {
+	lib.creating
 	not block_releases_label in object.keys(lib.labels(lib.obj))
 	some op in lib.label_ops({block_releases_label: "false"})
 }

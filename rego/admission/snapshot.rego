@@ -1,8 +1,9 @@
 # METADATA
 # title: Snapshot admission
 # description: >-
-#   Validation and defaulting of appstudio.redhat.com/v1alpha1 Snapshot: name
-#   length, immutable components, the application label.
+#   Validation and defaulting of appstudio.redhat.com/v1alpha1 Snapshot, as
+#   integration-service's webhook decides: name length on create, immutable
+#   components, and on create the application (or component-group) label.
 package admission.snapshot
 
 import rego.v1
@@ -11,8 +12,15 @@ import data.admission.lib
 
 application_label := "appstudio.openshift.io/application"
 
+component_group_label := "appstudio.openshift.io/component-group"
+
+spec := lib.spec(lib.obj)
+
 # METADATA
 # title: Snapshot name fits a label value
+# description: >-
+#   A name given by the user is at most 63 characters (it becomes a label value);
+#   a name still to be generated (generateName) is not checked here.
 # custom:
 #   short_name: name_length
 deny contains result if {
@@ -20,14 +28,11 @@ deny contains result if {
 	count(lib.name) > 63
 	result := {
 		"code": "snapshot.name_length",
-		"msg": sprintf("Snapshot name must be no more than 63 characters, got %d", [count(lib.name)]),
+		"msg": sprintf(
+			"metadata.name: Invalid value: %q: name is too long (%d characters); must be at most 63 characters",
+			[lib.name, count(lib.name)],
+		),
 	}
-}
-
-deny contains result if {
-	lib.creating
-	lib.name == ""
-	result := {"code": "snapshot.name_length", "msg": "Snapshot metadata.name is required"}
 }
 
 # METADATA
@@ -36,16 +41,23 @@ deny contains result if {
 #   short_name: components_immutable
 deny contains result if {
 	lib.updating
-	object.get(lib.spec(lib.obj), "components", null) != object.get(lib.spec(lib.old), "components", null)
-	result := {"code": "snapshot.components_immutable", "msg": "Snapshot spec.components cannot be changed"}
+	object.get(spec, "components", null) != object.get(lib.spec(lib.old), "components", null)
+	result := {
+		"code": "snapshot.components_immutable",
+		"msg": "spec.components: Invalid value: components field is immutable and cannot be modified after creation",
+	}
 }
 
+# The label the defaulting webhook sets: the application, else the component group.
+wanted_labels[application_label] := lib.str(spec, "application") if lib.str(spec, "application") != ""
+
+wanted_labels[component_group_label] := lib.str(spec, "componentGroup") if lib.str(spec, "application") == ""
+
 # METADATA
-# title: Snapshot carries its application label
+# title: Snapshot carries its application or component-group label
 # custom:
-#   short_name: application_label
+#   short_name: group_label
 patch contains op if {
-	application := lib.str(lib.spec(lib.obj), "application")
-	application != ""
-	some op in lib.label_ops({application_label: application})
+	lib.creating
+	some op in lib.label_ops(wanted_labels)
 }

@@ -1,3 +1,5 @@
+# Cases from integration-service internal/webhook/v1beta2/snapshot_webhook_test.go and
+# snapshot_webhook_unit_test.go.
 package admission.snapshot_test
 
 import rego.v1
@@ -43,4 +45,21 @@ test_patch_adds_one_label if {
 
 test_patch_nothing_when_label_right if {
 	count(snapshot.patch) == 0 with input as {"operation": "CREATE", "object": snap("s", {"labels": {"appstudio.openshift.io/application": "app"}}, one)}
+}
+
+# A Snapshot made with generateName has no name yet when it is admitted: nothing to check.
+test_generate_name_not_checked if {
+	o := json.patch(snap("", {}, one), [{"op": "add", "path": "/metadata/generateName", "value": "s-"}])
+	count(snapshot.deny) == 0 with input as {"operation": "CREATE", "object": o}
+}
+
+# Defaults are set on create only (the defaulting webhook is registered for create).
+test_no_patch_on_update if {
+	count(snapshot.patch) == 0 with input as {"operation": "UPDATE", "object": snap("s", {}, one), "oldObject": snap("s", {}, one)}
+}
+
+# A ComponentGroup Snapshot carries the component-group label instead.
+test_patch_component_group_label if {
+	o := {"metadata": {"name": "s"}, "spec": {"componentGroup": "g", "components": one}}
+	snapshot.patch == {{"op": "add", "path": "/metadata/labels", "value": {"appstudio.openshift.io/component-group": "g"}}} with input as {"operation": "CREATE", "object": o}
 }

@@ -2,17 +2,35 @@ package konflux.lib
 
 import rego.v1
 
-# SBOMs attested for the image: CycloneDX predicates ("https://cyclonedx.org/bom"
-# with or without a version suffix) and SPDX documents ("https://spdx.dev/Document").
-cyclonedx_sboms := [s.predicate |
-	some s in statements
-	startswith(object.get(s, "predicateType", ""), "https://cyclonedx.org/bom")
-]
+# SBOMs of the image: attested ones (CycloneDX predicates "https://cyclonedx.org/bom"
+# with or without a version suffix, SPDX documents "https://spdx.dev/Document"), and the
+# one its build task named in the signed provenance: the SBOM_BLOB_URL result
+# (repository@digest of the uploaded document) of the build task whose IMAGE_DIGEST
+# is this image's. The blob is read by digest, so the provenance's signature covers it.
+cyclonedx_sboms := array.concat(
+	[s.predicate |
+		some s in statements
+		startswith(object.get(s, "predicateType", ""), "https://cyclonedx.org/bom")
+	],
+	[doc | some doc in _provenance_sboms; doc.bomFormat == "CycloneDX"],
+)
 
-spdx_sboms := [s.predicate |
-	some s in statements
-	object.get(s, "predicateType", "") == "https://spdx.dev/Document"
-]
+spdx_sboms := array.concat(
+	[s.predicate |
+		some s in statements
+		object.get(s, "predicateType", "") == "https://spdx.dev/Document"
+	],
+	[doc | some doc in _provenance_sboms; doc.SPDXID == "SPDXRef-DOCUMENT"],
+)
+
+_provenance_sboms contains doc if {
+	some task in build_tasks
+	task.results.IMAGE_DIGEST == image_digest(input.image.ref)
+	blob := task.results.SBOM_BLOB_URL
+	is_string(blob)
+	doc := json.unmarshal(ec.oci.blob(blob))
+	is_object(doc)
+}
 
 # sbom_packages are {name, purl} of every package of every SBOM: CycloneDX
 # components (top level and nested one level) and SPDX packages' purl refs.

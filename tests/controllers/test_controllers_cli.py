@@ -75,6 +75,9 @@ def test_dev_simulate_releases_when_the_policy_passes():
     assert doc["released"] is True
     assert doc["testOutput"]["result"] == "SUCCESS"
     assert doc["conditions"]["ManagedPipelineProcessed"]["reason"] == "Succeeded"
+    # Both builds were signed by the signer, and the managed pipeline pushed both images.
+    assert doc["signedBuilds"] == ["web-on-push-0", "api-on-push-1"]
+    assert sorted(p.split("@")[0].rsplit("/", 1)[1] for p in doc["production"]) == ["api", "web"]
 
 
 def test_dev_simulate_policy_violation_fails_the_release_in_the_managed_pipeline():
@@ -91,6 +94,35 @@ def test_dev_simulate_policy_violation_fails_the_release_in_the_managed_pipeline
         doc["conditions"]["Released"]["message"]
         == "Release processing failed on managed pipelineRun"
     )
+
+
+def test_dev_simulate_forged_build_is_refused_at_the_release_gate():
+    """The tenant's laptop build, signed with its own key and carrying a provenance copied
+    from a real build, passes the tenant's own test and fails the managed pipeline's
+    conforma check on the signature and attestation: nothing reaches production."""
+    from konflux.cli.controllers import dev
+
+    result = CliRunner().invoke(dev, ["simulate", "--forged"])
+    assert result.exit_code == 1, result.output
+    out = result.stdout
+    assert "Snapshot demo-app-by-hand: test SUCCESS" in out
+    assert "[Violation] builtin.image.signature_check" in out
+    assert "[Violation] builtin.attestation.signature_check" in out
+    assert "ManagedPipelineProcessed=False (Failed)" in out
+    assert "Production repository: nothing pushed" in out
+
+
+def test_dev_simulate_rejects_two_scenarios_at_once():
+    from konflux.cli.controllers import dev
+
+    result = CliRunner().invoke(dev, ["simulate", "--forged", "--failing"])
+    assert result.exit_code == 2
+    assert "choose one" in result.output
+
+
+def test_run_offers_the_chains_operator():
+    result = CliRunner().invoke(controllers, ["run", "--help"])
+    assert "integration,release,build,chains" in result.output
 
 
 def test_gc_snapshots_names_a_missing_kubeconfig(tmp_path, monkeypatch):

@@ -36,7 +36,7 @@ def test_cluster_role_covers_every_resource_the_operators_touch():
     }
     for res in ALL_RESOURCES:
         assert (res.group, res.plural) in granted, res.plural
-    for res in (c.SNAPSHOT, c.RELEASE, c.COMPONENT, c.RELEASE_PLAN):
+    for res in (c.SNAPSHOT, c.RELEASE, c.COMPONENT, c.RELEASE_PLAN, c.COMPONENT_GROUP):
         assert (res.group, f"{res.plural}/status") in granted
 
 

@@ -59,7 +59,10 @@ async def seed(cl: LocalCluster) -> None:
         "lastBuiltCommit": "c0ffee",
     }
     await create(c.COMPONENT, web)
-    await create(c.COMPONENT, obj(c.COMPONENT, "docs", NS, {"application": "app"}))
+    docs_source = {"git": {"url": "https://git.example/org/docs"}}
+    await create(
+        c.COMPONENT, obj(c.COMPONENT, "docs", NS, {"application": "app", "source": docs_source})
+    )
     ref = {"resolver": "git", "params": [{"name": "url", "value": "https://git.example/t"}]}
     await create(
         c.SCENARIO,
@@ -93,31 +96,36 @@ async def seed(cl: LocalCluster) -> None:
             {"application": "app", "resolverRef": ref, "contexts": [{"name": "pull_request"}]},
         ),
     )
+    await seed_release(cl, "to-prod", "accept", ("application", "app"), "release-sa")
+
+
+async def seed_release(
+    cl: LocalCluster, plan: str, rpa: str, owner: tuple[str, str], account: str = ""
+) -> None:
+    """A ReleasePlan of `owner` (("application" | "componentGroup", name)) auto-releasing to
+    MANAGED, the ReleasePlanAdmission there admitting it, and its EnterpriseContractPolicy."""
+    key, name = owner
+    create = cl.client.create
     await create(
         c.RELEASE_PLAN,
         obj(
             c.RELEASE_PLAN,
-            "to-prod",
+            plan,
             NS,
-            {"application": "app", "target": MANAGED},
+            {key: name, "target": MANAGED},
             labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "alice"},
         ),
     )
+    pipeline: dict[str, Any] = {"pipelineRef": {"resolver": "git", "params": []}}
+    if account:
+        pipeline["serviceAccountName"] = account
     await create(
         c.RELEASE_PLAN_ADMISSION,
         obj(
             c.RELEASE_PLAN_ADMISSION,
-            "accept",
+            rpa,
             MANAGED,
-            {
-                "applications": ["app"],
-                "origin": NS,
-                "policy": "ecp",
-                "pipeline": {
-                    "pipelineRef": {"resolver": "git", "params": []},
-                    "serviceAccountName": "release-sa",
-                },
-            },
+            {f"{key}s": [name], "origin": NS, "policy": "ecp", "pipeline": pipeline},
         ),
     )
     await create(
@@ -255,7 +263,22 @@ def test_build_to_release_exactly_once_across_a_restart() -> None:
                 return live(c.PIPELINE_RUN, MANAGED)
 
             runs = await cl.wait_for("the managed PipelineRun", managed)
+            # release-service's conventions, as release-service-catalog pipelines need them
+            mlabels = runs[0]["metadata"]["labels"]
+            assert mlabels[c.PIPELINE_TYPE_LABEL] == c.PIPELINE_TYPE_MANAGED
+            assert mlabels[c.SERVICE_LABEL] == "release" and mlabels[c.APPLICATION_LABEL] == "app"
+            assert mlabels[c.RELEASE_ATTEMPT_LABEL] == "0"
+            assert runs[0]["metadata"]["finalizers"] == [c.RELEASE_FINALIZER]
+            assert runs[0]["spec"]["workspaces"][0]["name"] == "release-workspace"
+
+            def releasing() -> dict | None:
+                conds = (live(c.RELEASE, NS)[0].get("status") or {}).get("conditions") or []
+                return next((x for x in conds if x["type"] == "Released"), None)
+
+            running = await cl.wait_for("the Released condition", releasing)
+            assert (running["status"], running["reason"]) == ("False", "Progressing")
             mparams = {p["name"]: p["value"] for p in runs[0]["spec"]["params"]}
+            assert mparams["releaseServiceConfig"] == "release-service/release-service-config"
             assert mparams["snapshot"] == f"{NS}/{name}"
             assert mparams["release"] == f"{NS}/{rel['metadata']['name']}"
             assert mparams["releasePlanAdmission"] == f"{MANAGED}/accept"
@@ -287,6 +310,12 @@ def test_build_to_release_exactly_once_across_a_restart() -> None:
                 "conforma": "TestPassed",
                 "smoke": "InProgress",
             }
+            assert all(s["lastUpdateTime"] for s in statuses)
+            # the finished Release let go of its PipelineRun
+            await cl.wait_for(
+                "the release finalizer removed",
+                lambda: not live(c.PIPELINE_RUN, MANAGED)[0]["metadata"].get("finalizers"),
+            )
 
             # Exactly once, after two restarts.
             await asyncio.sleep(0.3)
@@ -301,6 +330,8 @@ def test_build_to_release_exactly_once_across_a_restart() -> None:
             }
             rpa = next(iter(cl.api.live(c.RELEASE_PLAN_ADMISSION, MANAGED)))
             assert rpa["status"]["releasePlans"] == [{"name": f"{NS}/to-prod", "active": True}]
+            # every object, seeded or written by the controllers, is as upstream's CRDs have it
+            assert cl.api.schema_violations() == []
 
     asyncio.run(scenario())
 
@@ -363,7 +394,12 @@ def test_build_service_configures_pac_and_image_repository_sets_the_image(tmp_pa
                     "api-image",
                     NS,
                     {"image": {"name": "tenant/api"}},
-                    labels={c.COMPONENT_LABEL: "api"},
+                    # as image-controller's README shows it (upstream-shaped)
+                    labels={
+                        c.IMAGE_REPOSITORY_APPLICATION_LABEL: "app",
+                        c.IMAGE_REPOSITORY_COMPONENT_LABEL: "api",
+                    },
+                    annotations={c.UPDATE_COMPONENT_IMAGE_ANNOTATION: "true"},
                 ),
             )
 
@@ -372,6 +408,13 @@ def test_build_service_configures_pac_and_image_repository_sets_the_image(tmp_pa
                 return comp["spec"].get("containerImage")
 
             assert await cl.wait_for("containerImage", image) == "registry.local:5000/tenant/api"
+
+            def annotation_dropped() -> bool:
+                repo = cl.api.live(c.IMAGE_REPOSITORY, NS)[0]
+                notes = repo["metadata"].get("annotations") or {}
+                return c.UPDATE_COMPONENT_IMAGE_ANNOTATION not in notes
+
+            await cl.wait_for("update-component-image dropped", annotation_dropped)
             await cl.wait_for("the PaC Repository", lambda: cl.api.live(c.PAC_REPOSITORY, NS))
             assert (
                 cl.api.live(c.PAC_REPOSITORY, NS)[0]["spec"]["url"]
@@ -469,5 +512,87 @@ def test_two_peered_replicas_create_each_object_once() -> None:
                 for stop in stops:
                     stop.set()
                 await asyncio.gather(*replicas, return_exceptions=True)
+
+    asyncio.run(scenario())
+
+
+def test_component_group_model_end_to_end() -> None:
+    """integration-service's ComponentGroup model with release-service's: a build of a
+    component version makes a Snapshot of the ComponentGroup listing it, the group's scenario
+    tests it, its ReleasePlan auto-releases it, and an RPA on componentGroups admits it."""
+
+    async def scenario() -> None:
+        async with LocalCluster() as cl:
+            live = cl.api.live
+            await cl.start(OperatorConfig(only=("integration", "release")))
+            create = cl.client.create
+            await create(
+                c.COMPONENT,
+                obj(
+                    c.COMPONENT,
+                    "api",
+                    NS,
+                    {"source": {"git": {"url": "https://git.example/org/api.git"}}},
+                ),
+            )
+            group = obj(
+                c.COMPONENT_GROUP,
+                "shop",
+                NS,
+                {
+                    "components": [
+                        {"name": "api", "componentVersion": {"name": "main"}},
+                        {"name": "web", "componentVersion": {"name": "v1"}},
+                    ]
+                },
+            )
+            group["status"] = {
+                "globalCandidateList": [
+                    {
+                        "name": "web",
+                        "version": "v1",
+                        "url": "https://git.example/org/web",
+                        "lastPromotedImage": f"registry.local/tenant/web@{OTHER_DIGEST}",
+                        "lastPromotedCommit": "c0ffee",
+                    }
+                ]
+            }
+            await create(c.COMPONENT_GROUP, group)
+            ref = {"resolver": "git", "params": [{"name": "url", "value": "https://git.example/t"}]}
+            await create(
+                c.SCENARIO,
+                obj(c.SCENARIO, "group-tests", NS, {"componentGroup": "shop", "resolverRef": ref}),
+            )
+            await seed_release(cl, "shop-to-prod", "accept-shop", ("componentGroup", "shop"))
+            run = build_run("api-on-push-main")
+            run["metadata"]["annotations"][c.COMPONENT_VERSION_ANNOTATION] = "main"
+            await create(c.PIPELINE_RUN, run)
+
+            (snap,) = await cl.wait_for("the group's Snapshot", lambda: live(c.SNAPSHOT, NS))
+            assert snap["spec"]["componentGroup"] == "shop"
+            assert [(x["name"], x["version"]) for x in snap["spec"]["components"]] == [
+                ("api", "main"),
+                ("web", "v1"),
+            ]
+            assert snap["metadata"]["labels"][c.COMPONENT_GROUP_LABEL] == "shop"
+
+            def group_test_run() -> list[dict]:
+                return [
+                    r
+                    for r in live(c.PIPELINE_RUN, NS)
+                    if r["metadata"]["labels"].get(c.SCENARIO_LABEL) == "group-tests"
+                ]
+
+            (test_run,) = await cl.wait_for("the group's test run", group_test_run)
+            await finish(cl, test_run, "SUCCESS")
+            (rel,) = await cl.wait_for("a Release", lambda: live(c.RELEASE, NS))
+            assert rel["spec"]["releasePlan"] == "shop-to-prod"
+            (managed,) = await cl.wait_for("the managed run", lambda: live(c.PIPELINE_RUN, MANAGED))
+            params = {p["name"]: p["value"] for p in managed["spec"]["params"]}
+            assert params["releasePlanAdmission"] == f"{MANAGED}/accept-shop"
+            stored = next(g for g in live(c.COMPONENT_GROUP, NS))
+            candidates = {x["name"]: x for x in stored["status"]["globalCandidateList"]}
+            assert candidates["api"]["lastPromotedImage"] == f"registry.local/tenant/api@{DIGEST}"
+            assert cl.api.schema_violations() == []
 
     asyncio.run(scenario())

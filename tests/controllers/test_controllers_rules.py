@@ -5,8 +5,11 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
+
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
+from konflux.controllers.errors import ConfigurationError
 
 AT = datetime(2026, 5, 1, 10, 20, 30, 456000, tzinfo=UTC)
 D = "sha256:" + "1" * 64
@@ -31,6 +34,7 @@ def run(name="b1", outcome="True", signed="true", event="push", digest=D):
                 c.COMPONENT_LABEL: "api",
                 c.APPLICATION_LABEL: "app",
                 c.PAC_EVENT_TYPE_LABEL: event,
+                **({} if event == "push" else {"pipelinesascode.tekton.dev/pull-request": "7"}),
             },
             annotations={
                 c.CHAINS_SIGNED_ANNOTATION: signed,
@@ -88,16 +92,54 @@ def test_signed_successful_build_makes_one_snapshot_of_the_application():
     assert snap["spec"]["components"][0]["containerImage"] == "reg:5000/t/api@" + D
     assert snap["metadata"]["annotations"][c.INVALID_COMPONENTS_ANNOTATION] == "bad"
     assert snap["metadata"]["annotations"]["pac.test.appstudio.openshift.io/sha"] == "abc"
-    assert snap["metadata"]["annotations"][c.RESULT_ANNOTATION_PREFIX + "image_digest"] == D
+    # gitops.BuildResultAnnotationKey: "IMAGE_DIGEST" -> ".../result-image-digest"
+    assert snap["metadata"]["annotations"]["test.appstudio.openshift.io/result-image-digest"] == D
     patched = {(p.resource.kind, p.name) for p in acts.patches}
     assert patched == {("PipelineRun", "b1"), ("Component", "api")}
+    (report,) = [p for p in acts.patches if p.resource.kind == "PipelineRun"]
+    notes = report.patch["metadata"]["annotations"]
+    assert notes[c.SNAPSHOT_ANNOTATION] == snap["metadata"]["name"]
+    assert json.loads(notes[c.CREATE_SNAPSHOT_STATUS_ANNOTATION])["status"] == "success"
+
+
+def report_of(acts):
+    (patch,) = [p for p in acts.patches if p.resource.kind == "PipelineRun"]
+    return json.loads(patch.patch["metadata"]["annotations"][c.CREATE_SNAPSHOT_STATUS_ANNOTATION])
 
 
 def test_failed_unsigned_or_digestless_builds_create_no_snapshot():
+    """buildpipeline_adapter.go EnsureSnapshotExists: an unsuccessful run makes nothing; a run
+    without `chains.tekton.dev/signed` waits for Chains (presence is what upstream checks)."""
     assert not integration.reconcile_build_run(run(outcome="False"), COMPONENTS, [])
-    assert not integration.reconcile_build_run(run(signed="false"), COMPONENTS, [])
+    unsigned = run()
+    del unsigned["metadata"]["annotations"][c.CHAINS_SIGNED_ANNOTATION]
+    assert not integration.reconcile_build_run(unsigned, COMPONENTS, [])
     acts = integration.reconcile_build_run(run(digest="latest"), COMPONENTS, [])
-    assert not acts.creates and acts.patches  # the run is annotated with why
+    assert not acts.creates and report_of(acts)["status"] == "failed"  # the run says why
+
+
+def test_failed_signing_is_reported_and_makes_no_snapshot():
+    """Chains marks a run it could not sign `chains.tekton.dev/signed: "failed"`: the annotation
+    is present, so upstream would go on; here the run is marked failed-to-sign (its
+    create-snapshot-status) and no Snapshot is made, so integration does not wait forever and
+    nothing unsigned is tested or released."""
+    acts = integration.reconcile_build_run(run(signed="failed"), COMPONENTS, [])
+    assert not acts.creates
+    report = report_of(acts)
+    assert report["status"] == "failed" and "not signed by Tekton Chains" in report["message"]
+    # reported once: the same report is not written again
+    marked = run(signed="failed")
+    marked["metadata"]["annotations"][c.CREATE_SNAPSHOT_STATUS_ANNOTATION] = json.dumps(
+        report, sort_keys=True
+    )
+    assert not integration.reconcile_build_run(marked, COMPONENTS, [])
+
+
+def test_failed_signing_report_carries_the_signers_reason():
+    failed = run(signed="failed")
+    failed["metadata"]["annotations"][c.CHAINS_FAILURE_ANNOTATION] = "registry down"
+    report = report_of(integration.reconcile_build_run(failed, COMPONENTS, []))
+    assert report["message"].endswith("(the signer: registry down)")
 
 
 def test_recorded_build_is_not_snapshotted_twice():
@@ -116,6 +158,7 @@ def snapshot(push=True, **labels):
         c.COMPONENT_LABEL: "api",
         c.SNAPSHOT_TYPE_LABEL: "component",
         "pac.test.appstudio.openshift.io/event-type": "push" if push else "pull_request",
+        **({} if push else {"pac.test.appstudio.openshift.io/pull-request": "7"}),
         **labels,
     }
     return {
@@ -361,20 +404,26 @@ def test_manual_release_needs_an_author():
 
 
 def test_managed_outcome_decides_released_with_retries():
+    """Attempts are kept in status.managedPipelineAttempts (release-service's schema; the
+    deprecated managedProcessing names the current one)."""
     name0 = release.managed_run_name(ctx().release, 0)
     failed = {
         "metadata": meta(name0, ns="m"),
         "status": {"conditions": [{"type": "Succeeded", "status": "False"}]},
     }
     retry = release.reconcile_release(ctx(runs=[failed]), AT)
-    assert retry.patches[0].patch["status"]["managedProcessing"]["attempt"] == 1
-    assert "Released" not in {k for k, v in rconds(retry).items() if v["status"] == "False"}
-    c_ = ctx(
-        runs=[{**failed, "metadata": meta(release.managed_run_name(ctx().release, 1), ns="m")}]
-    )
-    c_.release["status"] = {"managedProcessing": {"attempt": 1}}
+    status = retry.patches[0].patch["status"]
+    first, second = status["managedPipelineAttempts"]
+    assert (first["pipelineRun"], first["status"]) == (f"m/{name0}", "Failed")
+    name1 = release.managed_run_name(ctx().release, 1)
+    assert (second["pipelineRun"], second["status"]) == (f"m/{name1}", "Progressing")
+    assert status["managedProcessing"]["pipelineRun"] == f"m/{name1}"
+    released = rconds(retry)["Released"]
+    assert (released["status"], released["reason"]) == ("False", "Progressing")
+    c_ = ctx(runs=[{**failed, "metadata": meta(name1, ns="m")}])
+    c_.release["status"] = {"managedPipelineAttempts": status["managedPipelineAttempts"]}
     final = rconds(release.reconcile_release(c_, AT))
-    assert final["Released"]["status"] == "False"
+    assert (final["Released"]["status"], final["Released"]["reason"]) == ("False", "Failed")
     assert final["ManagedPipelineProcessed"]["reason"] == "Failed"
 
 
@@ -444,9 +493,420 @@ def test_unconfigure_removes_definitions_and_repository():
 
 
 def test_image_repository_sets_component_image():
-    repo = {"metadata": meta("img", labels={c.COMPONENT_LABEL: "api"}), "spec": {}}
+    """image-controller imagerepository_controller.go: with the `appstudio.redhat.com/component`
+    label and `image-controller.appstudio.redhat.com/update-component-image: "true"`, the
+    Component's spec.containerImage is set and the annotation removed; without the annotation
+    the Component is left alone."""
+    labels = {c.IMAGE_REPOSITORY_COMPONENT_LABEL: "api"}
+    repo = {
+        "metadata": meta(
+            "img", labels=labels, annotations={c.UPDATE_COMPONENT_IMAGE_ANNOTATION: "true"}
+        ),
+        "spec": {"image": {"visibility": "private"}},
+    }
     comp = component()
     del comp["spec"]["containerImage"]
     acts = build.reconcile_image_repository(repo, [comp], "reg:5000")
-    assert acts.patches[0].patch["status"]["image"]["url"] == "reg:5000/t/img"
+    assert acts.patches[0].patch["status"]["image"] == {
+        "url": "reg:5000/t/img",
+        "visibility": "private",
+    }
     assert acts.patches[1].patch == {"spec": {"containerImage": "reg:5000/t/img"}}
+    assert acts.patches[2].patch == {
+        "metadata": {"annotations": {c.UPDATE_COMPONENT_IMAGE_ANNOTATION: None}}
+    }
+    quiet = {"metadata": meta("img", labels=labels), "spec": {}}
+    assert [
+        p.resource.kind for p in build.reconcile_image_repository(quiet, [comp], "r").patches
+    ] == ["ImageRepository"]
+
+
+# --- upstream conventions, case by case -------------------------------------------------------
+
+
+def test_push_or_pull_request_as_upstream():
+    """gitops/snapshot.go IsSnapshotCreatedByPACPushEvent: not a push when the event type is not
+    push *and* a pull-request label is there; merge-queue and group Snapshots are never pushes;
+    a Snapshot without PaC labels (made by hand) is one."""
+    pr = "pac.test.appstudio.openshift.io/pull-request"
+    assert integration.is_push_snapshot(snapshot())
+    assert not integration.is_push_snapshot(snapshot(push=False))
+    retest = snapshot(**{"pac.test.appstudio.openshift.io/event-type": "retest-all-comment"})
+    assert integration.is_push_snapshot(retest)  # a comment on a push commit
+    retest["metadata"]["labels"][pr] = "7"
+    assert not integration.is_push_snapshot(retest)  # a comment on a pull request
+    manual = {"metadata": meta("m"), "spec": {"application": "app"}}
+    assert integration.is_push_snapshot(manual)
+    queue = snapshot()
+    queue["metadata"]["annotations"]["pac.test.appstudio.openshift.io/source-branch"] = (
+        "refs/heads/gh-readonly-queue/main/pr-7-abc"
+    )
+    assert not integration.is_push_snapshot(queue)
+    assert not integration.is_push_snapshot(snapshot(**{c.SNAPSHOT_TYPE_LABEL: "group"}))
+    gitlab = snapshot(**{"pac.test.appstudio.openshift.io/event-type": "Push", pr: "1"})
+    assert integration.is_push_snapshot(gitlab)
+
+
+def statuses_of(acts):
+    for p in acts.patches:
+        value = ((p.patch.get("metadata") or {}).get("annotations") or {}).get(
+            c.TEST_STATUS_ANNOTATION
+        )
+        if value:
+            return {e["scenario"]: e for e in json.loads(value)}
+    return None
+
+
+def test_status_annotation_has_upstream_fields_and_stable_times():
+    """pkg/integrationteststatus: every entry has scenario, status and lastUpdateTime (the
+    schema's required fields), startTime from InProgress, completionTime when final; times
+    move only when the status or details change (UpdateTestStatusIfChanged)."""
+    later = datetime(2026, 5, 1, 11, tzinfo=UTC)
+    running = {
+        **done("s1-a"),
+        "status": {"conditions": [{"type": "Succeeded", "status": "Unknown"}]},
+    }
+    first = statuses_of(
+        integration.reconcile_snapshot(
+            snapshot(), [its("a"), its("o", optional=True)], [running], {}, [], [], AT
+        )
+    )
+    entry = first["a"]
+    assert entry["status"] == "InProgress" and entry["lastUpdateTime"] == "2026-05-01T10:20:30Z"
+    assert entry["startTime"] == "2026-05-01T10:20:30Z" and "completionTime" not in entry
+    assert entry["testPipelineRunName"] == "s1-a" and "isOptionalScenario" not in entry
+    assert first["o"]["status"] == "Pending" and first["o"]["isOptionalScenario"] is True
+    # the same state later writes nothing
+    snap = snapshot()
+    snap["metadata"]["annotations"][c.TEST_STATUS_ANNOTATION] = json.dumps(
+        sorted(first.values(), key=lambda e: e["scenario"]), sort_keys=True
+    )
+    again = integration.reconcile_snapshot(
+        snap, [its("a"), its("o", optional=True)], [running], {}, [], [], later
+    )
+    assert statuses_of(again) is None
+    finished = statuses_of(
+        integration.reconcile_snapshot(
+            snap,
+            [its("a"), its("o", optional=True)],
+            [done("s1-a")],
+            {"s1-a": output("SUCCESS")},
+            [],
+            [],
+            later,
+        )
+    )["a"]
+    assert finished["status"] == "TestPassed"
+    assert finished["startTime"] == "2026-05-01T10:20:30Z"
+    assert finished["completionTime"] == finished["lastUpdateTime"] == "2026-05-01T11:00:00Z"
+
+
+def test_status_annotation_passes_upstream_schema():
+    """The annotation validates against integration-service's integrationTestStatusesSchema."""
+    from jsonschema import Draft202012Validator
+
+    schema = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                k: {"type": "string"}
+                for k in (
+                    "scenario",
+                    "status",
+                    "lastUpdateTime",
+                    "details",
+                    "startTime",
+                    "completionTime",
+                    "testPipelineRunName",
+                )
+            }
+            | {"runAfter": {"type": "array", "items": {"type": "string"}}},
+            "required": ["scenario", "status", "lastUpdateTime"],
+        },
+    }
+    acts = integration.reconcile_snapshot(
+        snapshot(), [its("a"), its("b")], [done("s1-a")], {"s1-a": output("FAILURE")}, [], [], AT
+    )
+    Draft202012Validator(schema).validate(list(statuses_of(acts).values()))
+
+
+def test_scenario_params_values_become_array_params():
+    """tekton/integration_pipeline.go WithExtraParams: `value` a string param, `values` an array."""
+    scenario = its("a")
+    scenario["spec"]["params"] = [
+        {"name": "ONE", "value": "x"},
+        {"name": "LIST", "values": ["a", "b"]},
+    ]
+    params = {
+        p["name"]: p["value"]
+        for p in integration.test_pipelinerun(snapshot(), scenario, 0)["spec"]["params"]
+    }
+    assert params["ONE"] == "x" and params["LIST"] == ["a", "b"]
+
+
+def test_should_release_false_holds_auto_release():
+    """snapshot_adapter.go getShouldRelease / loader GetAutoReleasePlansForApplication: the build's
+    SHOULD_RELEASE result "false" keeps label-based plans from releasing; AutoReleased says why."""
+    snap = snapshot()
+    snap["metadata"]["annotations"][c.SHOULD_RELEASE_ANNOTATION] = "false"
+    acts = integration.reconcile_snapshot(snap, [], [], {}, [plan("p")], [], AT)
+    assert not acts.creates
+    assert "SHOULD_RELEASE" in conds(acts)["AutoReleased"]["message"]
+    snap["metadata"]["annotations"][c.SHOULD_RELEASE_ANNOTATION] = "true"
+    assert integration.reconcile_snapshot(snap, [], [], {}, [plan("p")], [], AT).creates
+
+
+def test_build_should_release_result_lands_on_the_snapshot():
+    built = run()
+    built["status"]["results"].append({"name": "SHOULD_RELEASE", "value": "false"})
+    snap = integration.reconcile_build_run(built, COMPONENTS, []).creates[0].body
+    assert snap["metadata"]["annotations"][c.SHOULD_RELEASE_ANNOTATION] == "false"
+    assert not integration.should_release(snap)
+
+
+def test_auto_release_cel_annotation():
+    """gitops/release.go EvaluateSnapshotAutoReleaseAnnotation: a plan's auto-release
+    annotation is a CEL expression over `snapshot`, `now`, updatedComponentIs() and
+    shouldRelease(); it decides instead of the label."""
+    p = plan("p", auto="false")
+    p["metadata"]["annotations"][c.AUTO_RELEASE_LABEL] = 'updatedComponentIs("api")'
+    assert [x["metadata"]["name"] for x in integration.auto_release_plans(snapshot(), [p], AT)] == [
+        "p"
+    ]
+    p["metadata"]["annotations"][c.AUTO_RELEASE_LABEL] = (
+        'updatedComponentIs("web") || (shouldRelease() && snapshot.metadata.name == "s1")'
+    )
+    assert integration.auto_release_plans(snapshot(), [p], AT)
+    held = snapshot()
+    held["metadata"]["annotations"][c.SHOULD_RELEASE_ANNOTATION] = "false"
+    assert not integration.auto_release_plans(held, [p], AT)
+    p["metadata"]["annotations"][c.AUTO_RELEASE_LABEL] = "snapshot.metadata.name"
+    with pytest.raises(ConfigurationError, match="did not evaluate to a boolean"):
+        integration.auto_release_plans(snapshot(), [p], AT)
+    p["metadata"]["annotations"][c.AUTO_RELEASE_LABEL] = "nope("
+    with pytest.raises(ConfigurationError, match="cannot be evaluated"):
+        integration.auto_release_plans(snapshot(), [p], AT)
+
+
+def test_snapshot_auto_release_label_false_and_merge_queue_not_released():
+    """CanSnapshotBePromoted: the Snapshot's own auto-release label "false" and merge-queue
+    Snapshots are not promoted."""
+    off = snapshot(**{c.AUTO_RELEASE_LABEL: "false"})
+    assert not integration.reconcile_snapshot(off, [], [], {}, [plan()], [], AT).creates
+    queue = snapshot()
+    queue["metadata"]["annotations"]["pac.test.appstudio.openshift.io/source-branch"] = (
+        "gh-readonly-queue/main/pr-1"
+    )
+    assert not integration.reconcile_snapshot(queue, [], [], {}, [plan()], [], AT).creates
+
+
+# --- the ComponentGroup model -----------------------------------------------------------------
+
+
+def group(name="cg", gcl=()):
+    return {
+        "apiVersion": "appstudio.redhat.com/v1beta2",
+        "kind": "ComponentGroup",
+        "metadata": meta(name, uid=f"uid-{name}"),
+        "spec": {
+            "components": [
+                {"name": "api", "componentVersion": {"name": "main"}},
+                {"name": "web", "componentVersion": {"name": "v1"}},
+                {"name": "child", "kind": "componentGroup"},
+            ]
+        },
+        "status": {"globalCandidateList": list(gcl)},
+    }
+
+
+def versioned_run(version="main", **kw):
+    r = run(**kw)
+    r["metadata"]["annotations"][c.COMPONENT_VERSION_ANNOTATION] = version
+    return r
+
+
+WEB_CANDIDATE = {
+    "name": "web",
+    "version": "v1",
+    "url": "https://g/web",
+    "lastPromotedImage": "reg/web@" + D,
+    "lastPromotedCommit": "def",
+}
+
+
+def test_component_group_build_makes_a_snapshot_per_group():
+    """buildpipeline_adapter.go EnsureSnapshotExists with loader
+    GetComponentGroupsForComponentVersion and snapshot/create.go: one Snapshot per
+    ComponentGroup listing the component at the built version, from the group's global
+    candidate list with the new build in; pushes update the candidate list."""
+    groups = [group("cg", [WEB_CANDIDATE]), group("other")]
+    groups[1]["spec"]["components"] = [{"name": "api", "componentVersion": {"name": "v2"}}]
+    acts = integration.reconcile_build_run(versioned_run(), COMPONENTS, [], AT, groups)
+    (create,) = acts.creates
+    snap = create.body
+    assert snap["spec"]["componentGroup"] == "cg" and "application" not in snap["spec"]
+    assert snap["metadata"]["name"].startswith("cg-20260501-")
+    assert snap["metadata"]["labels"][c.COMPONENT_GROUP_LABEL] == "cg"
+    assert snap["metadata"]["ownerReferences"][0]["kind"] == "ComponentGroup"
+    assert [(x["name"], x["version"]) for x in snap["spec"]["components"]] == [
+        ("api", "main"),
+        ("web", "v1"),
+    ]
+    gcl = next(p for p in acts.patches if p.resource.kind == "ComponentGroup")
+    (cand_api, cand_web) = gcl.patch["status"]["globalCandidateList"]
+    assert cand_api["lastPromotedImage"] == "reg:5000/t/api@" + D and cand_web == WEB_CANDIDATE
+    notes = next(p for p in acts.patches if p.resource.kind == "PipelineRun").patch
+    assert notes["metadata"]["annotations"][c.SNAPSHOTS_ANNOTATION] == snap["metadata"]["name"]
+    # recorded: not made twice
+    again = integration.reconcile_build_run(versioned_run(), COMPONENTS, [snap], AT, groups)
+    assert not again.creates
+
+
+def test_component_group_build_without_group_is_reported():
+    acts = integration.reconcile_build_run(versioned_run("nope"), COMPONENTS, [], AT, [group()])
+    assert not acts.creates and "no ComponentGroup" in report_of(acts)["message"]
+
+
+def test_component_group_scenarios_and_plans():
+    """ITS and ReleasePlans of a ComponentGroup apply to its Snapshots, not an Application's."""
+    snap = {
+        "metadata": meta(
+            "s2", labels={c.COMPONENT_LABEL: "api", c.SNAPSHOT_TYPE_LABEL: "component"}, uid="u2"
+        ),
+        "spec": {"componentGroup": "cg", "components": []},
+    }
+    mine = {
+        "metadata": meta("t"),
+        "spec": {"componentGroup": "cg", "resolverRef": {"resolver": "git", "params": []}},
+    }
+    assert integration.scenario_applies(mine, snap)
+    assert not integration.scenario_applies(its("a"), snap)
+    run_ = integration.test_pipelinerun(snap, mine, 0)
+    assert run_["metadata"]["labels"][c.COMPONENT_GROUP_LABEL] == "cg"
+    cg_plan = {"metadata": meta("p"), "spec": {"componentGroup": "cg", "target": "m"}}
+    acts = integration.reconcile_snapshot(snap, [], [], {}, [plan(), cg_plan], [], AT)
+    assert [x.body["spec"]["releasePlan"] for x in acts.creates] == ["p"]
+
+
+def test_release_plans_and_admissions_on_component_groups():
+    """ReleasePlanAdmission.MatchesReleasePlan: the plan's group name in applications or
+    componentGroups."""
+    cg_plan = {"metadata": meta("p"), "spec": {"componentGroup": "cg", "target": "m"}}
+    admission = rpa()
+    admission["spec"] = {**admission["spec"], "componentGroups": ["cg"]}
+    del admission["spec"]["applications"]
+    assert release.match_admission(cg_plan, [admission]).admission is admission
+    assert release.match_admission(plan(), [admission]).admission is None
+    snap = {"metadata": meta("s1"), "spec": {"componentGroup": "cg"}}
+    p = {**cg_plan, "metadata": meta("p", labels={c.AUTHOR_LABEL: "alice"})}
+    assert (
+        rconds(release.reconcile_release(ctx(plan=p, admissions=[admission], snapshot=snap), AT))[
+            "Validated"
+        ]["status"]
+        == "True"
+    )
+    mixed = rconds(release.reconcile_release(ctx(plan=p, admissions=[admission]), AT))
+    assert "belongs to app" in mixed["Validated"]["message"]
+
+
+# --- release-service PipelineRuns ----------------------------------------------------------------
+
+
+def test_managed_run_as_release_service_makes_it():
+    """controllers/release/adapter.go createManagedPipelineRun + tekton/utils PipelineRunBuilder,
+    and release-service-catalog's managed pipelines (params release, releasePlan,
+    releasePlanAdmission, releaseServiceConfig, snapshot, enterpriseContractPolicy,
+    verify_ec_task_bundle; workspace release-workspace)."""
+    defaults = {"data": {"verify_ec_task_bundle": "quay.io/ec/task@sha256:1"}}
+    admission = rpa()
+    admission["spec"]["pipeline"]["pipelineRef"]["ociStorage"] = "quay.io/o/trusted"
+    acts = release.reconcile_release(ctx(ec_defaults=defaults, admissions=[admission]), AT)
+    run_ = next(x.body for x in acts.creates if x.body["kind"] == "PipelineRun")
+    labels = run_["metadata"]["labels"]
+    assert labels[c.PIPELINE_TYPE_LABEL] == "managed"
+    assert labels["appstudio.openshift.io/service"] == "release"
+    assert labels["appstudio.openshift.io/application"] == "app"
+    assert labels["release.appstudio.openshift.io/attempt"] == "0"
+    assert labels["release.appstudio.openshift.io/name"] == "r1"
+    assert labels["release.appstudio.openshift.io/namespace"] == "t"
+    assert labels["appstudio.openshift.io/snapshot"] == "s1"
+    assert run_["metadata"]["finalizers"] == ["appstudio.redhat.com/release-finalizer"]
+    names = [p["name"] for p in run_["spec"]["params"]]
+    assert names == [
+        "release",
+        "releasePlan",
+        "releasePlanAdmission",
+        "releaseServiceConfig",
+        "snapshot",
+        "enterpriseContractPolicy",
+        "verify_ec_task_bundle",
+        "ociStorage",
+    ]
+    params = {p["name"]: p["value"] for p in run_["spec"]["params"]}
+    assert params["releaseServiceConfig"] == "release-service/release-service-config"
+    assert params["verify_ec_task_bundle"] == "quay.io/ec/task@sha256:1"
+    (workspace,) = run_["spec"]["workspaces"]
+    assert workspace["name"] == "release-workspace" and "volumeClaimTemplate" in workspace
+    assert "ociStorage" not in run_["spec"]["pipelineRef"]  # not a Tekton field
+    assert run_["spec"]["taskRunTemplate"] == {"serviceAccountName": "sa"}
+
+
+def test_released_progressing_while_running_and_finalizers_released_after():
+    """release_types.go: IsReleasing is Released=False/Progressing; a finished Release lets go
+    of the finalizers on its PipelineRuns."""
+    acts = release.reconcile_release(ctx(), AT)
+    cond = rconds(acts)["Released"]
+    assert (cond["status"], cond["reason"]) == ("False", "Progressing")
+    in_flight = ctx()
+    in_flight.release["status"] = {"conditions": [cond]}
+    assert not release.is_finished(in_flight.release)
+    name0 = release.managed_run_name(ctx().release, 0)
+    succeeded = {
+        "metadata": meta(name0, ns="m", finalizers=[c.RELEASE_FINALIZER, "other"]),
+        "status": {"conditions": [{"type": "Succeeded", "status": "True"}]},
+    }
+    done_ = release.reconcile_release(ctx(runs=[succeeded]), AT)
+    assert rconds(done_)["Released"]["status"] == "True"
+    finished = ctx(runs=[succeeded])
+    finished.release["status"] = {"conditions": [rconds(done_)["Released"]]}
+    assert release.is_finished(finished.release)
+    (cleanup,) = release.reconcile_release(finished, AT).patches
+    assert cleanup.patch == {"metadata": {"finalizers": ["other"]}}
+
+
+def test_tenant_and_final_runs_as_release_service_makes_them():
+    p = ctx().plan
+    ref = {
+        "pipelineRef": {"resolver": "git", "params": []},
+        "params": [{"name": "x", "value": "1"}],
+    }
+    p["spec"]["tenantPipeline"] = ref
+    p["spec"]["finalPipeline"] = ref
+    tenant = release.reconcile_release(ctx(plan=p), AT).creates[0].body
+    assert tenant["metadata"]["labels"][c.PIPELINE_TYPE_LABEL] == "tenant"
+    assert [q["name"] for q in tenant["spec"]["params"]] == [
+        "release",
+        "releasePlan",
+        "snapshot",
+        "x",
+    ]
+    ok = {"status": {"conditions": [{"type": "Succeeded", "status": "True"}]}}
+    runs = [
+        {**ok, "metadata": meta(release.tenant_run_name(ctx().release))},
+        {**ok, "metadata": meta(release.managed_run_name(ctx().release, 0), ns="m")},
+    ]
+    acts = release.reconcile_release(ctx(plan=p, runs=runs), AT)
+    final = [x.body for x in acts.creates if x.body["kind"] == "PipelineRun"]
+    assert [f["metadata"]["labels"][c.PIPELINE_TYPE_LABEL] for f in final] == ["final"]
+    assert rconds(acts)["FinalPipelineProcessed"]["reason"] == "Progressing"
+    assert rconds(acts)["Released"]["reason"] == "Progressing"
+
+
+def test_release_grace_period_from_spec():
+    """release-service sets expirationTime from spec.gracePeriodDays (the webhook copies it from
+    the ReleasePlan)."""
+    c_ = ctx()
+    c_.release["spec"]["gracePeriodDays"] = 2
+    status = release.reconcile_release(c_, AT).patches[0].patch["status"]
+    assert status["expirationTime"] == "2026-05-03T00:00:00Z"

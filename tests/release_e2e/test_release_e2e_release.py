@@ -21,6 +21,7 @@ from release_e2e_support import (
 )
 
 from konflux.cli.validate_image import validate_image
+from konflux.controllers.crd_validation import admit
 from konflux.engine.policy.files import load_paths
 from konflux.engine.rules import rules_of
 
@@ -133,3 +134,23 @@ def test_validate_image_command_fails_a_critical_cve(release_world: ReleaseWorld
     assert [(v["metadata"]["code"], v["metadata"]["term"]) for v in violations] == [
         ("release.cve.cve_blockers", "CVE-2026-0003")
     ]
+
+
+def test_released_snapshot_is_an_upstream_snapshot(release_world: ReleaseWorld):
+    """The Snapshot the release validates, written as the custom resource integration-service
+    makes, is accepted by the Snapshot CRD (application-api's schema) unchanged: nothing pruned,
+    nothing refused; and the policy it is released under is a valid EnterpriseContractPolicy."""
+    published = release_world.publish(Build())
+    snapshot = {
+        "apiVersion": "appstudio.redhat.com/v1alpha1",
+        "kind": "Snapshot",
+        "metadata": {"name": "konflux-e2e", "namespace": "tenant"},
+        "spec": {"application": "konflux-e2e", "components": [published.component.to_spec()]},
+    }
+    verdict = admit(snapshot)
+    assert verdict.allowed and verdict.warnings == [], (verdict.errors, verdict.warnings)
+    assert verdict.obj["spec"] == snapshot["spec"]
+    policy = yaml.safe_load(release_world.policy_file().read_text())
+    assert policy["kind"] == "EnterpriseContractPolicy"
+    verdict = admit({**policy, "metadata": {"name": "konflux", "namespace": "managed"}})
+    assert verdict.allowed, verdict.errors

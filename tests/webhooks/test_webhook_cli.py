@@ -92,7 +92,7 @@ def test_serve_process(tmp_path, pki, monkeypatch):
     context = pki.client_context()
     try:
         _wait_ready(proc, port, context)
-        body = json.dumps(review(component("web"), uid="cli-uid")).encode()
+        body = json.dumps(review(component("web", ["api"]), uid="cli-uid")).encode()
         req = urllib.request.Request(
             f"https://localhost:{port}/validate-component",
             data=body,
@@ -100,7 +100,8 @@ def test_serve_process(tmp_path, pki, monkeypatch):
         )
         with urllib.request.urlopen(req, context=context, timeout=5) as resp:
             answer = json.loads(resp.read())["response"]
-        # no kubeconfig here: the Application lookup cannot be done, so the Component is denied
+        # no kubeconfig here: the Components cannot be listed to check build-nudges-ref for a
+        # cycle, so the Component is denied
         assert answer["allowed"] is False
         assert "no Kubernetes API configured" in answer["status"]["message"]
     finally:

@@ -1,10 +1,10 @@
 """Hypothesis fuzz: 10,000 malformed or hostile AdmissionReviews against one running server.
 
 Properties: the server answers every request (no crash, no 5xx: engine
-failures are 200 answers that deny), echoes the uid, never allows what it could
-not evaluate (a Component naming an Application that the cluster does not hold
-is never admitted, whatever the request claims about lookups), and any patch
-it returns is a base64 JSON array.
+failures are 200 answers that deny), echoes the uid, never believes what a request
+claims about lookups (a Component or scenario only ever gets an ownerReference to
+the Application the cluster holds, `app` with uid `uid-app`, and a scenario naming
+another gets none and is not admitted), and any patch it returns is a base64 JSON array.
 """
 
 from __future__ import annotations
@@ -192,12 +192,21 @@ def check(path: str, raw: bytes, status: int, doc: Any) -> None:
     obj = request.get("object")
     spec = obj.get("spec") if isinstance(obj, dict) else None
     app = spec.get("application") if isinstance(spec, dict) else None
+    held = app == "app" and request.get("namespace") == NAMESPACE
+    if "patch" in response:
+        for op in json.loads(base64.b64decode(response["patch"])):
+            if op["path"].startswith("/metadata/ownerReferences"):
+                refs = op["value"] if isinstance(op["value"], list) else [op["value"]]
+                assert held and [r["uid"] for r in refs] == ["uid-app"], (raw[:300], op)
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    owned = isinstance(meta, dict) and bool(meta.get("ownerReferences"))
     if (
-        path == "/validate-component"
+        path == "/validate-integrationtestscenario"
         and request.get("operation") == "CREATE"
         and isinstance(app, str)
         and app
-        and not (app == "app" and request.get("namespace") == NAMESPACE)
+        and not held
+        and not owned  # as upstream, a scenario arriving with an ownerReference is not refused
     ):
         assert response["allowed"] is False, (raw[:300], response)
 

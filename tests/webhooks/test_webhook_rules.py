@@ -1,7 +1,9 @@
 """Every admission rule through real HTTPS: allowed and denied, and each mutation's patch applied.
 
 The webhook runs against a kmock Kubernetes API holding Application `app`
-(uid `uid-app`) and Components b -> c -> d (build-nudges-ref) in `tenant`.
+(uid `uid-app`), ComponentGroup `g` (uid `uid-g`), ReleasePlan `plan`
+(releaseGracePeriodDays 3) and Components b -> c -> d (build-nudges-ref) in
+`tenant`. Cases follow upstream's webhook tests, named in each docstring.
 """
 
 from __future__ import annotations
@@ -90,51 +92,97 @@ def test_application_display_name(webhook):
 # Component --------------------------------------------------------------------------------
 
 
+def app_ref(uid: str = "uid-app") -> dict[str, Any]:
+    return {
+        "apiVersion": APPSTUDIO,
+        "kind": "Application",
+        "name": "app",
+        "uid": uid,
+        "blockOwnerDeletion": False,
+        "controller": False,
+    }
+
+
 def test_component_valid_and_owner_reference(webhook):
+    """application-service component_webhook_unit_test.go TestComponentDefaultingWebhook:
+    "component has owner ref set"."""
     comp = component("web")
     allowed(webhook, "/validate-component", review(comp))
     out = mutated(webhook, "/mutate-component", review(comp))
-    assert out["metadata"]["ownerReferences"] == [
-        {"apiVersion": APPSTUDIO, "kind": "Application", "name": "app", "uid": "uid-app"}
-    ]
+    assert out["metadata"]["ownerReferences"] == [app_ref()]
     # applying the defaults again changes nothing (the reference is there)
     response = allowed(webhook, "/mutate-component", review(out))
     assert "patch" not in response
 
 
-def test_component_owner_reference_appended(webhook):
+def test_component_owner_reference_only_when_none(webhook):
+    """application-service sets the reference only on a Component without ownerReferences."""
     comp = component("web")
     comp["metadata"]["ownerReferences"] = [
         {"apiVersion": "v1", "kind": "ConfigMap", "name": "x", "uid": "uid-x"}
     ]
-    out = mutated(webhook, "/mutate-component", review(comp))
-    assert [r["uid"] for r in out["metadata"]["ownerReferences"]] == ["uid-x", "uid-app"]
+    response = allowed(webhook, "/mutate-component", review(comp))
+    assert "patch" not in response
+
+
+def test_component_argocd_tracked_gets_no_owner_reference(webhook):
+    """application-service TestIsArgoCDManaged: the tracking id as label or annotation."""
+    for where in ("labels", "annotations"):
+        comp = component("web")
+        comp["metadata"][where] = {"argocd.argoproj.io/tracking-id": "app:appstudio.redhat.com/x"}
+        response = allowed(webhook, "/mutate-component", review(comp))
+        assert "patch" not in response
 
 
 def test_component_name(webhook):
-    denied(webhook, "/validate-component", review(component("Web_1")), "component.name_dns1035")
+    """TestComponentCreateValidatingWebhook: "component metadata.name is invalid"."""
+    denied(
+        webhook,
+        "/validate-component",
+        review(component("1-test-component")),
+        "invalid component name",
+        "component.name_dns1035",
+    )
 
 
 def test_component_source_required(webhook):
+    """TestComponentCreateValidatingWebhook: "component needs to have one source specified"."""
     comp = component("web")
-    del comp["spec"]["source"]
-    denied(webhook, "/validate-component", review(comp), "spec.source.git.url")
+    comp["spec"]["source"] = {"git": {}}
+    denied(
+        webhook,
+        "/validate-component",
+        review(comp),
+        "a git source or an image source must be specified",
+    )
 
 
 def test_component_source_url_form(webhook):
+    """TestComponentCreateValidatingWebhook: "valid component with git source, new GitURL field"."""
     comp = component("web")
-    comp["spec"]["source"] = {"url": "https://gitlab.example/org/web"}
+    comp["spec"]["source"] = {"url": "http://link"}
     allowed(webhook, "/validate-component", review(comp))
 
 
-@pytest.mark.parametrize("url", ["git@github.com:o/r.git", "ssh://github.com/o/r", "/tmp/r"])
-def test_component_source_must_be_http(webhook, url):
+@pytest.mark.parametrize("url", ["badurl", "git@github.com:o/r.git", "github.com/o/r"])
+def test_component_source_must_parse(webhook, url):
+    """TestComponentCreateValidatingWebhook: "component cannot be created due to bad URL",
+    "valid component with invalid git scheme src" (Go's url.ParseRequestURI)."""
     comp = component("web")
     comp["spec"]["source"]["git"]["url"] = url
-    denied(webhook, "/validate-component", review(comp), "absolute http", url)
+    denied(webhook, "/validate-component", review(comp), "invalid URI for request", url)
+
+
+@pytest.mark.parametrize("url", ["http://link", "ssh://git@github.com/o/r", "/tmp/r"])
+def test_component_source_absolute_uris_accepted(webhook, url):
+    """Upstream parses with url.ParseRequestURI: any absolute URI or absolute path passes."""
+    comp = component("web")
+    comp["spec"]["source"]["git"]["url"] = url
+    allowed(webhook, "/validate-component", review(comp))
 
 
 def test_component_git_url_immutable(webhook):
+    """TestComponentUpdateValidatingWebhook: "git src url cannot be changed"."""
     old = component("web")
     new = copy.deepcopy(old)
     new["spec"]["source"]["git"]["url"] = "https://github.com/org/elsewhere"
@@ -142,30 +190,33 @@ def test_component_git_url_immutable(webhook):
         webhook,
         "/validate-component",
         review(new, operation="UPDATE", old=old),
-        "cannot be changed",
+        "git source cannot be updated",
     )
     new = copy.deepcopy(old)
     new["metadata"]["labels"] = {"x": "y"}
     allowed(webhook, "/validate-component", review(new, operation="UPDATE", old=old))
 
 
-def test_component_application_must_exist(webhook):
-    denied(
-        webhook,
-        "/validate-component",
-        review(component("web", app="ghost")),
-        'Application "ghost" does not exist',
-    )
+def test_component_application_may_not_exist_yet(webhook):
+    """TestComponentDefaultingWebhook: "application not found" (GitOps applies in any order):
+    allowed with a warning, and no ownerReference."""
+    response = allowed(webhook, "/validate-component", review(component("web", app="ghost")))
+    assert any('Application "ghost" does not exist' in w for w in response["warnings"])
     response = allowed(webhook, "/mutate-component", review(component("web", app="ghost")))
     assert "patch" not in response
+    no_app = component("web")
+    del no_app["spec"]["application"]
+    allowed(webhook, "/validate-component", review(no_app))
 
 
 def test_component_nudge_cycle_through_cluster(webhook):
+    """TestValidateBuildNudgesRefGraph: "component references itself", a cycle through stored
+    Components, and a chain without one."""
     # d (stored, nudges nothing) updated to nudge b: b -> c -> d -> b
     old = component("d", [])
     new = component("d", ["b"])
     denied(
-        webhook, "/validate-component", review(new, operation="UPDATE", old=old), "forms a cycle"
+        webhook, "/validate-component", review(new, operation="UPDATE", old=old), "cycle detected"
     )
     # a new Component nudging b is fine: nothing nudges it back
     allowed(webhook, "/validate-component", review(component("e", ["b"])))
@@ -173,15 +224,19 @@ def test_component_nudge_cycle_through_cluster(webhook):
     denied(webhook, "/validate-component", review(component("f", ["f"])), "cycle")
 
 
-def test_component_lookups_without_cluster_deny(lonely_webhook):
+def test_component_lookups_without_cluster(lonely_webhook):
+    """Without a Kubernetes API the Application cannot be read: that is no reason to deny (upstream
+    does not require it); build-nudges-ref cannot be checked for a cycle: that is."""
+    response = allowed(lonely_webhook, "/validate-component", review(component("web")))
+    assert "warnings" not in response
     message = denied(
         lonely_webhook,
         "/validate-component",
-        review(component("web")),
-        "cannot verify that Application",
+        review(component("web", ["api"])),
+        "cannot verify that build-nudges-ref forms no cycle",
         "no Kubernetes API configured",
     )
-    assert "component.application_exists" in message
+    assert "component.nudges_acyclic" in message
     # rules that need no lookup still decide normally
     allowed(lonely_webhook, "/validate-application", review(app_obj("my-app")))
 
@@ -219,7 +274,7 @@ def test_snapshot_components_immutable(webhook):
         webhook,
         "/validate-snapshot",
         review(new, operation="UPDATE", old=old),
-        "spec.components cannot be changed",
+        "components field is immutable",
     )
     allowed(
         webhook,
@@ -262,27 +317,39 @@ URL = [
 
 
 def test_its_valid(webhook):
-    allowed(webhook, "/validate-integrationtestscenario", review(scenario("t", git_spec(URL))))
+    """integrationtestscenario_webhook_test.go: "should success to create scenario when only url
+    in git resolver params" (the scenario arrives with the ownerReference the mutating webhook
+    added)."""
+    owned = {"ownerReferences": [app_ref()]}
+    its = scenario("t", git_spec(URL))
+    its["metadata"].update(owned)
+    allowed(webhook, "/validate-integrationtestscenario", review(its))
     repo_org = [{"name": "repo", "value": "tests"}, {"name": "org", "value": "org"}]
-    allowed(webhook, "/validate-integrationtestscenario", review(scenario("t", git_spec(repo_org))))
+    its = scenario("t", git_spec(repo_org))
+    its["metadata"].update(owned)
+    allowed(webhook, "/validate-integrationtestscenario", review(its))
 
 
 @pytest.mark.parametrize(
     ("spec", "fragment"),
     [
-        ({}, "exactly one of spec.application or spec.componentGroup"),
+        ({}, "exactly one of 'application' or 'componentGroup' must be specified"),
         ({"application": "a", "componentGroup": "g"}, "not both"),
         (git_spec(URL, params=[{"name": "SNAPSHOT", "value": "x"}]), "SNAPSHOT"),
-        (git_spec([*URL, {"name": "org", "value": "o"}]), "either url or repo with org"),
+        (git_spec([*URL, {"name": "org", "value": "o"}]), "either url or repo (with org)"),
         (git_spec([{"name": "repo", "value": "r"}]), "org is missing"),
         (git_spec([{"name": "url", "value": "http://github.com/org/tests"}]), "https://"),
+        (git_spec([*URL, {"name": "token", "value": "My_Secret"}]), "DNS-1123"),
+        (git_spec([*URL[:2], {"name": "pathInRepo", "value": " p.yaml"}]), "whitespace"),
     ],
 )
 def test_its_denied(webhook, spec, fragment):
+    """integrationtestscenario_webhook_test.go: the "should fail ..." and validate* cases."""
     denied(webhook, "/validate-integrationtestscenario", review(scenario("t", spec)), fragment)
 
 
 def test_its_name(webhook):
+    """integrationtestscenario_webhook_test.go: "should fail to create scenario with long name"."""
     denied(
         webhook,
         "/validate-integrationtestscenario",
@@ -291,17 +358,61 @@ def test_its_name(webhook):
     )
 
 
-def test_its_owner_reference(webhook):
+def test_its_update_not_validated(webhook):
+    """ValidateUpdate returns nil upstream: an existing scenario with a SNAPSHOT param (made
+    before the rule) can still be updated."""
+    its = scenario("t", git_spec(URL, params=[{"name": "SNAPSHOT", "value": "x"}]))
+    allowed(webhook, "/validate-integrationtestscenario", review(its, operation="UPDATE", old=its))
+
+
+def test_its_owner_reference_and_resource_kind(webhook):
+    """integrationtestscenario_webhook_test.go: "should set the value of
+    'Spec.ResolverRef.ResourceKind' to 'pipeline' if not already set", "should create scenario
+    with componentGroup successfully" (owner kind ComponentGroup)."""
     out = mutated(webhook, "/mutate-integrationtestscenario", review(scenario("t", git_spec(URL))))
-    assert out["metadata"]["ownerReferences"][0]["uid"] == "uid-app"
+    assert out["metadata"]["ownerReferences"] == [app_ref()]
+    assert out["spec"]["resolverRef"]["resourceKind"] == "pipeline"
+    allowed(webhook, "/validate-integrationtestscenario", review(out))
+    group = {
+        "componentGroup": "g",
+        "resolverRef": {"resolver": "git", "params": URL, "resourceKind": "pipelinerun"},
+    }
+    out = mutated(webhook, "/mutate-integrationtestscenario", review(scenario("t", group)))
+    (ref,) = out["metadata"]["ownerReferences"]
+    assert (ref["kind"], ref["name"], ref["uid"]) == ("ComponentGroup", "g", "uid-g")
+    assert out["spec"]["resolverRef"]["resourceKind"] == "pipelinerun"
+
+
+def test_its_missing_application_denied(webhook):
+    """A scenario naming an Application that does not exist gets no ownerReference (upstream:
+    "could not find application"), and validation refuses it."""
+    its = scenario("t", git_spec(URL))
+    its["spec"]["application"] = "ghost"
+    out = mutated(webhook, "/mutate-integrationtestscenario", review(its))
+    assert "ownerReferences" not in out["metadata"]
+    denied(
+        webhook,
+        "/validate-integrationtestscenario",
+        review(out),
+        "owner reference not set",
+        "could not find application 'ghost'",
+    )
 
 
 def test_its_owner_reference_without_cluster_denies(lonely_webhook):
-    response = answer(
+    """Without a Kubernetes API no ownerReference can be added: the scenario is refused, saying
+    why."""
+    out = mutated(
         lonely_webhook, "/mutate-integrationtestscenario", review(scenario("t", git_spec(URL)))
     )
-    assert response["allowed"] is False
-    assert "no Kubernetes API configured" in response["status"]["message"]
+    assert "ownerReferences" not in out["metadata"]
+    denied(
+        lonely_webhook,
+        "/validate-integrationtestscenario",
+        review(out),
+        "owner reference not set",
+        "no Kubernetes API configured",
+    )
 
 
 # ReleasePlan ------------------------------------------------------------------------------
@@ -387,14 +498,14 @@ def test_rpa_valid(webhook):
 @pytest.mark.parametrize(
     ("kw", "fragment"),
     [
-        ({"applications": []}, "at least one"),
-        ({"applications": None}, "at least one"),
-        ({"origin": None}, "spec.origin is required"),
-        ({"policy": ""}, "spec.policy is required"),
+        ({"applications": None}, "exactly one of applications or componentGroups"),
+        ({"componentGroups": ["g"]}, "exactly one of applications or componentGroups"),
         ({"applications": ["a" * 64]}, "63"),
     ],
 )
 def test_rpa_denied(webhook, kw, fragment):
+    """releaseplanadmission/webhook_test.go: "... with both applications and componentGroups",
+    "... with neither ...", "... an application name longer than 63 characters"."""
     denied(webhook, "/validate-releaseplanadmission", review(rpa(None, **kw)), fragment)
 
 
@@ -452,7 +563,7 @@ def test_release_spec_and_labels_immutable(webhook):
             operation="UPDATE",
             old=old,
         ),
-        "spec cannot be changed",
+        "spec cannot be updated",
     )
     denied(
         webhook,
@@ -488,3 +599,67 @@ def test_release_labels_automated(webhook):
         SNAP: "snap",
         PLAN: "plan",
     }
+
+
+def test_release_old_without_labels_updatable(webhook):
+    """A Release stored before the webhook set its labels still updates (say, its finalizer is
+    removed): nothing is re-set, nothing refused."""
+    old = release("r")
+    old["metadata"]["finalizers"] = ["appstudio.redhat.com/release-finalizer"]
+    new = release("r")
+    allowed(webhook, "/validate-release", review(new, operation="UPDATE", old=old))
+
+
+def test_release_label_edit_denied_not_reverted(webhook):
+    """release/webhook_test.go "should error out when updating the snapshot label"."""
+    old = release("r", {SNAP: "snap", PLAN: "plan"})
+    denied(
+        webhook,
+        "/validate-release",
+        review(release("r", {SNAP: "other", PLAN: "plan"}), operation="UPDATE", old=old),
+        "snapshot label cannot be updated",
+    )
+
+
+def test_release_grace_period_from_plan(webhook):
+    """release/webhook_test.go "should set GracePeriodDays to ReleasePlan's value" and "...
+    keep the default value ... when the specified ReleasePlan does not exist"."""
+    out = mutated(webhook, "/mutate-release", review(release("r")))
+    assert out["spec"]["gracePeriodDays"] == 3
+    out = mutated(webhook, "/mutate-release", review(release("r", releasePlan="ghost")))
+    assert "gracePeriodDays" not in out["spec"]
+    out = mutated(webhook, "/mutate-release", review(release("r", gracePeriodDays=1)))
+    assert out["spec"]["gracePeriodDays"] == 1
+
+
+# ComponentGroup and NudgeConfig -------------------------------------------------------------
+
+
+def test_componentgroup_test_graph(webhook):
+    """componentgroup_webhook_test.go: "Returns an error for an invalid test graph"."""
+    group = {
+        "apiVersion": V1BETA2,
+        "kind": "ComponentGroup",
+        "metadata": {"name": "g2", "namespace": NAMESPACE},
+        "spec": {
+            "components": [{"name": "web", "componentVersion": {"name": "main"}}],
+            "testGraph": {"a": [{"name": "b"}], "b": [{"name": "a"}]},
+        },
+    }
+    denied(webhook, "/validate-componentgroup", review(group), "cycle detected")
+    group["spec"]["testGraph"] = {"a": [], "b": [{"name": "a"}]}
+    allowed(webhook, "/validate-componentgroup", review(group))
+
+
+def test_nudgeconfig_components_exist(webhook):
+    """nudgeconfig_webhook_test.go: "rejects when 'to' references a non-existent Component
+    [AC2]", "succeeds when all referenced Components exist [AC5]"."""
+    config = {
+        "apiVersion": V1BETA2,
+        "kind": "NudgeConfig",
+        "metadata": {"name": "nudge-config", "namespace": NAMESPACE},
+        "spec": {"nudges": [{"from": "b", "to": "ghost"}]},
+    }
+    denied(webhook, "/validate-nudgeconfig", review(config), "missing 'to' component(s): ghost")
+    config["spec"]["nudges"] = [{"from": "b", "to": "d"}]
+    allowed(webhook, "/validate-nudgeconfig", review(config))

@@ -31,6 +31,8 @@ APPSTUDIO = "appstudio.redhat.com/v1alpha1"
 RESOURCES = [
     "appstudio.redhat.com/v1alpha1/applications",
     "appstudio.redhat.com/v1alpha1/components",
+    "appstudio.redhat.com/v1alpha1/releaseplans",
+    "appstudio.redhat.com/v1beta2/componentgroups",
 ]
 
 
@@ -114,9 +116,8 @@ class Cluster:
     def create(self, plural: str, obj: dict[str, Any]) -> None:
         async def post() -> None:
             ns = obj["metadata"].get("namespace", NAMESPACE)
-            resp = await self.server.client.post(
-                f"/apis/{APPSTUDIO}/namespaces/{ns}/{plural}", json=obj
-            )
+            api = obj.get("apiVersion", APPSTUDIO)
+            resp = await self.server.client.post(f"/apis/{api}/namespaces/{ns}/{plural}", json=obj)
             assert resp.status == 200, await resp.text()
 
         self.bg.run(post())
@@ -135,6 +136,24 @@ def application(name: str, uid: str) -> dict[str, Any]:
         "kind": "Application",
         "metadata": {"name": name, "namespace": NAMESPACE, "uid": uid},
         "spec": {"displayName": name},
+    }
+
+
+def component_group(name: str, uid: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "appstudio.redhat.com/v1beta2",
+        "kind": "ComponentGroup",
+        "metadata": {"name": name, "namespace": NAMESPACE, "uid": uid},
+        "spec": {"components": [{"name": "web", "componentVersion": {"name": "main"}}]},
+    }
+
+
+def release_plan(name: str, grace_days: int) -> dict[str, Any]:
+    return {
+        "apiVersion": APPSTUDIO,
+        "kind": "ReleasePlan",
+        "metadata": {"name": name, "namespace": NAMESPACE},
+        "spec": {"application": "app", "target": "managed", "releaseGracePeriodDays": grace_days},
     }
 
 
@@ -163,6 +182,8 @@ def cluster(bg: Loop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Clus
     c.create("components", component("b", ["c"]))
     c.create("components", component("c", ["d"]))
     c.create("components", component("d", []))
+    c.create("componentgroups", component_group("g", "uid-g"))
+    c.create("releaseplans", release_plan("plan", grace_days=3))
     yield c
     c.stop()
 
