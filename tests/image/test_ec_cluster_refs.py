@@ -10,24 +10,14 @@ import pytest
 from aiohttp import web
 from click.testing import CliRunner
 from cluster_support import CONTEXT_NAMESPACE
-from image_support import ROOT
+from image_support import IMAGE_SPEC
 
 from konflux.cli import cluster_refs
 from konflux.cli.main import cli
 from konflux.engine.sigstore import generate_key_pair
 from konflux.engine.sigstore.keys import load_public_key
 
-SPEC = {
-    "sources": [
-        {
-            "policy": [str(ROOT / "examples/rego/image"), str(ROOT / "examples/rego/lib")],
-            "ruleData": {
-                "required_labels": ["name"],
-                "allowed_builder_ids": ["https://tekton.dev/chains/v2"],
-            },
-        }
-    ]
-}
+SPEC = IMAGE_SPEC
 
 
 def validate(*args: str):

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from click.testing import CliRunner
-from image_support import ROOT
+from image_support import IMAGE_SPEC
 
 from konflux.cli.go_values import format_duration, parse_bool, parse_duration
 from konflux.cli.main import cli
@@ -17,17 +17,7 @@ from konflux.engine.sigstore import generate_key_pair, load_private_key
 from konflux.engine.sigstore.keys import load_public_key
 from konflux.engine.vsa_store import judge, policy_digest
 
-SPEC = {
-    "sources": [
-        {
-            "policy": [str(ROOT / "examples/rego/image"), str(ROOT / "examples/rego/lib")],
-            "ruleData": {
-                "required_labels": ["name"],
-                "allowed_builder_ids": ["https://tekton.dev/chains/v2"],
-            },
-        }
-    ]
-}
+SPEC = IMAGE_SPEC
 
 
 def keys(tmp_path: Path, name: str) -> tuple[Path, Path]:

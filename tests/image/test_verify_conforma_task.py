@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import json
 
-from image_support import ROOT
+from image_support import IMAGE_SPEC
 
 from konflux.controllers.simulate import VERIFY_CONFORMA
 from konflux.controllers.task_runner import load_task, run_task
 
-SPEC = {
-    "sources": [
-        {
-            "policy": [str(ROOT / "examples/rego/image"), str(ROOT / "examples/rego/lib")],
-            "ruleData": {
-                "required_labels": ["name"],
-                "allowed_builder_ids": ["https://tekton.dev/chains/v2"],
-            },
-        }
-    ],
-    "publicKey": "k8s://openshift-pipelines/public-key",
-}
+SPEC = {**IMAGE_SPEC, "publicKey": "k8s://openshift-pipelines/public-key"}
 
 
 def install(cluster, signer) -> None:
