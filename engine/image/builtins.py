@@ -43,8 +43,8 @@ def _parsed(content: bytes, name: str = "") -> Any:
             return json.loads(text)
         if name.endswith((".yaml", ".yml")):
             return yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError):
-        pass  # malformed: the text itself, so a rule can still see (and reject) it
+    except (ValueError, yaml.YAMLError, RecursionError):
+        pass  # malformed (or nested past any reason): the text itself, for a rule to reject
     return text
 
 
@@ -62,7 +62,10 @@ def image_dir_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[
             out[name] = _parsed(content, name)
         elif folder.lower() in dirs and base.lower().endswith(DIR_FILE_TYPES):
             out[name] = _parsed(content, name.lower())
-    return _go_sorted(out)
+    try:
+        return _go_sorted(out)
+    except RecursionError:  # a hostile depth the parser accepted: left as parsed
+        return out
 
 
 def _go_sorted(value: Any) -> Any:

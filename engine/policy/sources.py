@@ -96,7 +96,7 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
     from konflux.engine.policy.bundle import pull_bundle
 
     text = url.removeprefix("oci::").removeprefix("oci://")
-    text = text.removeprefix("https://").removeprefix("http://")  # ec accepts a scheme
+    text = text.removeprefix("https://")  # as ec accepts it (plain http:// stays refused)
     try:
         ref = parse_reference(text)
     except ValueError as exc:
