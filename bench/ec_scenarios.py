@@ -48,6 +48,10 @@ ON_PURPOSE: dict[tuple[str, str], str] = {
         "a data merge conflict names the conflicting key (data.some_top_level_key), "
         "not the temporary path of one data file"
     ),
+    ("validate_image", "happy day with invalid extra rule data"): (
+        "each bad --extra-rule-data entry is named after ec's words "
+        "(`incorrect syntax for --extra-rule-data 0: 'k' is not KEY=VALUE`)"
+    ),
     ("opa", "OPA sub-command is available"): (
         "no `opa` sub-command: konflux evaluates Rego with its own engine and embeds no OPA "
         "command line"

@@ -10,8 +10,6 @@ import click
 
 from konflux.cli import options
 from konflux.cli.command import Command
-from konflux.engine.configtest import ConftestError, ConftestOptions, run_conftest
-from konflux.engine.output import checks
 
 OUTPUTS = ("stdout", "json", "tap", "table", "junit", "github", "azuredevops", "sarif", "appstudio")
 
@@ -52,6 +50,8 @@ def test(
     """Test configuration files against Rego policies, as `ec test` / `conftest test`."""
     from konflux.cli.command import Failed
     from konflux.cli.console import stderr
+    from konflux.engine.configtest import ConftestError, ConftestOptions, run_conftest
+    from konflux.engine.output import checks
 
     fmt, _, path = output.partition("=")
     if fmt not in OUTPUTS:

@@ -13,22 +13,16 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from konflux.cli import options
 from konflux.cli.command import Command, Group
 from konflux.engine.errors import KonfluxError
-from konflux.engine.policy.inspect import (
-    NO_REGO_FILES,
-    AnnotationRef,
-    inspect_dir,
-    no_rego_files_message,
-    text_entry,
-)
-from konflux.engine.policy.sources import fetch_pinned
+
+if TYPE_CHECKING:  # the engine is imported when a command runs (startup stays light)
+    from konflux.engine.policy.inspect import AnnotationRef
 
 INSPECT_FORMATS = ("json", "text", "names", "short-names", "markdown")
 DATA_FORMATS = ("json", "yaml")
@@ -48,6 +42,8 @@ def unique_dir(url: str) -> str:
 
 def _download(url: str, dest: Path, kind: str, show: bool = False) -> tuple[Path, str]:
     """Fetch a source into `dest/<kind>/<unique>` (ec's layout); (directory, pinned URL)."""
+    from konflux.engine.policy.sources import fetch_pinned
+
     target = dest / kind / unique_dir(url)
     if show:
         click.echo(f"Downloading {url} to {target}")
@@ -100,6 +96,8 @@ def _matches(ref: AnnotationRef, rule: str | None, package: str | None, coll: st
 def render_inspection(
     by_source: dict[str, list[AnnotationRef]], fmt: str, local: dict[str, str] | None = None
 ) -> str:
+    from konflux.engine.policy.inspect import text_entry
+
     if fmt == "json":
         # ec: a Go map encoded by encoding/json (sorted keys), one line.
         doc = {src: [r.to_json() for r in refs] for src, refs in sorted(by_source.items())}
@@ -141,6 +139,13 @@ def inspect_policy(
     custom.short_name, a result code naming another package; a syntax error fails the
     command.
     """
+    from konflux.engine.policy.inspect import (
+        NO_REGO_FILES,
+        inspect_dir,
+        no_rego_files_message,
+    )
+    from konflux.engine.policy.sources import fetch_pinned
+
     if sources and policy_ref:
         raise click.UsageError(
             "if any flags in the group [policy source] are set none of the others can be; "
@@ -200,6 +205,8 @@ def _lint(directory: Path) -> None:
 
 def merged_data(directories: list[Path]) -> dict[str, Any]:
     """Every JSON/YAML document's top-level keys, merged; a repeated key is `ec`'s merge error."""
+    import yaml
+
     data: dict[str, Any] = {}
     for directory in directories:
         files = [directory] if directory.is_file() else sorted(directory.rglob("*"))
@@ -223,6 +230,8 @@ def merged_data(directories: list[Path]) -> dict[str, Any]:
 @options.INSPECT_POLICY_DATA
 def inspect_policy_data(sources: tuple[str, ...], dest: str | None, fmt: str) -> None:
     """Read data sources and show the merged data (`ec inspect policy-data`)."""
+    import yaml
+
     if fmt not in DATA_FORMATS:
         raise _fail(
             f"invalid value for --output '{fmt}'. accepted values: {', '.join(DATA_FORMATS)}"

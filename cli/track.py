@@ -10,7 +10,6 @@ import click
 from konflux.cli import options
 from konflux.cli.command import Command, Group
 from konflux.engine.errors import KonfluxError
-from konflux.engine.policy.tracker import pull_tracking, push_tracking, track
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -20,6 +19,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 def _registry_io(ref_text: str, text: str | None = None) -> str:
     """Pull (text None) or push tracking data at `oci:REF`."""
     from konflux.engine.oci import SyncRegistry, parse_reference
+    from konflux.engine.policy.tracker import pull_tracking, push_tracking
 
     ref = parse_reference(ref_text)
     with SyncRegistry() as registry:
@@ -50,6 +50,7 @@ def track_bundle(
 ) -> None:
     """Record which Tekton task bundles (and git tasks) are trusted, as `ec track bundle`."""
     from konflux.cli.command import Failed
+    from konflux.engine.policy.tracker import track
 
     if not (bundles or gits or input_):
         raise click.UsageError(

@@ -132,20 +132,25 @@ def effective_time_option(value: str, allow_past: bool) -> Any:
         raise click.BadParameter(str(exc), param_hint="'--effective-time'") from None
 
 
+def _bad_rule_data(index: int, entry: str) -> str:
+    return f"incorrect syntax for --extra-rule-data {index}: {entry!r} is not KEY=VALUE"
+
+
 def rule_data(pairs: tuple[str, ...]) -> dict[str, Any]:
     """`--extra-rule-data KEY=VALUE`, repeatable or comma-separated; a .json/.yaml VALUE is read.
 
-    Every malformed entry is reported, numbered as `ec` numbers them; empty ones are skipped.
+    Every malformed entry is reported, numbered as `ec` numbers them and named (which `ec`
+    does not do); empty ones are skipped.
     """
     out: dict[str, Any] = {}
     entries = [p for group in pairs for p in group.split(",") if p]
     bad = [i for i, pair in enumerate(entries) if not pair.partition("=")[1]]
     if bad:
-        raise Failed("\n".join(f"incorrect syntax for --extra-rule-data {i}" for i in bad))
+        raise Failed("\n".join(_bad_rule_data(i, entries[i]) for i in bad))
     for pair in entries:
         key, _, value = pair.partition("=")
         if not key:
-            raise Failed(f"incorrect syntax for --extra-rule-data {entries.index(pair)}")
+            raise Failed(_bad_rule_data(entries.index(pair), pair))
         path = Path(value)
         out[key] = (
             path.read_text()

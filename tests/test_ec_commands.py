@@ -297,3 +297,24 @@ def test_a_git_ref_without_revision_needs_freshen(tmp_path: Path) -> None:
 
 def test_track_needs_something_to_track() -> None:
     assert run("track", "bundle")[0] == 2
+
+
+@pytest.mark.parametrize(
+    ("head", "supported"),
+    [
+        ('deny contains "msg" if true', True),
+        ('deny contains {"code": "a.b", "msg": "m"} if true', True),
+        ("deny contains result if { result := 1 }", True),
+        ("deny contains json.marshal(input) if true", True),  # a call, dotted name or not
+        ('deny contains sprintf("%v", [1]) if true', True),
+        ("deny contains input.x if true", False),  # a reference, as OPA's checkRules refuses
+        ("deny contains 1 if true", False),
+    ],
+)
+def test_result_values_are_checked_as_ec_checks_them(tmp_path: Path, head, supported) -> None:
+    (tmp_path / "main.rego").write_text(f"package main\n\nimport rego.v1\n\n{head}\n")
+    if supported:
+        assert inspect_dir(tmp_path)
+    else:
+        with pytest.raises(UnsupportedRuleError):
+            inspect_dir(tmp_path)

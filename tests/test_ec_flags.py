@@ -85,8 +85,8 @@ def test_empty_extra_rule_data_is_ignored_and_every_bad_entry_is_named(tmp_path,
     result = validate_input(tmp_path, "-p", happy, "--extra-rule-data", "a,b=1,c")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        "Error: incorrect syntax for --extra-rule-data 0",
-        "incorrect syntax for --extra-rule-data 2",
+        "Error: incorrect syntax for --extra-rule-data 0: 'a' is not KEY=VALUE",
+        "incorrect syntax for --extra-rule-data 2: 'c' is not KEY=VALUE",
     ]
 
 

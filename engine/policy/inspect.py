@@ -144,13 +144,15 @@ def _head_value(module: RegoModule, head: RuleHead) -> str:
         return "string"
     if term.startswith("{"):
         return "object"
-    match = re.match(r"^[A-Za-z_]\w*", term)
+    match = re.match(r"^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*", term)
     if not match:
         return "other"
     after = term[match.end() :].lstrip()
     if after.startswith("("):
-        return "call"
-    if after.startswith((".", "[")) or match.group(0) in {"true", "false", "null"}:
+        return "call"  # `f(x)`, `json.marshal(x)`: a call term
+    if "." in match.group(0) or after.startswith(("[", ".")):
+        return "other"  # a reference (`input.x`, `data.y[0]`)
+    if match.group(0) in {"true", "false", "null"}:
         return "other"
     return "var"
 
