@@ -42,14 +42,18 @@ def push(directory: str, reference: str, revision: str | None) -> None:
 
 @bundle.command("pull")
 @options.BUNDLE_PULL
-def pull(reference: str, directory: str) -> None:
-    """Pull the bundle at REFERENCE into DIRECTORY and print its pinned reference."""
+def pull(reference: str, directory: str, force: bool) -> None:
+    """Pull the bundle at REFERENCE into DIRECTORY and print its pinned reference.
+
+    Only Rego and data files with plain relative names are written (no dot
+    segments such as `.git/`); existing files are kept unless --force.
+    """
     from konflux.engine.oci import SyncRegistry
     from konflux.engine.policy.bundle import pull_bundle
 
     ref = _reference(reference)
     with SyncRegistry() as registry:
-        pinned = registry.run(pull_bundle(registry.client, ref, directory))
+        pinned = registry.run(pull_bundle(registry.client, ref, directory, force=force)).reference
     click.echo(f"oci::{pinned.context}@{pinned.digest}")
 
 

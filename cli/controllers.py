@@ -149,7 +149,9 @@ def dev() -> None:
 
 @dev.command("simulate")
 @options.DEV_SIMULATE
-def simulate_command(failing: bool, forged: bool, output: str) -> None:
+def simulate_command(
+    failing: bool, forged: bool, output: str, with_console: bool, console_port: int
+) -> None:
     """Build -> signer -> Snapshot -> tests -> Release -> managed pipeline, on a local
     registry and an emulated cluster; the managed run's `konflux validate image` decides
     the Release, trusting only the signer's key."""
@@ -158,8 +160,15 @@ def simulate_command(failing: bool, forged: bool, output: str) -> None:
     if failing and forged:
         raise click.UsageError("--failing and --forged are separate scenarios: choose one")
     scenario = "forged" if forged else "failing" if failing else "default"
+    hook = None
+    if with_console:
+        from konflux.cli.web_console import until_interrupted
+        from konflux.console.run import simulation_console
+
+        log = lambda msg: click.echo(msg, err=True)  # noqa: E731
+        hook = simulation_console(console_port, log, until_interrupted)
     try:
-        result = run_simulation(scenario, lambda msg: click.echo(msg, err=True))
+        result = run_simulation(scenario, lambda msg: click.echo(msg, err=True), hook)
     except (KonfluxError, TimeoutError) as exc:
         raise click.ClickException(str(exc)) from exc
     if output == "json":

@@ -14,22 +14,30 @@ import sys
 import click
 
 from konflux import __version__
-from konflux.cli import interrupt
+from konflux.cli import interrupt, options
 from konflux.cli.command import Group
 
 
 @click.group(cls=Group)
 @click.version_option(__version__, prog_name="konflux")
 @click.option("--debug", is_flag=True, help="Log debug details (and tracebacks) to stderr.")
-def cli(debug: bool) -> None:
+@options.LIMIT
+def cli(debug: bool, limit_settings: tuple[str, ...]) -> None:
     """Konflux: build, test and release OCI artifacts with every gate decided by policy."""
+    import os
+
     from konflux.cli import go_flags
     from konflux.cli.console import configure_logging
+    from konflux.engine import limits
 
     # Persistent flags (`ec`'s, anywhere on the line) start afresh for every invocation.
     go_flags.GLOBALS = go_flags.GlobalFlags(debug=debug)
     go_flags.reset()
     configure_logging(debug)
+    try:
+        limits.configure(limits.Limits.from_env(os.environ).with_settings(list(limit_settings)))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--limit") from None
 
 
 def _register() -> None:
@@ -48,6 +56,7 @@ def _register() -> None:
     from konflux.cli.validate_image import validate_image
     from konflux.cli.version import version
     from konflux.cli.vsa import validate_vsa
+    from konflux.cli.web_console import console
     from konflux.cli.webhook import webhook
 
     validate.add_command(validate_image)
@@ -57,7 +66,19 @@ def _register() -> None:
     policy.add_command(track_task)
     dev.add_command(dev_registry)
     dev.add_command(dev_image)
-    for command in (validate, policy, key, sign, attest, sbom, demo, webhook, controllers, dev):
+    for command in (
+        validate,
+        policy,
+        key,
+        sign,
+        attest,
+        sbom,
+        demo,
+        webhook,
+        controllers,
+        dev,
+        console,
+    ):
         cli.add_command(command)
     # `ec`'s other commands, under `ec`'s names
     for command in (test, inspect, fetch, init, track_group, version, task):
@@ -71,7 +92,13 @@ MAIN_THREAD_COMMANDS = {("webhook", "serve")}
 
 
 def _words(args: list[str]) -> tuple[str, ...]:
-    return tuple(a for a in args if not a.startswith("-"))[:2]
+    """The first two command words (the value of a root `--limit` is not one)."""
+    words = [
+        a
+        for i, a in enumerate(args)
+        if not a.startswith("-") and (i == 0 or args[i - 1] != "--limit")
+    ]
+    return tuple(words[:2])
 
 
 def _run(args: list[str]) -> None:

@@ -39,6 +39,17 @@ def compose(*decorators: Decorator) -> Decorator:
     return apply
 
 
+# -- the root command ---------------------------------------------------------------------------
+
+LIMIT = click.option(
+    "--limit",
+    "limit_settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Raise (or lower) a read limit for this run, e.g. extract-bytes=1GiB "
+    "(docs/limits.md). Repeatable.",
+)
+
 # -- shared by validate input and validate image ------------------------------------------------
 
 POLICY = click.option(
@@ -503,6 +514,7 @@ BUNDLE_PUSH = compose(
 BUNDLE_PULL = compose(
     click.argument("reference"),
     click.argument("directory", type=click.Path(file_okay=False)),
+    click.option("--force", is_flag=True, help="Replace files that already exist in DIRECTORY."),
 )
 TRACK_TASK = compose(
     click.argument("reference"),
@@ -642,6 +654,20 @@ DEV_SIMULATE = compose(
         show_default=True,
         help="How the outcome is printed.",
     ),
+    click.option(
+        "--console",
+        "with_console",
+        is_flag=True,
+        help="Serve the web console over the simulated cluster while the flow runs, and "
+        "after it until interrupted (docs/console.md).",
+    ),
+    click.option(
+        "--console-port",
+        type=click.IntRange(0, 65535),
+        default=8080,
+        show_default=True,
+        help="The web console's port on 127.0.0.1.",
+    ),
 )
 DEV_REGISTRY = compose(
     click.option(
@@ -776,6 +802,22 @@ WEBHOOK_SERVE = compose(
         show_default=True,
         metavar="BYTES",
         help="The largest accepted request body.",
+    ),
+    click.option(
+        "--read-timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=5.0,
+        show_default=True,
+        metavar="SECONDS",
+        help="Time a client has for the TLS handshake, then for each request's headers and body.",
+    ),
+    click.option(
+        "--max-reading",
+        type=click.IntRange(min=1),
+        default=64,
+        show_default=True,
+        metavar="N",
+        help="Connections being read at once; one more closes the one reading longest.",
     ),
     click.option(
         "--cache-ttl",
@@ -1142,4 +1184,65 @@ VALIDATE_VSA = compose(
 VERSION = compose(
     click.option("--json", "-j", "as_json", is_flag=True, help="Print it as JSON."),
     click.option("--short", "-s", is_flag=True, help="Print only the version."),
+)
+
+
+# -- console --------------------------------------------------------------------------------------
+
+CONSOLE_SERVE = compose(
+    KUBECONFIG,
+    CONTEXT,
+    click.option(
+        "--host", default="127.0.0.1", show_default=True, help="The address to listen on."
+    ),
+    click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=None,
+        help="The port. Default: 8443 with TLS, else 8080.",
+    ),
+    click.option(
+        "--tls-cert",
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="The serving certificate (PEM), with --tls-key; reloaded when it changes.",
+    ),
+    click.option(
+        "--tls-key",
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="The serving key (PEM), with --tls-cert.",
+    ),
+    click.option(
+        "--plain-http",
+        is_flag=True,
+        help="Serve without TLS on a non-loopback address (behind a TLS-terminating proxy).",
+    ),
+    click.option(
+        "--session-key-file",
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="32-byte key (raw or 64 hex digits) sealing session cookies; give replicas the "
+        "same one. Default: a new key per process (a restart logs everyone out).",
+    ),
+    click.option(
+        "--read-ttl",
+        type=float,
+        default=2.0,
+        show_default=True,
+        help="Seconds a read from the API server is reused (shared by all users).",
+    ),
+    click.option(
+        "--review-ttl",
+        type=float,
+        default=10.0,
+        show_default=True,
+        help="Seconds a TokenReview or SubjectAccessReview answer is reused.",
+    ),
+    click.option(
+        "--allow-local-sources",
+        is_flag=True,
+        hidden=True,
+        help="Load local policy source paths (development only: they name the console's files).",
+    ),
 )

@@ -32,6 +32,8 @@ def serve_cmd(
     workers: int,
     timeout: float,
     max_body: int,
+    read_timeout: float,
+    max_reading: int,
     cache_ttl: float,
 ) -> None:
     """Serve /validate-* and /mutate-* AdmissionReview endpoints over HTTPS.
@@ -55,6 +57,8 @@ def serve_cmd(
         workers=workers,
         timeout=timeout,
         max_body=max_body,
+        read_timeout=read_timeout,
+        max_reading=max_reading,
         cache_ttl=cache_ttl,
     )
     try:

@@ -49,7 +49,13 @@ def _matches(obj: Any, selector: dict[str, str]) -> bool:
 class ApiServerEmulator(KubernetesEmulator):
     """`KubernetesEmulator` with the API-server metadata behaviours the controllers need."""
 
+    # Bearer tokens, TokenReview/SubjectAccessReview and RBAC (`emulator_auth.ApiServerAuth`),
+    # when a test or `dev simulate --console` installs them.
+    auth: Any = None
+
     async def _handle(self, request: Any) -> aiohttp.web.StreamResponse:
+        if self.auth is not None and (answer := await self.auth.answer(request)) is not None:
+            return answer
         # kmock keeps every request for assertions and matches each new one by scanning
         # that log, which makes a long run quadratic; nothing here asserts on requests.
         del self._requests[:-1]

@@ -23,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import json
 import secrets
 import tempfile
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +64,8 @@ from konflux.engine.sigstore import cosign_layout as layout
 from konflux.engine.sigstore.verify import fetch_artifact_layers
 
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
+# `dev simulate --console`: given the running cluster, serve something over it meanwhile.
+ConsoleHook = Callable[[LocalCluster], AbstractAsyncContextManager[Any]]
 SCENARIOS = ("default", "failing", "forged", "untrusted")
 ROOT = Path(__file__).resolve().parents[1]
 # Pipeline task -> the Task its bundle holds (Konflux's docker-build names).
@@ -223,10 +227,10 @@ def release_public_key() -> str:
 
 async def verify_conforma(
     kubeconfig: Path, params: dict[str, str], workdir: Path
-) -> tuple[bool, Obj, str]:
+) -> tuple[bool, Obj, str, str | None]:
     """Run the verify-conforma Task itself (tasks/verify-conforma) with `params` and its
     defaults for the rest, its steps talking to the emulated cluster: (passed,
-    TEST_OUTPUT, text report)."""
+    TEST_OUTPUT, text report, REPORT_JSON when REPORT_RESULT is "true")."""
     from konflux.controllers.task_runner import load_task, run_task
 
     outcome = await asyncio.to_thread(
@@ -246,7 +250,7 @@ async def verify_conforma(
         output = {"result": "ERROR", "note": outcome.log("validate")[-2000:]}
     report = workdir / "home" / "text-report.txt"
     text = report.read_text() if report.exists() else outcome.log("validate")
-    return outcome.succeeded, output, text
+    return outcome.succeeded, output, text, outcome.results.get("REPORT_JSON") or None
 
 
 class TektonStandIn:
@@ -288,7 +292,7 @@ class TektonStandIn:
             # The scenario resolves verify-conforma with the Snapshot and its own params;
             # the rest keep the Task's defaults (policy enterprise-contract-service/default).
             spec = json.loads(params["SNAPSHOT"])
-            task_params = {"IMAGES": params["SNAPSHOT"]}
+            task_params = {"IMAGES": params["SNAPSHOT"], "REPORT_RESULT": "true"}
             if params.get("PUBLIC_KEY"):  # the tenant's scenario names its own key
                 task_params["PUBLIC_KEY"] = params["PUBLIC_KEY"]
         else:
@@ -302,11 +306,15 @@ class TektonStandIn:
                 "POLICY_CONFIGURATION": params["enterpriseContractPolicy"],
                 "PUBLIC_KEY": params.get("publicKey") or release_public_key(),
                 "STRICT": "true",
+                "REPORT_RESULT": "true",  # for the web console (konflux's param)
             }
         self.log(f"tekton: {kind} PipelineRun {key[1]}: task verify-conforma ...")
-        passed, output, text = await verify_conforma(self.kubeconfig, task_params, work)
+        passed, output, text, report = await verify_conforma(self.kubeconfig, task_params, work)
         self.reports[key[1]] = text
         self.log(f"tekton: {key[1]} -> {output.get('result')}")
+        results = [{"name": c.TEST_OUTPUT_RESULT, "value": json.dumps(output)}]
+        if report:  # verify-conforma with REPORT_RESULT=true: the full report, for the console
+            results.append({"name": "REPORT_JSON", "value": report})
         if kind == c.PIPELINE_TYPE_MANAGED and passed:
             for comp in spec.get("components") or []:
                 src = parse_reference(comp["containerImage"])
@@ -325,9 +333,7 @@ class TektonStandIn:
                     "labels": {c.TEKTON_PIPELINE_RUN_LABEL: key[1]},
                 },
                 "spec": {"taskRef": {"kind": "Task", "name": "verify-conforma"}},
-                "status": {
-                    "results": [{"name": c.TEST_OUTPUT_RESULT, "value": json.dumps(output)}]
-                },
+                "status": {"results": results},
             },
         )
         await self.cluster.client.patch(
@@ -424,9 +430,11 @@ async def simulate(
     scenario: str = "default",
     timeout: float = 120.0,
     fmt: str = "slsa/v1",
+    console: ConsoleHook | None = None,
 ) -> SimulationResult:
     """Build (signer signs) -> Snapshot -> test -> Release -> managed run, on the registry
-    at `host`, for one of `SCENARIOS`."""
+    at `host`, for one of `SCENARIOS`. `console` (`dev simulate --console`) is entered once
+    the cluster is up and left after the outcome, before the cluster stops."""
     if scenario not in SCENARIOS:
         raise ValueError(f"unknown scenario {scenario!r}; choose from {SCENARIOS}")
     names = ["api", "web", "worker"] if scenario == "failing" else ["api", "web"]
@@ -461,7 +469,8 @@ async def simulate(
             snapshot_images["api"] = f"{laptop.context}@{laptop.digest}"
             scenario_params = [{"name": "PUBLIC_KEY", "value": tenant_key.read_text()}]
 
-        async with LocalCluster() as cl:
+        hold = console or (lambda _: contextlib.nullcontext())
+        async with LocalCluster() as cl, hold(cl):
             await install_signer(cl, pair, fmt)
             await cl.start(OperatorConfig(only=("chains", "integration", "release")))
             await _seed(cl, names, snapshot_images, commits, policy, scenario, scenario_params)
@@ -647,7 +656,9 @@ async def _drive(cl: LocalCluster, tekton: TektonStandIn, timeout: float) -> Sim
     return SimulationResult(name_of(snap), test_output, name_of(rel), conds, report)
 
 
-def run_simulation(scenario: str, log: Callable[[str], None]) -> SimulationResult:
+def run_simulation(
+    scenario: str, log: Callable[[str], None], console: ConsoleHook | None = None
+) -> SimulationResult:
     """Start the registry, run the chain (sync entry point)."""
     from konflux.engine.oci.local_registry import LocalRegistry, free_port
 
@@ -655,4 +666,4 @@ def run_simulation(scenario: str, log: Callable[[str], None]) -> SimulationResul
         workdir = Path(tmp)
         log("registry: starting docker-registry on 127.0.0.1 ...")
         with LocalRegistry(workdir / "registry", free_port()) as registry:
-            return asyncio.run(simulate(registry.host, workdir, log, scenario))
+            return asyncio.run(simulate(registry.host, workdir, log, scenario, console=console))

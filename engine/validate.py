@@ -30,12 +30,16 @@ def read_inputs(args: list[str]) -> list[InputDocument]:
             continue
         seen.add(arg)
         path = Path(arg)
-        if path.is_dir():
+        try:
+            is_dir, exists = path.is_dir(), path.exists()
+        except OSError:  # inline JSON longer than a file name may be
+            is_dir = exists = False
+        if is_dir:
             files = sorted(p for p in path.iterdir() if p.is_file())
             if not files:
                 raise InputError(f"{arg}: the directory contains no files")
             docs += [InputDocument(str(p), read_document(p)) for p in files]
-        elif path.exists():
+        elif exists:
             docs.append(InputDocument(arg, read_document(path)))
         elif arg.lstrip().startswith(("{", "[")) or "\n" in arg:
             docs.append(InputDocument(arg, parse_text(arg, "inline input")))

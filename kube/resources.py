@@ -98,6 +98,18 @@ CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
 SECRET = Resource("", "v1", "secrets", "Secret")  # signing keys (chains, k8s:// key refs)
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
+ROLE = Resource(RBAC, "v1", "roles", "Role")
+CLUSTER_ROLE = Resource(RBAC, "v1", "clusterroles", "ClusterRole", namespaced=False)
+CLUSTER_ROLE_BINDING = Resource(
+    RBAC, "v1", "clusterrolebindings", "ClusterRoleBinding", namespaced=False
+)
+# Reviews: asked of the API server (create only), never stored (the web console's gate).
+TOKEN_REVIEW = Resource(
+    "authentication.k8s.io", "v1", "tokenreviews", "TokenReview", namespaced=False
+)
+SUBJECT_ACCESS_REVIEW = Resource(
+    "authorization.k8s.io", "v1", "subjectaccessreviews", "SubjectAccessReview", namespaced=False
+)
 CRD = Resource(
     "apiextensions.k8s.io",
     "v1",
@@ -109,6 +121,8 @@ CRD = Resource(
 __all__ = [
     "APPLICATION",
     "APPSTUDIO",
+    "CLUSTER_ROLE",
+    "CLUSTER_ROLE_BINDING",
     "COMPONENT",
     "COMPONENT_GROUP",
     "CONFIG_MAP",
@@ -126,13 +140,16 @@ __all__ = [
     "RELEASE_PLAN",
     "RELEASE_PLAN_ADMISSION",
     "RELEASE_SERVICE_CONFIG",
+    "ROLE",
     "ROLE_BINDING",
     "SCENARIO",
     "SECRET",
     "SERVICE_ACCOUNT",
     "SNAPSHOT",
+    "SUBJECT_ACCESS_REVIEW",
     "TASK_RUN",
     "TEKTON",
+    "TOKEN_REVIEW",
     "Resource",
     "addressable",
 ]

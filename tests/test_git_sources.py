@@ -11,7 +11,7 @@ import yaml
 from support import codes, evaluate, policy_document, write_rego
 
 from konflux.engine import SourceError
-from konflux.engine.policy.sources import fetch
+from konflux.engine.policy.sources import fetch, load_source
 
 RULE = """
     package gitpolicy
@@ -112,3 +112,66 @@ def test_git_source_is_reported_pinned_to_its_commit(repo: Path, tmp_path: Path)
     finally:
         evaluator.close()
     assert pinned == f"git::file://{repo}//policy?ref={commit}"
+
+
+# -- a source never reaches outside its clone (issue 10, item 7) -------------------------------
+
+SECRET = "host-secret-line-7f3a"
+
+
+@pytest.fixture
+def host_secret(tmp_path: Path) -> Path:
+    """A file on the host, outside any repository, that a source must never read."""
+    path = tmp_path / "host" / "secret.json"
+    path.parent.mkdir()
+    path.write_text(f'{{"secret": "{SECRET}"}}\n{SECRET}\n', encoding="utf-8")
+    return path
+
+
+def test_symlink_out_of_the_clone_is_refused(tmp_path: Path, host_secret: Path) -> None:
+    root = tmp_path / "linkrepo"
+    git(root.parent, "init", "--quiet", "--initial-branch=main", str(root))
+    write_rego(root / "policy", {"rule.rego": RULE.format(name="linked")})
+    (root / "policy" / "data.json").symlink_to(host_secret)
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "a link to a host file")
+    with pytest.raises(SourceError, match=r"symlink .* outside the repository"):
+        load_source([f"git::file://{root}//policy"], [f"git::file://{root}//policy"])
+
+
+def test_symlink_within_the_clone_is_followed(tmp_path: Path) -> None:
+    root = tmp_path / "innerlink"
+    git(root.parent, "init", "--quiet", "--initial-branch=main", str(root))
+    write_rego(root / "shared", {"rule.rego": RULE.format(name="shared")})
+    (root / "policy").symlink_to("shared")
+    git(root, "add", ".")
+    git(root, "commit", "--quiet", "-m", "an inner link")
+    loaded = load_source([f"git::file://{root}//policy"], [])
+    assert [m.package for m in loaded.files.modules] == ["gitpolicy"]
+
+
+def test_subdirectory_climbing_out_of_the_clone_is_refused(
+    repo: Path, tmp_path: Path, host_secret: Path
+) -> None:
+    # From the clone, ../../host is where the secret lives in this layout.
+    work = tmp_path / "work"
+    with pytest.raises(SourceError, match=r"may not contain '\.\.'"):
+        fetch(f"git::file://{repo}//../../host", work)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "git::file://{repo}//policy?ref=--pathspec-from-file={secret}",
+        "git::--upload-pack=touch {secret}.pwned//policy",
+        "git::-c//policy",
+    ],
+)
+def test_option_like_refs_and_urls_are_refused(
+    repo: Path, tmp_path: Path, host_secret: Path, url: str
+) -> None:
+    url = url.format(repo=repo, secret=host_secret)
+    with pytest.raises(SourceError, match="may not start with '-'") as raised:
+        fetch(url, tmp_path / "work")
+    assert SECRET not in str(raised.value)
+    assert not Path(f"{host_secret}.pwned").exists()

@@ -11,6 +11,7 @@ import base64
 import json
 from typing import Any
 
+from konflux.engine.documents import json_loads
 from konflux.webhooks.bundle import Decision
 from konflux.webhooks.errors import BadReview
 from konflux.webhooks.input_shape import InputShape
@@ -41,15 +42,13 @@ def parse_review(body: bytes) -> dict[str, Any]:
     if not body:
         raise BadReview("empty body: expected an admission.k8s.io/v1 AdmissionReview")
     try:
-        review = json.loads(body, parse_constant=_reject_constant)
-    except RecursionError:
-        raise BadReview("the body is not usable JSON: nested too deeply") from None
-    except UnicodeDecodeError as exc:
-        raise BadReview(f"the body is not UTF-8 JSON: {exc.reason} at byte {exc.start}") from None
+        review = json_loads(body, parse_constant=_reject_constant)
     except json.JSONDecodeError as exc:
         raise BadReview(
             f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except ValueError as exc:  # past a parser limit (nesting, integer digits), or not UTF-8
+        raise BadReview(f"the body is not usable JSON: {exc}") from None
     if not isinstance(review, dict):
         raise BadReview(f"expected a JSON object (AdmissionReview), got {type(review).__name__}")
     if review.get("apiVersion") != API_VERSION or review.get("kind") != KIND:

@@ -1,9 +1,11 @@
 """The HTTPS admission service: aiohttp routes, request flow, readiness, graceful shutdown.
 
-Per request: read the body (size-limited), parse the AdmissionReview (400 if it
-is not one), gather the endpoint's lookups, evaluate the bundle in the engine
-pool, answer. Everything after parsing runs under one deadline below the API
-server's webhook timeout; what does not finish in time is denied.
+Per request: read the headers and body within `read_timeout` (size-limited;
+`intake.py` bounds how many connections are being read), parse the
+AdmissionReview (400 if it is not one), gather the endpoint's lookups, evaluate
+the bundle in the engine pool, answer. Everything after parsing runs under one
+deadline below the API server's webhook timeout; what does not finish in time
+is denied.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from konflux.webhooks import conversion, lookups
 from konflux.webhooks.bundle import AdmissionEngine, Decision, load_bundle
 from konflux.webhooks.endpoints import ENDPOINTS, Endpoint
 from konflux.webhooks.errors import BadReview
+from konflux.webhooks.intake import GUARD_KEY, HandshakeBoundSite, ReadGuard, read_in_time
 from konflux.webhooks.metrics import Metrics
 from konflux.webhooks.review import parse_review, response, rule_input
 from konflux.webhooks.tls import CertReloader, server_context
@@ -51,6 +54,10 @@ class WebhookConfig:
     # The API server waits 10 s by default (timeoutSeconds); answer well before it gives up.
     timeout: float = 8.0
     max_body: int = 3 * 1024 * 1024
+    # A request's headers and body (and a TLS handshake) must arrive within this many
+    # seconds; at most `max_reading` connections are being read at once (intake.py).
+    read_timeout: float = 5.0
+    max_reading: int = 64
     cache_ttl: float = 5.0
     reload_interval: float = 2.0
     shutdown_timeout: float = 10.0
@@ -167,8 +174,11 @@ def build_app(
     metrics: Metrics | None = None,
     timeout: float = 8.0,
     max_body: int = 3 * 1024 * 1024,
+    read_timeout: float = 5.0,
+    max_reading: int = 64,
 ) -> web.Application:
-    app = web.Application(client_max_size=max_body, middlewares=[_last_resort])
+    app = web.Application(client_max_size=max_body, middlewares=[read_in_time, _last_resort])
+    app[GUARD_KEY] = ReadGuard(read_timeout, max_reading)
     app[ENGINE_KEY] = engine
     app[READER_KEY] = reader
     app[METRICS_KEY] = metrics or Metrics()
@@ -202,7 +212,12 @@ class WebhookService:
             self.context, config.tls_cert, config.tls_key, config.reload_interval
         )
         self.app = build_app(
-            self.engine, self.reader, timeout=config.timeout, max_body=config.max_body
+            self.engine,
+            self.reader,
+            timeout=config.timeout,
+            max_body=config.max_body,
+            read_timeout=config.read_timeout,
+            max_reading=config.max_reading,
         )
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -224,8 +239,15 @@ class WebhookService:
             self.app, access_log=None, shutdown_timeout=self.config.shutdown_timeout
         )
         await self._runner.setup()
-        site = web.TCPSite(
-            self._runner, self.config.host, self.config.port, ssl_context=self.context, backlog=512
+        assert self._runner.server is not None
+        self.app[GUARD_KEY].attach(self._runner.server)
+        site = HandshakeBoundSite(
+            self._runner,
+            self.config.host,
+            self.config.port,
+            ssl_context=self.context,
+            backlog=512,
+            handshake_timeout=self.config.read_timeout,
         )
         await site.start()
         sockets = getattr(site._server, "sockets", None) or []

@@ -8,79 +8,96 @@ the sigstore ones answer `{success: false, errors: [...]}`.
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import posixpath
 from collections.abc import Callable
 from typing import Any
 
 import yaml
 
+from konflux.engine.documents import DocumentError, json_loads, load_yaml, yaml_error
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
 from konflux.engine.image import ec_shapes
-from konflux.engine.oci import SyncRegistry, parse_reference
-from konflux.engine.oci.sync import layer_files
+from konflux.engine.limits import LimitExceeded
+from konflux.engine.oci import NotFoundError, SyncRegistry
 from konflux.engine.sigstore import (
     check_options,
+    cosign_layout,
     verify_attestations,
     verify_image_signatures,
 )
 
 log = logging.getLogger(__name__)
 
-TAR_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar"  # gzip is detected by its magic
+
+def parsed_file(content: bytes, name: str = "", where: str = "") -> Any:
+    """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text.
+
+    Malformed content stays text, so a rule can still see (and reject) it; content past
+    a parser limit (alias expansion, nesting, integer size) is a `LimitExceeded` naming
+    the file: reading it whole is what the limit is there to prevent.
+    """
+    text = content.decode("utf-8", "replace")
+    try:
+        if name.endswith(".json") or (not name and text.lstrip()[:1] in ("{", "[")):
+            return json_loads(text)
+        if name.endswith((".yaml", ".yml")):
+            return load_yaml(text)
+    except yaml.YAMLError as exc:
+        _refuse_past_limit(yaml_error(exc), f"{where}{name}")
+    except DocumentError as exc:
+        _refuse_past_limit(exc, f"{where}{name}")
+    except ValueError:
+        pass
+    return text
+
+
+def _refuse_past_limit(exc: DocumentError, where: str) -> None:
+    if exc.limit:
+        raise LimitExceeded(exc.located(where)) from None
 
 
 DIR_FILE_TYPES = (".yaml", ".yml", ".json")  # ec's supportedExtensions
 
 
-def _parsed(content: bytes, name: str = "") -> Any:
-    """File content as Rego gets it: JSON/YAML files parsed (by name), anything else as text."""
-    text = content.decode("utf-8", "replace")
-    try:
-        if name.endswith(".json") or (not name and text.lstrip()[:1] in ("{", "[")):
-            return json.loads(text)
-        if name.endswith((".yaml", ".yml")):
-            return yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError, RecursionError):
-        pass  # malformed (or nested past any reason): the text itself, for a rule to reject
-    return text
-
-
 def image_dir_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str, Any]:
-    """As ec's `ec.oci.image_files` (and `input.image.files`): each path names a directory,
-    and its YAML/JSON files (directly in it) are returned parsed, other files ignored.
-    konflux also takes a file's own path."""
-    files = [str(p).lstrip("/") for p in paths]
+    """`ec.oci.image_files` as ec reads it: each path names a directory, and the YAML/JSON
+    files directly in it (names compared case-insensitively) are returned parsed, other
+    files ignored; keys sorted as Go marshals them. konflux also takes a file's own path."""
+    files = {str(p).lstrip("/") for p in paths}
     dirs = {f.strip("/").lower() for f in files}
-    found = registry.image_files(ref, files + [f"{d}/" for d in dirs if d])
-    out: dict[str, Any] = {}
-    for name, content in found.items():
-        folder, _, base = name.rpartition("/")
-        if name in files:
-            out[name] = _parsed(content, name)
-        elif folder.lower() in dirs and base.lower().endswith(DIR_FILE_TYPES):
-            out[name] = _parsed(content, name.lower())
+
+    def match(name: str) -> bool:
+        folder = posixpath.dirname(name).lower()
+        return name in files or (folder in dirs and name.lower().endswith(DIR_FILE_TYPES))
+
+    found = registry.image_files(ref, match)
+    out = {k: parsed_file(v, k if k in files else k.lower(), f"{ref}: ") for k, v in found.items()}
     try:
-        return _go_sorted(out)
-    except RecursionError:  # a hostile depth the parser accepted: left as parsed
+        return go_sorted(out)
+    except RecursionError:  # a depth the parser accepted but Python cannot walk: as parsed
         return out
 
 
-def _go_sorted(value: Any) -> Any:
+def go_sorted(value: Any) -> Any:
     """Objects with their keys sorted, as Go marshals maps (ec's YAML-to-JSON files)."""
     if isinstance(value, dict):
-        return {k: _go_sorted(value[k]) for k in sorted(value)}
+        return {k: go_sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):
-        return [_go_sorted(v) for v in value]
+        return [go_sorted(v) for v in value]
     return value
 
 
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    """As in `ec`, a failed call is undefined; a limit reached is an error the report names."""
+
     def call(*args: Any) -> Any:
         try:
             return fn(*args)
+        except LimitExceeded:
+            raise
         except (KonfluxError, OSError, TimeoutError, ValueError) as exc:
             log.warning("%s%r: %s; the call is undefined", name, args, exc)
             return UNDEFINED
@@ -95,33 +112,35 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
     def parsed_blob(ref: str) -> Any:
         text = registry.blob(ref).decode("utf-8", "replace")
         try:
-            return json.loads(text)
+            return json_loads(text)
+        except DocumentError as exc:
+            _refuse_past_limit(exc, ref)
         except ValueError:
-            return yaml.safe_load(text)
+            pass
+        try:
+            return load_yaml(text)
+        except yaml.YAMLError as exc:
+            _refuse_past_limit(yaml_error(exc), ref)
+            return text  # neither JSON nor YAML: the text, as documented
 
     def blob_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        wanted = [p.lstrip("/") for p in paths]
-        files = layer_files(registry.blob(ref), TAR_MEDIA_TYPE, wanted, ref)
-        return {k: _parsed(v, k) for k, v in files.items()}
+        files = registry.blob_files(ref, paths)
+        return {k: parsed_file(v, k, f"{ref}: ") for k, v in files.items()}
 
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
         return image_dir_files(registry, ref, paths)
 
     def image_tag_refs(ref: str) -> list[str]:
-        """As ec: the image's cosign tags (`sha256-<hex>.sig`, `.att`, `.sbom`) that exist."""
-        from konflux.engine.oci.errors import NotFoundError
-        from konflux.engine.sigstore import cosign_layout as layout
-
+        """The image's own cosign tags that exist (`sha256-<hex>.sig|.att|.sbom`), as `ec`."""
         pinned = registry.resolve(ref)
+        assert pinned.digest is not None
         found = []
-        for suffix in (layout.SIGNATURE_SUFFIX, layout.ATTESTATION_SUFFIX, layout.SBOM_SUFFIX):
-            tagged = parse_reference(str(pinned.context)).with_tag(
-                layout.triangulation_tag(pinned.digest, suffix)
-            )
+        for suffix in cosign_layout.SUFFIXES:
+            tagged = pinned.with_tag(cosign_layout.triangulation_tag(pinned.digest, suffix))
             try:
                 registry.descriptor(tagged)
             except NotFoundError:
-                continue  # ec: "tag-based ... artifact does not exist"
+                continue
             found.append(str(tagged))
         return found
 

@@ -41,7 +41,20 @@ _CHECKS = {
         "Attestation syntax check passed",
         "The attestation has correct syntax.",
     ),
+    # Ours, reported only when they fail (ec has no such checks: it logs and goes on).
+    "image_files": (
+        "builtin.image.files",
+        "Image files readable",
+        "The files of an OLM bundle image (its manifests directory) could be read.",
+    ),
+    "verification": (
+        "builtin.image.verification",
+        "Image checks completed",
+        "Every check of the image ran to completion.",
+    ),
 }
+# Checks whose passing is not listed among the successes.
+SILENT_WHEN_PASSED = frozenset({"accessible", "image_files", "verification"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,10 @@ class CheckOutcome:
     def _message(self, keyless: bool) -> str:
         if self.check == "accessible":
             return f"Image URL is not accessible: {self.error}"
+        if self.check == "image_files":
+            return f"Image files could not be read: {self.error}"
+        if self.check == "verification":
+            return f"Image could not be checked: {self.error}"
         if self.check == "attestation_syntax":
             return f"Attestation syntax check failed: {self.error}"
         if self.no_match and not keyless:

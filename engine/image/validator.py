@@ -23,7 +23,12 @@ from typing import Any
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.image.builtins import registry_builtins
-from konflux.engine.image.checks import NO_MATCHING_ATTESTATIONS, CheckOutcome
+from konflux.engine.image.checks import (
+    NO_MATCHING_ATTESTATIONS,
+    SILENT_WHEN_PASSED,
+    CheckOutcome,
+)
+from konflux.engine.image.files import image_files
 from konflux.engine.image.input import (
     ImageFacts,
     attestation_summary,
@@ -32,7 +37,6 @@ from konflux.engine.image.input import (
 )
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
-from konflux.engine.oci.media_types import is_index
 from konflux.engine.policy.spec import Policy
 from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Outcome, Report, Result, TargetReport
@@ -44,7 +48,6 @@ from konflux.engine.sigstore import (
 )
 from konflux.engine.validate import reworded
 
-OLM_MANIFESTS = "operators.operatorframework.io.bundle.manifests.v1"
 log = logging.getLogger(__name__)
 
 BASE_NAME = "org.opencontainers.image.base.name"
@@ -76,6 +79,10 @@ class Gathered:
     stop: Result | None = None  # a reason not to evaluate the policy (a violation)
 
 
+class _Unreadable(KonfluxError):
+    """The component's manifest could not be read when the Snapshot was expanded."""
+
+
 def _check_error(result: Any) -> str | None:
     return None if result else str(getattr(result, "reason", "verification failed"))
 
@@ -96,50 +103,96 @@ class SnapshotValidator:
         )
         self.registry = registry
         self.checks = checks
+        # container image -> its digest-pinned reference, or why its manifest could not be
+        # read; filled by `expand`, so each reference is resolved once per run.
+        self._resolved: dict[str, ImageReference | str] = {}
 
     # -- index expansion ----------------------------------------------------------------------
 
     def expand(self, snapshot: Snapshot, progress: Progress = NO_PROGRESS) -> Snapshot:
-        """An image index also yields one component per platform manifest (as `ec`)."""
-        components: list[Component] = []
+        """An image index also yields one component per platform manifest (as `ec`).
+
+        Each reference is resolved to a digest here, once; gathering and evaluation
+        use that digest. A manifest that cannot be read is a violation on its
+        component (`ec` logs it and checks the index alone, so a platform image that
+        breaks the policy would go unchecked).
+        """
+        self._resolved = {}
         progress.start("resolving", len(snapshot.components))
-        for c in snapshot.components:
+
+        def one(c: Component) -> list[Component]:
+            found = self._expand_one(c)
             progress.advance()
-            components.append(c)
-            try:
-                ref = parse_reference(c.container_image)
-                manifest = self.registry.manifest(ref)
-            except KonfluxError as exc:
-                log.debug("index expansion of %s: %s", c.container_image, exc)
-                continue
-            if not is_index(manifest.media_type):
-                continue
-            for i, d in enumerate(manifest.descriptors()):
-                arch = (d.platform or {}).get("architecture") or f"noarch-{i}"
-                components.append(
-                    Component(
-                        f"{c.name}-{d.digest}-{arch}",
-                        f"{ref.context}@{d.digest}",
-                        dict(c.source),
-                    )
-                )
+            return found
+
+        with ThreadPoolExecutor(max(1, self.checks.workers)) as pool:
+            expanded = list(pool.map(one, snapshot.components))
+        components = [c for group in expanded for c in group]
         components.sort(key=lambda c: c.container_image)
         return Snapshot(snapshot.application, snapshot.display_name, components, snapshot.extra)
+
+    def _expand_one(self, c: Component) -> list[Component]:
+        try:
+            ref = parse_reference(c.container_image)
+            manifest = self.registry.manifest(ref)
+            children = manifest.descriptors() if manifest.is_index else []
+        except KonfluxError as exc:
+            self._resolved[c.container_image] = str(exc)
+            return [c]
+        pinned = manifest.reference
+        self._resolved[c.container_image] = ImageReference(
+            pinned.registry, pinned.repository, None, pinned.digest
+        )
+        out = [c]
+        for i, d in enumerate(children):
+            arch = (d.platform or {}).get("architecture") or f"noarch-{i}"
+            child = Component(
+                f"{c.name}-{d.digest}-{arch}", f"{ref.context}@{d.digest}", dict(c.source)
+            )
+            out.append(child)
+        return out
 
     # -- phase 1 ------------------------------------------------------------------------------
 
     def gather(self, component: Component) -> Gathered:
+        """What phase 1 learns about `component`; never raises (an error is a violation)."""
+        try:
+            return self._gather(component)
+        except Exception as exc:  # a malformed artifact must cost its component, not the run
+            log.debug("checking %s", component.container_image, exc_info=True)
+            g = Gathered(component)
+            g.checks.append(CheckOutcome("verification", f"{type(exc).__name__}: {exc}"))
+            return g
+
+    def _pinned(self, component: Component) -> ImageReference:
+        """The component's digest-pinned reference: from `expand`, else resolved now."""
+        known = self._resolved.get(component.container_image)
+        if isinstance(known, str):
+            raise _Unreadable(known)
+        if known is not None:
+            return known
+        ref = parse_reference(component.container_image)
+        if ref.digest:
+            # A platform manifest of an expanded index: check it is there.
+            self.registry.manifest(ref)
+            return ImageReference(ref.registry, ref.repository, None, ref.digest)
+        digest = self.registry.resolve(ref).digest
+        return ImageReference(ref.registry, ref.repository, None, digest)
+
+    def _gather(self, component: Component) -> Gathered:
         g = Gathered(component)
         try:
-            ref = parse_reference(component.container_image)
-            descriptor = self.registry.run(self.registry.client.head_manifest(ref))
+            pinned = self._pinned(component)
         except KonfluxError as exc:
             g.checks.append(CheckOutcome("accessible", str(exc)))
             return g
-        pinned = ImageReference(ref.registry, ref.repository, None, descriptor.digest)
         g.image = str(pinned)
         facts = ImageFacts(ref=g.image, source=dict(component.source))
         self._configs(pinned, facts)
+        try:
+            facts.files = image_files(self.registry, pinned, facts.config)
+        except KonfluxError as exc:
+            g.checks.append(CheckOutcome("image_files", str(exc)))
         trust = self.checks.trust
         if self.checks.skip_image_sig_check:
             log.warning("Image signature check skipped")
@@ -209,7 +262,6 @@ class SnapshotValidator:
         except KonfluxError as exc:
             log.debug("config of %s: %s", pinned, exc)
             return
-        self._olm_files(pinned, facts)
         annotations = manifest.json.get("annotations") or {}
         parent = annotations.get(BASE_NAME)
         if not parent:
@@ -222,19 +274,6 @@ class SnapshotValidator:
         except KonfluxError as exc:
             log.debug("parent config of %s: %s", parent, exc)
 
-    def _olm_files(self, pinned: ImageReference, facts: ImageFacts) -> None:
-        """`input.image.files`: an OLM bundle's manifests (the directory its label names),
-        parsed, as ec's extractor gives them."""
-        from konflux.engine.image.builtins import image_dir_files
-
-        folder = ((facts.config or {}).get("Labels") or {}).get(OLM_MANIFESTS)
-        if not folder:
-            return
-        try:
-            facts.files = image_dir_files(self.registry, str(pinned), [folder]) or None
-        except KonfluxError as exc:
-            log.debug("OLM manifests of %s: %s", pinned, exc)
-
     # -- phase 2 ------------------------------------------------------------------------------
 
     def _evaluate(
@@ -244,7 +283,7 @@ class SnapshotValidator:
         keyless = self.checks.keyless
         for check in g.checks:
             if check.passed:
-                if check.check != "accessible":
+                if check.check not in SILENT_WHEN_PASSED:
                     outcome.successes.append(check.result(keyless=keyless))
             else:
                 outcome.violations.append(check.result(keyless=keyless))

@@ -21,25 +21,29 @@ redirects are followed by hand so a redirect can never downgrade to plain
 HTTP nor carry our Authorization header to another host; requests share a
 semaphore (bounded concurrency), a timeout, and a `RetryPolicy` for 429,
 5xx and connection failures. Content read by digest is cached per client.
+Every body is streamed and read only up to a limit (`engine/limits.py`): 4 MiB
+for manifests, indexes and API answers, as the OCI spec advises, `blob-bytes`
+for blobs held in memory, `layer-bytes` for layers streamed to a file.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import logging
 import ssl
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import IO, Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import aiohttp
 from aiohttp.abc import AbstractResolver
 
+from konflux.engine import limits
 from konflux.engine.digests import sha256_digest
+from konflux.engine.documents import json_loads
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.auth import (
     Challenge,
@@ -54,6 +58,7 @@ from konflux.engine.oci.errors import (
     InsecureRegistryError,
     NotFoundError,
     RegistryError,
+    ResponseTooLarge,
 )
 from konflux.engine.oci.in_flight import InFlight
 from konflux.engine.oci.reference import ImageReference, host_of, is_loopback
@@ -64,6 +69,7 @@ log = logging.getLogger(__name__)
 DEFAULT_CHUNK = 5 * 1024 * 1024
 _MAX_REDIRECTS = 5
 _CACHE_ITEM_LIMIT = 16 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,32 @@ class Descriptor:
         return out
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Descriptor:
+    def from_dict(cls, d: Any) -> Descriptor:
+        """A descriptor from its JSON; a `ValueError` saying which field is wrong."""
+        if not isinstance(d, Mapping):
+            raise ValueError(f"a descriptor must be an object, not {type(d).__name__}")
+        size = d.get("size", 0)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise ValueError(f"descriptor size {size!r} is not a non-negative integer")
+        for key in ("mediaType", "digest"):
+            if not isinstance(d.get(key, ""), str):
+                raise ValueError(f"descriptor {key} {d.get(key)!r} is not a string")
+        annotations = d.get("annotations") or {}
+        if not isinstance(annotations, Mapping) or not all(
+            isinstance(v, str) for v in annotations.values()
+        ):
+            raise ValueError("descriptor annotations are not an object of strings")
+        platform = d.get("platform")
+        if platform is not None and not isinstance(platform, Mapping):
+            raise ValueError("descriptor platform is not an object")
+        artifact_type = d.get("artifactType")
         return cls(
-            media_type=str(d.get("mediaType", "")),
-            digest=str(d.get("digest", "")),
-            size=int(d.get("size", 0)),
-            annotations=dict(d.get("annotations") or {}),
-            artifact_type=d.get("artifactType"),
-            platform=d.get("platform"),
+            media_type=d.get("mediaType", ""),
+            digest=d.get("digest", ""),
+            size=size,
+            annotations=dict(annotations),
+            artifact_type=artifact_type if isinstance(artifact_type, str) else None,
+            platform=platform,
         )
 
 
@@ -118,7 +142,7 @@ class Manifest:
     @cached_property
     def json(self) -> dict[str, Any]:
         try:
-            value = json.loads(self.raw)
+            value = json_loads(self.raw)
         except ValueError as e:
             raise RegistryError(str(self.reference), f"manifest is not JSON: {e}") from e
         if not isinstance(value, dict):
@@ -138,12 +162,21 @@ class Manifest:
     def descriptors(self) -> list[Descriptor]:
         """`manifests` of an index, `layers` of an image manifest."""
         key = "manifests" if self.is_index else "layers"
-        return [Descriptor.from_dict(d) for d in self.json.get(key) or []]
+        found = self.json.get(key) or []
+        if not isinstance(found, list):
+            raise RegistryError(str(self.reference), f"manifest `{key}` is not a list")
+        return [self._descriptor(d, f"{key}[{i}]") for i, d in enumerate(found)]
 
     def config(self) -> Descriptor:
         if self.is_index or "config" not in self.json:
             raise RegistryError(str(self.reference), f"{self.media_type} has no config")
-        return Descriptor.from_dict(self.json["config"])
+        return self._descriptor(self.json["config"], "config")
+
+    def _descriptor(self, d: Any, where: str) -> Descriptor:
+        try:
+            return Descriptor.from_dict(d)
+        except ValueError as e:
+            raise RegistryError(str(self.reference), f"malformed manifest: {where}: {e}") from e
 
 
 @dataclass
@@ -250,8 +283,16 @@ class RegistryClient:
         extra_scopes: Iterable[str] = (),
         ok: Iterable[int] = (200,),
         url: str | None = None,
+        limit: tuple[str, int] | None = None,
+        sink: IO[bytes] | None = None,
     ) -> _Response:
-        """One API call with auth, retries and error mapping; `what` names it in errors."""
+        """One API call with auth, retries and error mapping; `what` names it in errors.
+
+        The body is read up to `limit` (the limit's name and value; default the
+        manifest limit); with `sink`, a successful body is written there instead of
+        being kept in memory.
+        """
+        limit = limit or ("manifest_bytes", limits.current().manifest_bytes)
         session = self._ensure_session()
         assert self._semaphore is not None
         registry = ref.registry
@@ -272,7 +313,16 @@ class RegistryClient:
             try:
                 async with self._semaphore, self.in_flight.waiting_on(registry):
                     response = await self._send(
-                        session, method, target, registry, req_headers, data, ref
+                        session,
+                        method,
+                        target,
+                        registry,
+                        req_headers,
+                        data,
+                        ref,
+                        what=what,
+                        limit=limit,
+                        sink=sink,
                     )
             except RegistryError:
                 raise
@@ -317,6 +367,10 @@ class RegistryClient:
         headers: dict[str, str],
         data: bytes | None,
         ref: ImageReference,
+        *,
+        what: str,
+        limit: tuple[str, int],
+        sink: IO[bytes] | None,
     ) -> _Response:
         origin = urlsplit(url).netloc
         for _ in range(_MAX_REDIRECTS + 1):
@@ -330,7 +384,11 @@ class RegistryClient:
             async with session.request(
                 method, url, headers=headers, data=data, allow_redirects=False
             ) as resp:
-                body = await resp.read()
+                if sink is not None and resp.status == 200:
+                    await _stream_to(resp, sink, ref, what, limit)
+                    body = b""
+                else:
+                    body = await _read_capped(resp, ref, what, limit)
                 if resp.status in (301, 302, 303, 307, 308) and "Location" in resp.headers:
                     url = urljoin(url, resp.headers["Location"])
                     if urlsplit(url).netloc != origin:
@@ -419,7 +477,9 @@ class RegistryClient:
                 request = session.get(realm + sep + urlencode(query), headers=headers)
             self.requests += 1
             async with request as resp:
-                body = await resp.read()
+                body = await _read_capped(
+                    resp, ref, "token answer", ("manifest_bytes", limits.current().manifest_bytes)
+                )
                 status = resp.status
         except (TimeoutError, aiohttp.ClientError) as e:
             raise AuthenticationError(
@@ -435,7 +495,7 @@ class RegistryClient:
                 status=status,
             )
         try:
-            answer = json.loads(body)
+            answer = json_loads(body)
             return str(answer.get("token") or answer["access_token"])
         except (ValueError, KeyError, AttributeError) as e:
             raise AuthenticationError(str(ref), f"token server {realm} sent no token") from e
@@ -541,17 +601,40 @@ class RegistryClient:
 
     # -- blobs -------------------------------------------------------------------------------
 
-    async def get_blob(self, ref: ImageReference, digest: str | None = None) -> bytes:
-        """The blob `digest` (default `ref.digest`) of `ref`'s repository, verified."""
+    async def get_blob(
+        self,
+        ref: ImageReference,
+        digest: str | None = None,
+        *,
+        max_bytes: int | None = None,
+        size: int | None = None,
+    ) -> bytes:
+        """The blob `digest` (default `ref.digest`) of `ref`'s repository, verified.
+
+        Read into memory only up to `max_bytes` (default: the `blob-bytes` limit), and
+        with a descriptor's `size`, not past it either (as go-containerregistry checks).
+        """
         digest = digest or ref.digest
         if not digest:
             raise RegistryError(str(ref), "a blob is addressed by digest; none was given")
         if (ref.context, digest) in self._cache:
             return self._cache[(ref.context, digest)][1]
         where = ref.by_digest(digest) if digest.startswith("sha256:") else ref
-        response = await self._request(
-            "GET", where, f"/v2/{ref.repository}/blobs/{digest}", what="blob"
-        )
+        most = max_bytes or limits.current().blob_bytes
+        try:
+            response = await self._request(
+                "GET",
+                where,
+                f"/v2/{ref.repository}/blobs/{digest}",
+                what="blob",
+                limit=("blob_bytes", most if size is None else min(most, size)),
+            )
+        except ResponseTooLarge:
+            if size is not None and size < most:
+                raise DigestMismatchError(
+                    str(where), f"blob {digest} is longer than its descriptor's size {size}"
+                ) from None
+            raise
         actual = _digest_like(digest, response.body)
         if actual != digest:
             raise DigestMismatchError(
@@ -559,6 +642,35 @@ class RegistryClient:
             )
         self._remember(ref, digest, "", response.body)
         return response.body
+
+    async def blob_to_file(self, ref: ImageReference, digest: str, sink: IO[bytes]) -> None:
+        """Stream the blob `digest` into `sink` (up to the `layer-bytes` limit), verified.
+
+        For layers, whose size has no useful bound in memory: `sink` is a (spooled)
+        temporary file, rewound when this returns.
+        """
+        where = ref.by_digest(digest) if digest.startswith("sha256:") else ref
+        algorithm = digest.split(":", 1)[0]
+        if algorithm not in ("sha256", "sha512"):
+            raise RegistryError(str(where), f"unsupported digest {digest!r}")
+        await self._request(
+            "GET",
+            where,
+            f"/v2/{ref.repository}/blobs/{digest}",
+            what="layer blob",
+            limit=("layer_bytes", limits.current().layer_bytes),
+            sink=sink,
+        )
+        sink.seek(0)
+        hasher = hashlib.new(algorithm)
+        while chunk := sink.read(1024 * 1024):
+            hasher.update(chunk)
+        sink.seek(0)
+        actual = f"{hasher.name}:{hasher.hexdigest()}"
+        if actual != digest:
+            raise DigestMismatchError(
+                str(where), f"blob {digest} digest mismatch: content hashes to {actual}"
+            )
 
     async def blob_exists(self, ref: ImageReference, digest: str) -> Descriptor | None:
         try:
@@ -666,8 +778,8 @@ class RegistryClient:
         while True:
             response = await self._request("GET", ref, path, url=url, what="tags")
             try:
-                tags.extend(json.loads(response.body).get("tags") or [])
-            except (ValueError, AttributeError) as e:
+                tags.extend(json_loads(response.body).get("tags") or [])
+            except (ValueError, AttributeError, TypeError) as e:
                 raise RegistryError(str(ref), f"tag list is not JSON: {e}") from e
             nxt = _next_link(response.headers.get("Link"))
             if not nxt:
@@ -690,12 +802,17 @@ class RegistryClient:
                 what="referrers",
                 headers={"Accept": mt.OCI_INDEX},
             )
-            index = json.loads(response.body)
+            index = json_loads(response.body)
+            if not isinstance(index, dict):
+                raise ValueError("not a JSON object")
         except NotFoundError:
             index = await self._referrers_tag_index(ref)
         except ValueError as e:
             raise RegistryError(str(ref), f"referrers answer is not JSON: {e}") from e
-        found = [Descriptor.from_dict(d) for d in index.get("manifests") or []]
+        try:
+            found = [Descriptor.from_dict(d) for d in index.get("manifests") or []]
+        except (ValueError, TypeError) as e:
+            raise RegistryError(str(ref), f"malformed referrers answer: {e}") from e
         if artifact_type:
             found = [d for d in found if d.artifact_type == artifact_type]
         return found
@@ -708,6 +825,43 @@ class RegistryClient:
         except NotFoundError:
             return {"manifests": []}
         return index.json
+
+
+async def _chunks(
+    resp: aiohttp.ClientResponse, ref: ImageReference, what: str, limit: tuple[str, int]
+) -> AsyncIterator[bytes]:
+    """The body in chunks, abandoned as soon as it passes the limit (or announces it will)."""
+    name, most = limit
+    declared = resp.content_length
+    if declared is not None and declared > most:
+        raise ResponseTooLarge(str(ref), f"{what} ({declared:,} bytes announced)", name, most)
+    total = 0
+    async for chunk in resp.content.iter_chunked(_READ_CHUNK):
+        total += len(chunk)
+        if total > most:
+            raise ResponseTooLarge(str(ref), what, name, most)
+        yield chunk
+
+
+async def _read_capped(
+    resp: aiohttp.ClientResponse, ref: ImageReference, what: str, limit: tuple[str, int]
+) -> bytes:
+    """The body, in memory, up to the limit."""
+    return b"".join([chunk async for chunk in _chunks(resp, ref, what, limit)])
+
+
+async def _stream_to(
+    resp: aiohttp.ClientResponse,
+    sink: IO[bytes],
+    ref: ImageReference,
+    what: str,
+    limit: tuple[str, int],
+) -> None:
+    """Write the body to `sink` (emptied first: a retry starts over), up to the limit."""
+    sink.seek(0)
+    sink.truncate()
+    async for chunk in _chunks(resp, ref, what, limit):
+        sink.write(chunk)
 
 
 def _with_query(url: str, params: Mapping[str, str]) -> str:
@@ -730,10 +884,10 @@ def _media_type(content_type: str | None, raw: bytes) -> str:
     if media_type in mt.MANIFESTS:
         return media_type
     try:
-        declared = json.loads(raw).get("mediaType")
+        declared = json_loads(raw).get("mediaType")
     except (ValueError, AttributeError):
         declared = None
-    return declared or media_type or mt.OCI_MANIFEST
+    return declared if isinstance(declared, str) and declared else media_type or mt.OCI_MANIFEST
 
 
 def _digest_like(expected: str, body: bytes) -> str:
@@ -757,7 +911,7 @@ _MESSAGES = {
 
 def _error_text(response: _Response, what: str) -> str:
     try:
-        errors = json.loads(response.body).get("errors") or []
+        errors = json_loads(response.body).get("errors") or []
         first = errors[0]
         code = str(first.get("code", ""))
         message = _MESSAGES.get(code) or str(first.get("message") or code).strip()

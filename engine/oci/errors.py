@@ -9,6 +9,7 @@ distribution spec, section "Error Codes" (MANIFEST_UNKNOWN, BLOB_UNKNOWN, ...).
 from __future__ import annotations
 
 from konflux.engine.errors import KonfluxError
+from konflux.engine.limits import LimitExceeded, past_limit
 
 
 class RegistryError(KonfluxError):
@@ -46,3 +47,11 @@ class DigestMismatchError(RegistryError):
 
 class InsecureRegistryError(RegistryError):
     """Plain HTTP (or an untrusted TLS peer) was needed for a host not allowed to use it."""
+
+
+class ResponseTooLarge(RegistryError, LimitExceeded):
+    """A registry answer longer than the limit for its kind (read only up to the limit)."""
+
+    def __init__(self, reference: str, what: str, limit: str, value: int):
+        RegistryError.__init__(self, reference, f"the {what} is {past_limit(limit, value)}")
+        self.limit = limit.replace("_", "-")

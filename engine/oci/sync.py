@@ -12,26 +12,25 @@ The helpers (`image_manifest`, `descriptor`, `blob`, `image_index`, `tags`,
 need. Answers are memoized per run (`new_run()` forgets them), so one
 evaluation sees one consistent view of moving tags. They implement, from the
 OCI distribution spec: "Pulling manifests", "Pulling blobs", "Listing Tags",
-"Listing Referrers"; layer extraction follows the image spec's `layer.md`
-(tar, optionally gzip, with whiteouts ignored: files are read layer by layer,
-a later layer's copy of a path wins).
+"Listing Referrers"; layer extraction (`layers.py`) follows the image spec's
+`layer.md`: layers applied in order, whiteouts honoured, each layer streamed
+from a temporary file and decompressed within the `extract-*` limits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-import gzip
-import io
-import json
-import tarfile
+import tempfile
 import threading
 from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
+from konflux.engine.documents import json_loads
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.client import Descriptor, Manifest, RegistryClient
 from konflux.engine.oci.errors import RegistryError
+from konflux.engine.oci.layers import ExtractBudget, Match, paths_matcher, read_layer
 from konflux.engine.oci.reference import ImageReference, parse_reference
 
 T = TypeVar("T")
@@ -191,7 +190,7 @@ class SyncRegistry:
         config = image.config()
         raw = self.blob(image.reference.by_digest(config.digest))
         try:
-            value = json.loads(raw)
+            value = json_loads(raw)
         except ValueError as e:
             raise RegistryError(str(image.reference), f"config blob is not JSON: {e}") from e
         if not isinstance(value, dict):
@@ -201,17 +200,36 @@ class SyncRegistry:
     def image_files(
         self,
         ref: str | ImageReference,
-        paths: Iterable[str],
+        paths: Iterable[str] | Match,
         platform: dict[str, str] | None = None,
     ) -> dict[str, bytes]:
-        """Files of the image's filesystem at `paths` (a path ending in `/` is a directory)."""
+        """Files of the image's filesystem at `paths` (a path ending in `/` is a directory),
+        or those a predicate accepts; read within one `ExtractBudget`."""
         image = self.image(ref, platform)
-        wanted = [p.lstrip("/") for p in paths]
+        match = paths if callable(paths) else paths_matcher(paths)
+        budget = ExtractBudget(str(image.reference))
         found: dict[str, bytes] = {}
         for layer in image.descriptors():
-            data = self.blob(image.reference.by_digest(layer.digest))
-            found.update(layer_files(data, layer.media_type, wanted, str(image.reference)))
+            where = str(image.reference.by_digest(layer.digest))
+            with _spool() as spool:
+                self.run(self.client.blob_to_file(image.reference, layer.digest, spool))
+                read_layer(spool, layer.media_type, match, budget, where).apply_to(found)
         return found
+
+    def blob_files(self, ref: str | ImageReference, paths: Iterable[str]) -> dict[str, bytes]:
+        """Files at `paths` in the layer blob `repo@sha256:...` (tar, gzip detected)."""
+        parsed = _ref(ref)
+        if not parsed.digest:
+            raise RegistryError(str(parsed), "a blob reference needs @sha256:<digest>")
+        budget = ExtractBudget(str(parsed))
+        with _spool() as spool:
+            self.run(self.client.blob_to_file(parsed, parsed.digest, spool))
+            return read_layer(spool, "", paths_matcher(paths), budget, str(parsed)).files
+
+
+def _spool() -> tempfile.SpooledTemporaryFile[bytes]:
+    """Where a layer goes while it is read: memory while small, a temporary file beyond."""
+    return tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
 
 
 async def _cancel_others() -> None:
@@ -224,29 +242,3 @@ async def _cancel_others() -> None:
 
 def _ref(ref: str | ImageReference) -> ImageReference:
     return ref if isinstance(ref, ImageReference) else parse_reference(ref)
-
-
-def _matches(name: str, wanted: list[str]) -> bool:
-    return any(name == w or (w.endswith("/") and name.startswith(w)) for w in wanted)
-
-
-def layer_files(data: bytes, media_type: str, wanted: list[str], where: str) -> dict[str, bytes]:
-    if media_type in mt.GZIP_LAYERS or data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as e:
-            raise RegistryError(where, f"layer is not valid gzip: {e}") from e
-    elif media_type not in mt.TAR_LAYERS:
-        raise RegistryError(where, f"unsupported layer media type {media_type!r}")
-    found: dict[str, bytes] = {}
-    try:
-        with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tar:
-            for member in tar:
-                name = member.name.removeprefix("./")
-                if member.isfile() and _matches(name, wanted):
-                    extracted = tar.extractfile(member)
-                    if extracted is not None:
-                        found[name] = extracted.read()
-    except tarfile.TarError as e:
-        raise RegistryError(where, f"layer is not a valid tar archive: {e}") from e
-    return found

@@ -2,17 +2,25 @@
 
 The forms follow go-getter as `ec` uses it: `git::<url>//<subdir>?ref=<rev>`,
 `github.com/org/repo//subdir?ref=rev`. Plain `http:` is refused (sources must
-be fetched over an authenticated channel); `oci::` bundles need the registry
-client and fail with a clear message until it exists.
+be fetched over an authenticated channel).
+
+A source is text someone else controls, so fetching it never reaches outside
+its own copy: git refs and URLs starting with `-` are refused (git would read
+them as options), a subdirectory may not climb out with `..`, a clone whose
+symlinks point outside it is refused, and an `oci::` bundle is pulled once per
+process under a lock into a temporary directory, checked, then renamed into
+place, so concurrent evaluators only ever read complete trees.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,10 +51,17 @@ def _split_git(url: str) -> tuple[str, str, str | None]:
     return url, sub.strip("/"), rev
 
 
+# Transports that run commands (`ext::`) or read file descriptors (`fd::`) stay off,
+# whatever the user's git configuration says.
+_GIT_SAFETY = ["-c", "protocol.ext.allow=never", "-c", "protocol.fd.allow=never"]
+
+
 def _run_git(args: list[str], url: str) -> None:
     command = args[2] if args[0] == "-C" else args[0]  # the subcommand, for messages
     try:
-        subprocess.run(["git", *args], check=True, capture_output=True, text=True, timeout=300)
+        subprocess.run(
+            ["git", *_GIT_SAFETY, *args], check=True, capture_output=True, text=True, timeout=300
+        )
     except FileNotFoundError:
         raise SourceError(f"{url}: git is not installed") from None
     except subprocess.CalledProcessError as exc:
@@ -59,16 +74,46 @@ def _fetch_git(url: str, workdir: Path) -> Path:
     repo, sub, rev = _split_git(url)
     if urlsplit(repo).scheme == "http":
         raise SourceError(f"{url}: plain http sources are refused; use https")
+    if repo.startswith("-") or (rev or "").startswith("-"):
+        raise SourceError(f"{url}: a repository URL or ref may not start with '-'")
+    if sub and any(part in ("..", ".") for part in sub.split("/")):
+        raise SourceError(f"{url}: the subdirectory {sub!r} may not contain '..' or '.'")
     dest = workdir / hashlib.sha256(f"{repo}@{rev}".encode()).hexdigest()[:16]
     if not dest.exists():
         tmp = Path(tempfile.mkdtemp(dir=workdir))
-        _run_git(["clone", "--quiet", "--no-checkout", repo, str(tmp)], url)
-        _run_git(["-C", str(tmp), "checkout", "--quiet", rev or "HEAD"], url)
+        try:
+            _run_git(["clone", "--quiet", "--no-checkout", "--", repo, str(tmp)], url)
+            # `checkout` has no --end-of-options in the git versions we meet; `--` after the
+            # rev keeps it a revision, and a rev starting with `-` was refused above.
+            _run_git(["-C", str(tmp), "checkout", "--quiet", rev or "HEAD", "--"], url)
+            _refuse_escaping_links(tmp, url)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         shutil.move(str(tmp), dest)
     target = dest / sub if sub else dest
     if not target.exists():
         raise SourceError(f"{url}: no directory {sub!r} in the repository")
+    if target.resolve() != dest.resolve() and dest.resolve() not in target.resolve().parents:
+        raise SourceError(f"{url}: the subdirectory {sub!r} leads out of the repository")
     return target
+
+
+def _refuse_escaping_links(clone: Path, url: str) -> None:
+    """A committed symlink may point within the clone, never outside it (a host file)."""
+    root = clone.resolve()
+    for directory, dirnames, filenames in os.walk(clone):
+        dirnames[:] = [d for d in dirnames if not (directory == str(clone) and d == ".git")]
+        for name in dirnames + filenames:
+            path = Path(directory) / name
+            if not path.is_symlink():
+                continue
+            resolved = path.resolve()
+            if resolved != root and root not in resolved.parents:
+                raise SourceError(
+                    f"{url}: {path.relative_to(clone)} is a symlink to {os.readlink(path)!r}, "
+                    "outside the repository; refused"
+                )
 
 
 @dataclass(frozen=True)
@@ -79,21 +124,69 @@ class FetchedSource:
     pinned: str
 
 
-# Bundles pulled in this process, by pinned reference: a digest names immutable content,
+# Bundles pulled in this process, by manifest digest: a digest names immutable content,
 # so one copy serves every evaluator (and outlives any one evaluator's work directory).
+# Each digest is pulled under its own lock, so evaluators starting together wait for one
+# pull instead of writing over each other's files.
 _OCI_CACHE: dict[str, Path] = {}
 _OCI_ROOT: list[Path] = []
+_OCI_LOCKS: dict[str, threading.Lock] = {}
+_OCI_GUARD = threading.Lock()
 
 
 def _oci_root() -> Path:
-    if not _OCI_ROOT:
-        _OCI_ROOT.append(temporary_directory("konflux-bundles-"))
-    return _OCI_ROOT[0]
+    with _OCI_GUARD:
+        if not _OCI_ROOT:
+            _OCI_ROOT.append(temporary_directory("konflux-bundles-"))
+        return _OCI_ROOT[0]
+
+
+def _pulled(registry: Any, pinned: Any) -> Path:
+    """The directory holding the bundle `pinned` names, pulled once per process.
+
+    The files go to a temporary directory first; once every file is written and
+    reads back with its layer's digest, the directory is renamed into place. A
+    reader therefore sees the whole bundle or waits for it, never a part.
+    """
+    from konflux.engine.policy.bundle import pull_bundle
+
+    # Keyed by digest: the same bundle pushed to two repositories is the same content
+    # (its presence in this repository was checked when `pinned` was resolved).
+    key = pinned.digest
+    with _OCI_GUARD:
+        lock = _OCI_LOCKS.setdefault(key, threading.Lock())
+    with lock:
+        if key in _OCI_CACHE:
+            return _OCI_CACHE[key]
+        root = _oci_root()
+        dest = root / key.replace(":", "-")
+        partial = Path(tempfile.mkdtemp(dir=root, prefix="partial-"))
+        try:
+            pulled = registry.run(pull_bundle(registry.client, pinned, partial))
+            _check_tree(partial, pulled.files, str(pinned))
+            os.rename(partial, dest)
+        except BaseException:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        _OCI_CACHE[key] = dest
+        return dest
+
+
+def _check_tree(directory: Path, files: dict[str, str], where: str) -> None:
+    """Exactly the bundle's files are there, each with its layer's digest."""
+    from konflux.engine.digests import sha256_digest
+
+    present = {p.relative_to(directory).as_posix() for p in directory.rglob("*") if p.is_file()}
+    if present != set(files):
+        raise SourceError(f"oci::{where}: the pulled files differ from the bundle's layers")
+    for title, digest in files.items():
+        written = sha256_digest((directory / title).read_bytes())
+        if digest.startswith("sha256:") and written != digest:
+            raise SourceError(f"oci::{where}: {title} does not hash to its layer digest")
 
 
 def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource:
     from konflux.engine.oci import RegistryError, SyncRegistry, parse_reference
-    from konflux.engine.policy.bundle import pull_bundle
 
     text = url.removeprefix("oci::").removeprefix("oci://")
     text = text.removeprefix("https://")  # as ec accepts it (plain http:// stays refused)
@@ -104,17 +197,13 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
     try:
         with SyncRegistry() as registry:
             pinned = registry.resolve(ref)
-            key = str(pinned)
             if policy_key:
                 _verify_bundle(registry, pinned, policy_key, url)
-            if key not in _OCI_CACHE:
-                dest = _oci_root() / pinned.digest.replace(":", "-")
-                registry.run(pull_bundle(registry.client, pinned, dest))
-                _OCI_CACHE[key] = dest
+            path = _pulled(registry, pinned)
     except RegistryError as exc:
         raise SourceError(f"{url}: {exc}") from None
     # ec's pinned form: the reference as written (its tag kept), then the digest
-    return FetchedSource(_OCI_CACHE[key], f"oci::{text.partition('@')[0]}@{pinned.digest}")
+    return FetchedSource(path, f"oci::{text.partition('@')[0]}@{pinned.digest}")
 
 
 def _verify_bundle(registry: Any, pinned: Any, policy_key: str, url: str) -> None:

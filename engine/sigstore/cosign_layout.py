@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from konflux.engine.digests import sha256_digest
+from konflux.engine.documents import json_loads
 
 from .errors import PayloadError
 
@@ -52,6 +53,8 @@ SIGNATURE_ARTIFACT_TYPE = "application/vnd.dev.cosign.artifact.sig.v1+json"
 SIGNATURE_SUFFIX = "sig"
 ATTESTATION_SUFFIX = "att"
 SBOM_SUFFIX = "sbom"
+# In the order `ec.oci.image_tag_refs` lists them (cosign's SignatureTag, AttestationTag, SBOMTag).
+SUFFIXES = (SIGNATURE_SUFFIX, ATTESTATION_SUFFIX, SBOM_SUFFIX)
 
 # cosign refuses signature images with more layers (pkg/oci/mutate: maxLayers).
 MAX_LAYERS = 1000
@@ -101,7 +104,7 @@ def layers_of(manifest: bytes | Mapping[str, Any], *, where: str) -> list[Cosign
     """The layers of a cosign image manifest; `where` names it in errors."""
     if isinstance(manifest, (bytes, str)):
         try:
-            doc = json.loads(manifest)
+            doc = json_loads(manifest)
         except ValueError as exc:
             raise PayloadError(f"{where}: manifest is not JSON: {exc}") from exc
     else:
@@ -116,16 +119,15 @@ def layers_of(manifest: bytes | Mapping[str, Any], *, where: str) -> list[Cosign
         if not isinstance(layer, dict) or not isinstance(layer.get("digest"), str):
             raise PayloadError(f"{where}: layer {i} has no digest")
         ann = layer.get("annotations") or {}
-        if not isinstance(ann, dict):
-            raise PayloadError(f"{where}: layer {i} annotations are not an object")
-        out.append(
-            CosignLayer(
-                layer["digest"],
-                str(layer.get("mediaType", "")),
-                int(layer.get("size", 0)),
-                {str(k): str(v) for k, v in ann.items()},
-            )
-        )
+        if not isinstance(ann, dict) or not all(isinstance(v, str) for v in ann.values()):
+            raise PayloadError(f"{where}: layer {i} annotations are not an object of strings")
+        size = layer.get("size", 0)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+            raise PayloadError(f"{where}: layer {i} size {size!r} is not a non-negative integer")
+        media_type = layer.get("mediaType", "")
+        if not isinstance(media_type, str):
+            raise PayloadError(f"{where}: layer {i} mediaType is not a string")
+        out.append(CosignLayer(layer["digest"], media_type, size, dict(ann)))
     return out
 
 

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from konflux.engine.documents import json_loads
+
 from .errors import PayloadError
 from .keys import PrivateKey, PublicKey
 
@@ -52,7 +54,7 @@ class Envelope:
 
     def payload_json(self) -> Any:
         try:
-            return json.loads(self.payload)
+            return json_loads(self.payload)
         except ValueError as exc:
             raise PayloadError(f"DSSE payload is not JSON: {exc}") from exc
 
@@ -60,7 +62,7 @@ class Envelope:
 def parse_envelope(data: bytes | str, *, where: str = "attestation layer") -> Envelope:
     """Read a DSSE envelope; every malformation is named."""
     try:
-        doc = json.loads(data)
+        doc = json_loads(data)
     except ValueError as exc:
         raise PayloadError(f"{where}: not a JSON DSSE envelope: {exc}") from exc
     if not isinstance(doc, dict):

@@ -24,6 +24,7 @@ from in_toto_attestation.v1 import statement_pb2
 from in_toto_attestation.v1.statement import Statement as StatementV1
 
 from konflux.engine.choices import PREDICATE_KINDS
+from konflux.engine.documents import json_loads
 from konflux.engine.schemas import validator as schema_validator
 
 from .errors import PayloadError
@@ -106,7 +107,7 @@ def simple_signing_payload(
 def check_simple_signing(payload: bytes, digest: str) -> str | None:
     """None when the payload is a simple-signing claim for `digest`, else the reason."""
     try:
-        doc = json.loads(payload)
+        doc = json_loads(payload)
     except ValueError as exc:
         return f"signature payload is not JSON: {exc}"
     if not isinstance(doc, dict) or not isinstance(doc.get("critical"), dict):
@@ -139,7 +140,7 @@ def in_toto_statement(
 def parse_statement(payload: bytes) -> dict[str, Any]:
     """The statement of a DSSE payload, checked for in-toto's structure (v0.1 or v1)."""
     try:
-        doc = json.loads(payload)
+        doc = json_loads(payload)
     except ValueError as exc:
         raise PayloadError(f"attestation payload is not JSON: {exc}") from exc
     if not isinstance(doc, dict):

@@ -27,6 +27,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from konflux.engine.documents import json_loads
+
 from .keys import PrivateKey, PublicKey, _pem_blocks
 
 
@@ -58,7 +60,7 @@ class RekorBundle:
 
     def entry(self) -> dict[str, Any]:
         try:
-            doc = json.loads(base64.b64decode(self.body, validate=True))
+            doc = json_loads(base64.b64decode(self.body, validate=True))
         except (binascii.Error, ValueError) as exc:
             raise ValueError(f"bundle body is not base64 JSON: {exc}") from exc
         if not isinstance(doc, dict):
@@ -69,7 +71,7 @@ class RekorBundle:
 def parse_bundle(text: str) -> RekorBundle:
     """Read a bundle annotation; raises ValueError naming what is malformed."""
     try:
-        doc = json.loads(text)
+        doc = json_loads(text)
         payload = doc["Payload"]
         body = payload["body"]
         if not isinstance(body, str):
@@ -83,7 +85,7 @@ def parse_bundle(text: str) -> RekorBundle:
         )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"malformed Rekor bundle: missing {exc}") from exc
-    except (binascii.Error, json.JSONDecodeError) as exc:
+    except (binascii.Error, ValueError) as exc:
         raise ValueError(f"malformed Rekor bundle: {exc}") from exc
 
 

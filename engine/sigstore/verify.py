@@ -31,8 +31,10 @@ from typing import Any, Generic, Protocol, TypeVar
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from konflux.engine import limits
 from konflux.engine.digests import sha256_digest
 from konflux.engine.errors import KonfluxError
+from konflux.engine.limits import LimitExceeded
 from konflux.engine.oci import ImageReference, NotFoundError
 
 from . import cosign_layout as layout
@@ -667,7 +669,9 @@ class RegistryClient(Protocol):
     has it. A missing tag raises `konflux.engine.oci.NotFoundError`."""
 
     async def get_manifest(self, ref: ImageReference) -> Any: ...
-    async def get_blob(self, ref: ImageReference, digest: str | None = None) -> bytes: ...
+    async def get_blob(
+        self, ref: ImageReference, digest: str | None = None, *, size: int | None = None
+    ) -> bytes: ...
     async def push_blob(
         self, ref: ImageReference, data: bytes, *, media_type: str = ...
     ) -> Any: ...
@@ -704,8 +708,7 @@ async def fetch_artifact_layers(
     except NotFoundError:
         return None
     layers = layout.layers_of(manifest_bytes(fetched), where=str(ref))
-    blobs = await asyncio.gather(*(client.get_blob(ref, lay.digest) for lay in layers))
-    return list(zip(layers, [bytes(b) for b in blobs], strict=True))
+    return list(zip(layers, await _layer_blobs(client, ref, layers), strict=True))
 
 
 async def fetch_referrer_layers(
@@ -718,9 +721,22 @@ async def fetch_referrer_layers(
     for descriptor in await client.referrers(subject, artifact_type=artifact_type):
         ref = image.by_digest(descriptor.digest)
         layers = layout.layers_of(manifest_bytes(await client.get_manifest(ref)), where=str(ref))
-        blobs = await asyncio.gather(*(client.get_blob(ref, lay.digest) for lay in layers))
-        found += zip(layers, [bytes(b) for b in blobs], strict=True)
+        found += zip(layers, await _layer_blobs(client, ref, layers), strict=True)
     return found
+
+
+async def _layer_blobs(
+    client: RegistryClient, ref: ImageReference, layers: Sequence[layout.CosignLayer]
+) -> list[bytes]:
+    """The layers' contents, each read no further than its declared size, together within
+    the `blob-bytes` limit (a manifest may list up to a thousand layers)."""
+    most = limits.current().blob_bytes
+    if sum(lay.size for lay in layers) > most:
+        raise LimitExceeded.of(f"{ref}: the artifact's layers together", "blob_bytes", most)
+    blobs = await asyncio.gather(
+        *(client.get_blob(ref, lay.digest, size=lay.size) for lay in layers)
+    )
+    return [bytes(b) for b in blobs]
 
 
 async def verify_image_signatures(

@@ -131,16 +131,18 @@ UPSTREAM_STEPS = [
 def test_verify_conforma_has_upstream_params_defaults_results_and_steps():
     doc = yaml.safe_load((ROOT / "tasks/verify-conforma/verify-conforma.yaml").read_text())
     params = {p["name"]: p.get("default") for p in doc["spec"]["params"]}
-    assert params == UPSTREAM_PARAMS
-    assert [r["name"] for r in doc["spec"]["results"]] == ["TEST_OUTPUT"]
+    # upstream's params and defaults, plus REPORT_RESULT (konflux's, for the web console)
+    assert params == {**UPSTREAM_PARAMS, "REPORT_RESULT": "false"}
+    assert [r["name"] for r in doc["spec"]["results"]] == ["TEST_OUTPUT", "REPORT_JSON"]
     assert [s["name"] for s in doc["spec"]["steps"]] == UPSTREAM_STEPS
     assert doc["spec"]["stepTemplate"]["env"] == [{"name": "HOME", "value": "$(params.HOMEDIR)"}]
     script = next(s for s in doc["spec"]["steps"] if s["name"] == "validate")["script"]
-    assert "exec konflux" in script
+    assert 'konflux "${cmd_args[@]}"' in script
     for output in (
         "text=${HOMEDIR}/text-report.txt?show-successes=false",
         "json=${HOMEDIR}/report-json.json",
         "appstudio=$(results.TEST_OUTPUT.path)",
+        "$(results.REPORT_JSON.path)",
     ):
         assert output in script
 

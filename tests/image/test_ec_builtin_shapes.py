@@ -138,15 +138,17 @@ def test_image_files_and_input_files_read_a_directory_as_ec_does(tmp_path, publi
     assert json.loads(result.stdout)["image"]["files"] == expected, result.output
 
 
-def test_a_file_nested_past_reason_is_text_not_a_crash(tmp_path, publisher, signer):
-    """A hostile OLM manifest nested deeper than the parser's recursion limit comes back as
-    text, so the image is still evaluated (and a rule can reject it)."""
+def test_a_file_nested_past_the_limit_is_named_not_a_crash(tmp_path, publisher, signer):
+    """A hostile manifest nested past the nesting limit is refused naming the file
+    (failclosed's limits), never a RecursionError."""
+    import pytest
+
     from konflux.engine.image.builtins import image_dir_files
+    from konflux.engine.limits import LimitExceeded
     from konflux.engine.oci import build_image
 
     deep = b"[" * 100_000 + b"]" * 100_000
     build = build_image({"manifests/deep.json": deep, "manifests/ok.yaml": b"kind: A\n"})
     ref = publisher.sync.run(build.push(publisher.sync.client, publisher.registry.ref("olm/deep")))
-    files = image_dir_files(publisher.sync, str(ref), ["manifests"])
-    assert files["manifests/ok.yaml"] == {"kind": "A"}
-    assert isinstance(files["manifests/deep.json"], str)
+    with pytest.raises(LimitExceeded, match=r"manifests/deep\.json"):
+        image_dir_files(publisher.sync, str(ref), ["manifests"])
