@@ -105,9 +105,14 @@ class Context(click.Context):
 
 
 class Command(click.Command):
-    """A command whose engine errors are one-line messages."""
+    """A command whose engine errors are one-line messages, reading `ec`'s flag forms."""
 
     context_class = Context
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from konflux.cli.go_flags import normalise
+
+        return super().parse_args(ctx, normalise(_path(ctx), self, args))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -122,6 +127,17 @@ class Group(click.Group):
     context_class = Context
     command_class = Command
     group_class = type  # subgroups are of this class too
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        from konflux.cli.go_flags import normalise
+
+        # `ec`'s persistent flags may come before the subcommand's name, too.
+        return super().parse_args(ctx, normalise(_path(ctx), self, args, leading_only=True))
+
+
+def _path(ctx: click.Context) -> tuple[str, ...]:
+    """The command's words below `konflux` (`("validate", "image")`)."""
+    return tuple(ctx.command_path.split()[1:])
 
 
 class ReportCommand(Command):

@@ -41,9 +41,39 @@ class _CurrentStderr(logging.StreamHandler):  # type: ignore[type-arg]
         pass
 
 
-def configure_logging(debug: bool) -> None:
-    handler = _CurrentStderr()
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+def configure_logging(
+    debug: bool,
+    *,
+    quiet: bool = False,
+    verbose: bool = False,
+    trace: bool = False,
+    logfile: str | None = None,
+) -> None:
+    """`ec`'s levels: quiet shows errors, the default warnings, verbose and debug debug
+    lines, trace everything; `logfile` appends the lines to a file instead of stderr."""
+    from konflux.cli.logs import TRACE, LogrusFormatter
+
+    handler: logging.Handler = _CurrentStderr()
+    if logfile:
+        try:
+            handler = logging.FileHandler(logfile, mode="a", encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(
+                f'Unable to create log file "{logfile}", log lines will appear on standard '
+                f"error. Error was: {exc.strerror}\n"
+            )
+    # The lines `ec` writes (logrus's text format), so log scrapers keep working.
+    handler.setFormatter(LogrusFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    if trace:
+        level = TRACE
+    elif debug or verbose:
+        level = logging.DEBUG
+    elif quiet:
+        level = logging.ERROR
+    else:
+        level = logging.WARNING
+    root.setLevel(level)
+    # asyncio's own debug lines ("Using selector: ...") are not ec's
+    logging.getLogger("asyncio").setLevel(max(level, logging.INFO))

@@ -26,9 +26,13 @@ def cli(debug: bool, limit_settings: tuple[str, ...]) -> None:
     """Konflux: build, test and release OCI artifacts with every gate decided by policy."""
     import os
 
+    from konflux.cli import go_flags
     from konflux.cli.console import configure_logging
     from konflux.engine import limits
 
+    # Persistent flags (`ec`'s, anywhere on the line) start afresh for every invocation.
+    go_flags.GLOBALS = go_flags.GlobalFlags(debug=debug)
+    go_flags.reset()
     configure_logging(debug)
     try:
         limits.configure(limits.Limits.from_env(os.environ).with_settings(list(limit_settings)))
@@ -38,17 +42,26 @@ def cli(debug: bool, limit_settings: tuple[str, ...]) -> None:
 
 def _register() -> None:
     from konflux.cli.bundle import bundle, track_task
+    from konflux.cli.configtest import test
     from konflux.cli.controllers import controllers, dev
     from konflux.cli.demo import demo
     from konflux.cli.dev import dev_image, dev_registry
+    from konflux.cli.init import init
+    from konflux.cli.inspect import fetch, inspect, inspect_policy
     from konflux.cli.policy import policy
     from konflux.cli.supplychain import attest, key, sbom, sign
+    from konflux.cli.task_steps import task
+    from konflux.cli.track import track_group
     from konflux.cli.validate import validate
     from konflux.cli.validate_image import validate_image
+    from konflux.cli.version import version
+    from konflux.cli.vsa import validate_vsa
     from konflux.cli.web_console import console
     from konflux.cli.webhook import webhook
 
     validate.add_command(validate_image)
+    validate.add_command(validate_vsa)
+    policy.add_command(inspect_policy, "inspect")  # `ec inspect policy`, under both names
     policy.add_command(bundle)
     policy.add_command(track_task)
     dev.add_command(dev_registry)
@@ -66,6 +79,9 @@ def _register() -> None:
         dev,
         console,
     ):
+        cli.add_command(command)
+    # `ec`'s other commands, under `ec`'s names
+    for command in (test, inspect, fetch, init, track_group, version, task):
         cli.add_command(command)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 
+from konflux.cli.go_values import GoDuration
 from konflux.controllers.constants import DEFAULT_OPERATORS, OPERATORS
 from konflux.engine.choices import (
     FILTER_TYPES,
@@ -58,8 +59,9 @@ POLICY = click.option(
     required=True,
     metavar="POLICY",
     help="The EnterpriseContractPolicy: a file, a directory holding policy.yaml, "
-    "inline JSON/YAML, or a git URL (git::URL//DIR?ref=REV). Relative source paths "
-    "in it resolve against the current directory.",
+    "inline JSON/YAML, a git URL (git::URL//DIR?ref=REV), or the resource in the cluster "
+    "(NAME or NAMESPACE/NAME). Relative source paths in it resolve against the current "
+    "directory.",
 )
 
 
@@ -107,6 +109,24 @@ EXTRA_RULE_DATA = click.option(
     metavar="KEY=VALUE",
     help="Set rule data KEY for every source (over its ruleData). Repeatable, or "
     "comma-separated. A VALUE naming a .json/.yaml/.yml file stands for its text.",
+)
+COLOR = compose(
+    click.option(
+        "--color",
+        is_flag=True,
+        help="Colour the text report even when stdout is not a terminal.",
+    ),
+    click.option(
+        "--no-color",
+        is_flag=True,
+        help="No colour in the text report even on a terminal (NO_COLOR does the same).",
+    ),
+)
+SHOW_POLICY_DOCS_LINK = click.option(
+    "--show-policy-docs-link",
+    is_flag=True,
+    help="End the text report with a link to the policy documentation when it has "
+    "violations or warnings.",
 )
 FILTER_TYPE = click.option(
     "--filter-type",
@@ -157,9 +177,41 @@ VALIDATE_INPUT = compose(
     workers("inputs"),
     EXTRA_RULE_DATA,
     FILTER_TYPE,
+    click.option(
+        "--server",
+        "server_mode",
+        is_flag=True,
+        help="Serve ec's HTTP API (POST /v1/validate/input, /live, /ready) for this policy "
+        "instead of validating files; no authentication: bind to loopback or put a proxy "
+        "in front.",
+    ),
+    click.option(
+        "--server-address",
+        default="127.0.0.1",
+        show_default=True,
+        help="The address --server listens on (0.0.0.0: every IPv4 address).",
+    ),
+    click.option(
+        "--server-port",
+        default=8080,
+        show_default=True,
+        type=click.IntRange(0, 65535),
+        help="The port --server listens on.",
+    ),
+    COLOR,
+    SHOW_POLICY_DOCS_LINK,
 )
 
-VALIDATE_POLICY = click.argument("policy_ref", metavar="POLICY")
+VALIDATE_POLICY = compose(
+    click.argument("policy_ref", metavar="POLICY", required=False),
+    click.option(
+        "--policy",
+        "-p",
+        "policy_option",
+        metavar="POLICY",
+        help="The policy, as ec takes it (the argument also works).",
+    ),
+)
 
 # `ec`'s registry retry knobs; the defaults are `konflux.engine.oci.RetryPolicy`'s (a test
 # keeps them equal: importing the registry client here would load aiohttp at startup).
@@ -171,7 +223,7 @@ RETRY = (
         "N",
         "Retries of a registry request after the first attempt (429, 5xx, connection errors).",
     ),
-    ("duration", 1.0, click.FloatRange(min=0), "SECONDS", "The wait before the first retry."),
+    ("duration", 1.0, GoDuration(), "DURATION", "The wait before the first retry (1s, 500ms)."),
     ("factor", 2.0, click.FloatRange(min=1), "F", "Each further wait is the previous one times F."),
     (
         "jitter",
@@ -180,7 +232,7 @@ RETRY = (
         "J",
         "Each wait varies randomly by up to this fraction.",
     ),
-    ("max-wait", 3.0, click.FloatRange(min=0), "SECONDS", "No single wait is longer than this."),
+    ("max-wait", 3.0, GoDuration(), "DURATION", "No single wait is longer than this (3s)."),
 )
 
 # -- validate image -------------------------------------------------------------------------------
@@ -192,13 +244,26 @@ VALIDATE_IMAGE = compose(
         metavar="SNAPSHOT",
         help="A Snapshot or Snapshot spec to validate: a file, or inline JSON/YAML.",
     ),
+    click.option(
+        "--snapshot",
+        metavar="NAME",
+        help="A Snapshot resource in the cluster (NAME or NAMESPACE/NAME), or an inline "
+        "Snapshot spec.",
+    ),
+    click.option(
+        "--file-path", "-f", metavar="FILE", hidden=True, help="Deprecated: use --images."
+    ),
+    click.option(
+        "--json-input", "-j", metavar="JSON", hidden=True, help="Deprecated: use --images."
+    ),
     POLICY,
     click.option(
         "--public-key",
         "-k",
         metavar="KEY",
-        help="The public key (PEM file, or inline PEM) signatures and attestations must "
-        "verify with. Default: the policy's publicKey.",
+        help="The public key signatures and attestations must verify with: a PEM file, "
+        "inline PEM, or k8s://[NAMESPACE/]NAME (the Secret's cosign.pub). Default: the "
+        "policy's publicKey.",
     ),
     click.option(
         "--certificate-identity",
@@ -244,7 +309,21 @@ VALIDATE_IMAGE = compose(
         is_flag=True,
         help="Do not verify image signatures (attestations are still verified).",
     ),
+    click.option(
+        "--skip-att-sig-check",
+        is_flag=True,
+        help="Read attestations without verifying their signatures: for debugging a "
+        "policy only, nothing about them is trusted.",
+    ),
     output(IMAGE_FORMATS, per_target_options=True),
+    click.option(
+        "--output-file",
+        metavar="FILE",
+        hidden=True,
+        help="Deprecated (ec's -o): write the JSON report to FILE.",
+    ),
+    COLOR,
+    SHOW_POLICY_DOCS_LINK,
     STRICT,
     click.option(
         "--effective-time",
@@ -261,24 +340,54 @@ VALIDATE_IMAGE = compose(
     SHOW_WARNINGS,
     click.option(
         "--timeout",
-        default=300.0,
+        default="5m",
         show_default=True,
-        type=click.FloatRange(min=0, min_open=True),
-        metavar="SECONDS",
-        help="Fail the run when it takes longer than this.",
+        type=GoDuration(),
+        metavar="DURATION",
+        help="Fail the run when it takes longer than this (5m, 90s; plain seconds too); "
+        "0: no limit.",
     ),
     FILTER_TYPE,
     click.option(
         "--vsa-signing-key",
         metavar="KEY",
-        help="A private key (cosign format; password from $COSIGN_PASSWORD): the vsa output "
-        "becomes a signed DSSE envelope.",
+        help="A private key (cosign format, password from $COSIGN_PASSWORD; or "
+        "k8s://NAMESPACE/NAME for the Secret's cosign.key and cosign.password): VSAs and "
+        "the vsa output become signed DSSE envelopes.",
+    ),
+    click.option("--vsa", "vsa", is_flag=True, help="Write a VSA for each validated image."),
+    click.option(
+        "--attestation-format",
+        default="dsse",
+        show_default=True,
+        metavar="FORMAT",
+        help="--vsa writes signed DSSE envelopes (dsse, needs --vsa-signing-key) or the "
+        "bare statements (predicate).",
+    ),
+    click.option(
+        "--attestation-output-dir",
+        metavar="DIR",
+        help="Where --vsa writes its files. Default: a new temporary directory.",
     ),
     click.option(
         "--vsa-upload",
-        is_flag=True,
-        help="Also attach the signed VSA to each image as an attestation (needs "
-        "--vsa-signing-key).",
+        multiple=True,
+        metavar="BACKEND",
+        help="Also store each VSA: local@DIR (vsa-<time>-<hash>.json files, as ec names "
+        "them), or oci (an attestation on the image; needs --vsa-signing-key). Repeatable.",
+    ),
+    click.option(
+        "--vsa-public-key",
+        metavar="KEY",
+        help="The key stored VSAs must be signed with, for --vsa-expiration.",
+    ),
+    click.option(
+        "--vsa-expiration",
+        default="168h",
+        show_default=True,
+        metavar="DURATION",
+        help="An image with a stored VSA (in a --vsa-upload backend) younger than this, for "
+        "the same policy, is not validated again; 0 turns this off.",
     ),
     click.option(
         "--policy-key",
@@ -358,8 +467,8 @@ POLICY_INSPECT = compose(
         "fmt",
         default="text",
         show_default=True,
-        type=click.Choice(["text", "json", "names", "short-names", "markdown"]),
-        help="How rules are listed.",
+        help="How rules are listed: text, json, names, short-names or markdown (an unknown "
+        "one exits 1, as ec).",
     ),
     click.option(
         "--rule",
@@ -833,6 +942,250 @@ GC_SNAPSHOTS = compose(
     click.option("--dry-run", is_flag=True, help="Print what would be deleted; delete nothing."),
     click.option("--server", default=None, hidden=True, help="API URL, no credentials (tests)."),
 )
+
+
+# -- ec's other commands: test, inspect, fetch, init, track, validate vsa, version --------------
+
+TEST = compose(
+    click.argument("paths", nargs=-1, metavar="PATH..."),
+    click.option(
+        "--policy",
+        "-p",
+        "policies",
+        multiple=True,
+        metavar="PATH",
+        help="Rego policy files or directories (repeatable, comma-separated). Default: policy.",
+    ),
+    click.option(
+        "--data",
+        "-d",
+        multiple=True,
+        metavar="PATH",
+        help="Data files or directories, mounted by directory as opa mounts them.",
+    ),
+    click.option(
+        "--namespace",
+        "-n",
+        "namespaces",
+        multiple=True,
+        metavar="NS",
+        help="Namespaces (packages) to test; patterns like 'app.*' too. Default: main.",
+    ),
+    click.option("--all-namespaces", is_flag=True, help="Test every namespace of the policies."),
+    click.option(
+        "--combine", is_flag=True, help="Evaluate every file together, as one input list."
+    ),
+    click.option(
+        "--output",
+        "-o",
+        default="stdout",
+        show_default=True,
+        metavar="FORMAT[=PATH]",
+        help="stdout, json, tap, table, junit, github, azuredevops or appstudio.",
+    ),
+    click.option("--fail-on-warn", is_flag=True, help="Exit 1 on warnings, and 2 on failures."),
+    click.option(
+        "--no-fail",
+        is_flag=True,
+        help="Exit 0 even when a policy fails (and, with appstudio, on errors).",
+    ),
+    click.option("--no-color", is_flag=True, help="No colour in the standard text output."),
+    click.option(
+        "--suppress-exceptions", is_flag=True, help="Leave exceptions out of the text output."
+    ),
+    click.option("--quiet", is_flag=True, help="Print nothing when every check passes."),
+    click.option("--parser", default="", metavar="NAME", help="Parse every file with NAME."),
+    click.option(
+        "--ignore", default="", metavar="REGEX", help="Paths to skip when walking directories."
+    ),
+    click.option(
+        "--junit-hide-message", is_flag=True, help="JUnit test names without the message."
+    ),
+    click.option(
+        "--rego-version",
+        default="v1",
+        show_default=True,
+        help="The Rego syntax of the policies; only v1 is supported.",
+    ),
+)
+
+INSPECT_FORMATS = ("json", "text", "names", "short-names", "markdown")
+INSPECT_POLICY = compose(
+    POLICY_INSPECT,
+    click.option(
+        "--dest",
+        "-d",
+        metavar="DIR",
+        help="Fetch the sources into DIR (policy/<id>) and keep them there.",
+    ),
+)
+INSPECT_POLICY_DATA = compose(
+    click.option(
+        "--source",
+        "-s",
+        "sources",
+        multiple=True,
+        required=True,
+        metavar="URL",
+        help="A data source (path, file::, git::, github.com/..., oci::). Repeatable.",
+    ),
+    click.option(
+        "--dest",
+        "-d",
+        metavar="DIR",
+        help="Fetch the sources into DIR (policy/<id>) and keep them there.",
+    ),
+    click.option(
+        "--output",
+        "-o",
+        "fmt",
+        default="json",
+        show_default=True,
+        help="json or yaml.",
+    ),
+)
+FETCH_POLICY = compose(
+    click.option(
+        "--source",
+        "-s",
+        "sources",
+        multiple=True,
+        required=True,
+        metavar="URL",
+        help="A policy source, fetched into DEST/policy/<id>. Repeatable.",
+    ),
+    click.option(
+        "--data-source",
+        "data_sources",
+        multiple=True,
+        metavar="URL",
+        help="A data source, fetched into DEST/data/<id>. Repeatable.",
+    ),
+    click.option(
+        "--dest", "-d", default=".", show_default=True, metavar="DIR", help="Where to fetch to."
+    ),
+    click.option(
+        "--work-dir",
+        "-w",
+        is_flag=True,
+        help="Fetch into a new temporary directory instead of --dest.",
+    ),
+)
+INIT_POLICIES = click.option(
+    "--dest-dir",
+    "-d",
+    default="",
+    metavar="DIR",
+    help="Write DIR/sample.rego (DIR is created). Default: print the policy.",
+)
+TRACK_BUNDLE = compose(
+    click.option(
+        "--bundle",
+        "-b",
+        "bundles",
+        multiple=True,
+        metavar="REF",
+        help="A Tekton bundle image to track (recorded when it holds a Task). Repeatable.",
+    ),
+    click.option(
+        "--git",
+        "-g",
+        "gits",
+        multiple=True,
+        metavar="git+URL//PATH@REV",
+        help="A task file in git to track. Repeatable.",
+    ),
+    click.option(
+        "--input",
+        "-i",
+        "input_",
+        default="",
+        metavar="FILE|oci:REF",
+        help="Existing tracking data to extend.",
+    ),
+    click.option(
+        "--output",
+        "-o",
+        default="",
+        metavar="FILE|oci:REF",
+        help="Write the result to FILE, or push it as a data bundle. Default: stdout.",
+    ),
+    click.option("--replace", "-r", is_flag=True, help="Write the result back to --input."),
+    click.option(
+        "--prune/--no-prune",
+        "-p",
+        default=True,
+        show_default=True,
+        help="Drop the records that have expired.",
+    ),
+    click.option(
+        "--freshen", is_flag=True, help="Re-resolve every tracked bundle tag and git path."
+    ),
+    click.option(
+        "--in-effect-days",
+        default=60,
+        show_default=True,
+        type=click.IntRange(0),
+        help="Days an older record stays valid once a newer one is added.",
+    ),
+)
+VALIDATE_VSA = compose(
+    click.argument("identifier", required=False),
+    click.option(
+        "--vsa", "-v", "vsa_identifier", metavar="FILE|IMAGE", help="A VSA file, or an image."
+    ),
+    click.option(
+        "--images", metavar="SNAPSHOT", help="A Snapshot: check each component's stored VSA."
+    ),
+    POLICY,
+    click.option(
+        "--vsa-retrieval",
+        multiple=True,
+        metavar="BACKEND",
+        help="Where to look for VSAs: file@DIR (or local@DIR), or oci. Default: oci.",
+    ),
+    click.option(
+        "--vsa-public-key",
+        metavar="KEY",
+        help="The key VSAs must be signed with (file, inline PEM or k8s://).",
+    ),
+    click.option(
+        "--ignore-signature-verification",
+        is_flag=True,
+        help="Accept VSAs without checking their signature.",
+    ),
+    click.option(
+        "--vsa-expiration",
+        default="168h",
+        show_default=True,
+        metavar="DURATION",
+        help="The oldest VSA accepted (24h, 7d, 1w).",
+    ),
+    click.option(
+        "--no-fallback",
+        is_flag=True,
+        help="Fail images without a valid VSA instead of validating them.",
+    ),
+    click.option(
+        "--fallback-public-key",
+        metavar="KEY",
+        help="The image signing key for the fallback validation. Default: --vsa-public-key.",
+    ),
+    STRICT,
+    click.option(
+        "--output",
+        "-o",
+        "outputs",
+        multiple=True,
+        metavar="FORMAT",
+        help="json or text. Default: text.",
+    ),
+)
+VERSION = compose(
+    click.option("--json", "-j", "as_json", is_flag=True, help="Print it as JSON."),
+    click.option("--short", "-s", is_flag=True, help="Print only the version."),
+)
+
 
 # -- console --------------------------------------------------------------------------------------
 

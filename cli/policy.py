@@ -1,9 +1,8 @@
-"""`konflux policy test` and `konflux policy inspect` (`bundle`, `track-task`: `cli.bundle`)."""
+"""`konflux policy test` (`inspect`: `cli.inspect`; `bundle`, `track-task`: `cli.bundle`)."""
 
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import click
 
@@ -61,68 +60,3 @@ def policy_test(
         )
     if report.coverage is not None and report.coverage["coverage"] < threshold:
         raise Failed(f"coverage {report.coverage['coverage']}% is below the threshold {threshold}%")
-
-
-@policy.command("inspect")
-@options.POLICY_INSPECT
-def policy_inspect(
-    sources: tuple[str, ...],
-    policy_ref: str | None,
-    fmt: str,
-    rule_filter: str | None,
-    package_filter: str | None,
-    collection_filter: str | None,
-) -> None:
-    """List the rules of policy sources with their metadata, and what is wrong with them.
-
-    Warnings (to stderr) name rules without a usable custom.short_name and result
-    codes that name another package; a syntax error fails the command.
-    """
-    from konflux.cli.console import stderr
-    from konflux.cli.inspect_output import render_inspection
-    from konflux.engine import load_policy
-    from konflux.engine.policy.files import load_paths
-    from konflux.engine.policy.lint import lint
-    from konflux.engine.policy.sources import fetch
-    from konflux.engine.rules import rules_of
-
-    if bool(sources) == bool(policy_ref):
-        raise click.UsageError("give either --source (repeatable) or --policy")
-    urls = list(sources) or [u for s in load_policy(policy_ref or "").sources for u in s.policy]
-    by_source = {}
-    errors = []
-    for url in urls:
-        files = load_paths([fetch(url)])
-        modules = [m for m in files.modules if not m.path.endswith("_test.rego")]
-        for finding in lint(modules):
-            if finding.error:
-                errors.append(str(finding))
-            else:
-                stderr().print(
-                    f"[yellow]Warning:[/] {_escape(str(finding))}", highlight=False, soft_wrap=True
-                )
-        rules = rules_of(modules).values()
-        by_source[url] = [
-            r
-            for r in sorted(rules, key=lambda r: r.code)
-            if _rule_matches(r, rule_filter, package_filter, collection_filter)
-        ]
-    if errors:
-        raise Failed("\n".join(errors))
-    click.echo(render_inspection(by_source, fmt), nl=False)
-
-
-def _escape(text: str) -> str:
-    from rich.markup import escape
-
-    return escape(text)
-
-
-def _rule_matches(rule: Any, rule_f: str | None, pkg_f: str | None, coll_f: str | None) -> bool:
-    if not (rule_f or pkg_f or coll_f):
-        return True
-    return bool(
-        (rule_f and rule_f in {rule.code, f"{rule.package}.{rule.short_name}", rule.short_name})
-        or (pkg_f and pkg_f == rule.package)
-        or (coll_f and coll_f in rule.collections)
-    )

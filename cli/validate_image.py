@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
+import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -46,15 +49,18 @@ def sigstore_opts(opts: dict[str, Any], key_pem: str, keyless: bool) -> dict[str
 
 
 def public_key_pem(value: str) -> str:
-    """The PEM text of a public key given as a file or inline, checked to be one.
+    """The PEM text of a public key given as a file, inline, or a `k8s://` Secret (its
+    `cosign.pub`, as cosign reads it), checked to be one.
 
     The key is read once, here: its text is what the report names, and what is
     passed on is that text, never a second path to read.
     """
-    from konflux.engine.sigstore.keys import load_public_key, read_key_material
+    from konflux.cli.cluster_refs import public_key_text
+    from konflux.engine.sigstore.keys import load_public_key
 
-    load_public_key(value)  # names the file and what is wrong with it
-    return read_key_material(value)[0].decode()
+    text = public_key_text(value)
+    load_public_key(text if value.startswith("k8s://") else value)  # names what is wrong
+    return text
 
 
 NO_TRUST = (
@@ -123,6 +129,33 @@ def trust_from_flags(
     )
 
 
+def snapshot_of(opts: dict[str, Any]) -> Any:
+    """The components to validate, from every source `ec` reads, merged in its order:
+    --images (file or inline), --file-path, --json-input, --image, --snapshot (a Snapshot
+    in the cluster, or an inline spec)."""
+    from konflux.cli.cluster_refs import snapshot_text
+    from konflux.engine.documents import parse_text
+    from konflux.engine.errors import KonfluxError
+    from konflux.engine.image.snapshot import Snapshot, load_snapshot, snapshot_from_document
+
+    snapshot = Snapshot()
+    if opts["images"]:
+        snapshot.merge(load_snapshot(opts["images"]))
+    if opts["file_path"]:
+        if not Path(opts["file_path"]).is_file():
+            raise KonfluxError(f"{opts['file_path']}: no such file (--file-path)")
+        snapshot.merge(load_snapshot(opts["file_path"]))
+    if opts["json_input"]:
+        doc = parse_text(opts["json_input"], "--json-input")
+        snapshot.merge(snapshot_from_document(doc, "--json-input"))
+    if opts["image"]:
+        snapshot.merge(load_snapshot(image=opts["image"]))
+    if opts["snapshot"]:
+        doc = parse_text(snapshot_text(opts["snapshot"]), "--snapshot")
+        snapshot.merge(snapshot_from_document(doc, "--snapshot"))
+    return snapshot
+
+
 class ValidateImageCommand(ReportCommand):
     activity = "validating image"
 
@@ -131,15 +164,31 @@ class ValidateImageCommand(ReportCommand):
 @options.VALIDATE_IMAGE
 def validate_image(**opts: Any) -> None:
     """Validate images (or a Snapshot's components) against a policy."""
+    from konflux.cli import vsa as vsa_cli
+    from konflux.cli.go_values import parse_duration
     from konflux.cli.outputs import parse_targets, write_error_documents, write_reports
-    from konflux.cli.validate import effective_time_option, render, rule_data
+    from konflux.cli.validate import color_choice, effective_time_option, render, rule_data
     from konflux.engine import KonfluxError
 
+    if opts["output_file"]:  # ec's deprecated -o FILE: the JSON report to FILE
+        opts["outputs"] = (*opts["outputs"], f"json={opts['output_file']}")
     targets = parse_targets(opts["outputs"], IMAGE_FORMATS)
-    if not (opts["image"] or opts["images"]):
-        raise click.UsageError("give --image REF or --images SNAPSHOT")
-    if opts["vsa_upload"] and not opts["vsa_signing_key"]:
-        raise click.UsageError("--vsa-upload needs --vsa-signing-key")
+    if not any(opts[k] for k in ("image", "images", "snapshot", "file_path", "json_input")):
+        raise click.UsageError("give --image REF, --images SNAPSHOT or --snapshot NAME")
+    try:
+        vsa_expiration = parse_duration(opts["vsa_expiration"])
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--vsa-expiration'") from None
+    problems = vsa_cli.option_errors(opts, vsa_expiration)
+    if problems:
+        raise Failed("\n".join(problems))
+    if "oci" in opts["vsa_upload"] and not opts["vsa_signing_key"]:
+        raise click.UsageError("--vsa-upload oci needs --vsa-signing-key")
+    if opts["vsa"] and opts["attestation_format"] == "predicate" and opts["vsa_signing_key"]:
+        logging.getLogger("konflux.vsa").warning(
+            "--vsa-signing-key is ignored for --attestation-format=predicate"
+        )
+    opts["vsa_expiration_seconds"] = vsa_expiration
     attestation_time = opts["effective_time"].lower() == "attestation"
     when = effective_time_option(
         "now" if attestation_time else opts["effective_time"], opts["allow_past_effective_time"]
@@ -151,12 +200,15 @@ def validate_image(**opts: Any) -> None:
         write_error_documents(list(opts["outputs"]), "validating image", exc)
         raise Failed(str(exc)) from None
 
+    report.show_policy_docs_link = opts["show_policy_docs_link"]
+    colour = color_choice(opts["color"], opts["no_color"])
+
     def rendered(t: Any) -> str:
         if t.format == "vsa" and vsa_key is not None:
             from konflux.engine.output.vsa import signed_vsa
 
             return signed_vsa(report, vsa_key) + "\n"
-        return render(t.apply(report), t.format, t.path)
+        return render(t.apply(report), t.format, t.path, colour)
 
     write_reports(targets, rendered)
     if opts["strict"] and not report.success:
@@ -166,16 +218,16 @@ def validate_image(**opts: Any) -> None:
 def _validate(
     opts: dict[str, Any], when: Any, attestation_time: bool, extra_rule_data: dict[str, Any]
 ) -> tuple[Any, Any]:
+    from konflux.cli import vsa as vsa_cli
+    from konflux.cli.cluster_refs import load_policy_ref, private_key
+    from konflux.cli.go_values import format_duration
     from konflux.cli.progress import ProgressDisplay
-    from konflux.engine import KonfluxError, Settings, load_policy
-    from konflux.engine.image.snapshot import load_snapshot
+    from konflux.engine import KonfluxError, Settings
     from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
     from konflux.engine.oci import RegistryClient, RetryPolicy, SyncRegistry
-    from konflux.engine.sigstore import load_private_key
+    from konflux.engine.policy.spec import with_flag_overrides
 
-    policy = load_policy(opts["policy_ref"])
-    if opts["rekor_url"]:
-        policy.spec["rekorUrl"] = opts["rekor_url"]
+    policy = load_policy_ref(opts["policy_ref"])
     trust, key_pem, keyless = trust_from_flags(
         policy.spec,
         public_key=opts["public_key"],
@@ -184,12 +236,23 @@ def _validate(
         issuer=opts["certificate_oidc_issuer"],
         issuer_regexp=opts["certificate_oidc_issuer_regexp"],
         trusted_root=opts["trusted_root"],
-        rekor_public_key=opts["rekor_public_key"],
+        # cosign's (and ec's) environment variable for a private Rekor's key
+        rekor_public_key=opts["rekor_public_key"] or os.environ.get("SIGSTORE_REKOR_PUBLIC_KEY"),
         ignore_rekor=opts["ignore_rekor"],
     )
-    snapshot = load_snapshot(opts["images"], opts["image"])
+    # The report (and the policy input) name the policy as the flags made it, as ec's do.
+    policy.spec = with_flag_overrides(
+        policy.spec,
+        public_key=opts["public_key"],
+        keyless_flags=keyless and not opts["public_key"],
+        rekor_url=opts["rekor_url"],
+        extra_rule_data=extra_rule_data,
+    )
+    snapshot = snapshot_of(opts)
     # Read before the run, so a wrong password or file fails in a second, not after it.
-    vsa_key = load_private_key(opts["vsa_signing_key"]) if opts["vsa_signing_key"] else None
+    vsa_key = private_key(opts["vsa_signing_key"]) if opts["vsa_signing_key"] else None
+    vsa_public = public_key_pem(opts["vsa_public_key"]) if opts["vsa_public_key"] else ""
+    stores = vsa_cli.backends(opts["vsa_upload"])
     settings = Settings(
         effective_time=when,
         extra_rule_data=extra_rule_data,
@@ -202,6 +265,7 @@ def _validate(
         key_pem=key_pem,
         keyless=keyless,
         skip_image_sig_check=opts["skip_image_sig_check"],
+        skip_att_sig_check=opts["skip_att_sig_check"],
         effective_time_from_attestations=attestation_time,
         workers=opts["workers"],
     )
@@ -219,6 +283,12 @@ def _validate(
         SyncRegistry(client) as registry,
         ProgressDisplay("components", in_flight=client.in_flight) as progress,
     ):
+        # ec --vsa-expiration: images whose stored VSA is still valid are not validated.
+        skipped = vsa_cli.reusable(
+            snapshot, policy, stores=stores, public_key_pem=vsa_public,
+            expiration=opts["vsa_expiration_seconds"], registry=registry,
+        )  # fmt: skip
+        snapshot.components = [c for c in snapshot.components if c.name not in skipped]
         validator = SnapshotValidator(policy, settings, registry, checks)
         # The run goes on a worker so the deadline holds; on timeout it is abandoned and
         # closing the registry cancels its in-flight requests.
@@ -232,13 +302,18 @@ def _validate(
             progress=progress,
         )
         try:
-            report = future.result(timeout=opts["timeout"])
+            # --timeout 0 means no limit, as in ec
+            report = future.result(timeout=opts["timeout"] or None)
         except concurrent.futures.TimeoutError:
             raise KonfluxError(
-                f"validation did not finish within --timeout {opts['timeout']:g}s"
+                f"validation did not finish within --timeout {format_duration(opts['timeout'])}"
             ) from None
         finally:
             runner.shutdown(wait=False, cancel_futures=True)
-        if vsa_key is not None and opts["vsa_upload"]:
+        report.targets += [vsa_cli.skipped_target(n, image) for n, image in skipped.items()]
+        report.snapshot = opts["snapshot"] or ""  # the --snapshot name, as ec reports it
+        if opts["vsa"]:
+            vsa_cli.generate(report, opts, stores, key=vsa_key, registry=registry)
+        elif vsa_key is not None and any(b.kind == "oci" for b in stores):
             upload_vsas(registry, report, vsa_key)
     return report, vsa_key

@@ -150,7 +150,8 @@ ALL_RESOURCES = [
     c.CONFIG_MAP,
     c.ROLE_BINDING,
 ]
-# Served too, for the chains signer only (its key; the other operators never read Secrets).
+# Served too, for the chains signer (its key) and verify-conforma's `k8s://` key references;
+# the operators never read Secrets.
 SIGNER_RESOURCES = [c.SECRET]
 
 

@@ -5,10 +5,11 @@ built images; the controllers run against the emulated API server, with the Chai
 signer in its own namespace holding the only trusted key; a small Tekton stand-in
 records build PipelineRuns the way Tekton does (`buildruns`) and "runs" the
 PipelineRuns the controllers create. For the test and the managed release PipelineRuns
-it does what the `verify-conforma` task does: it runs `konflux validate image` on the
-Snapshot, and the command's outcome becomes the run's `Succeeded` condition and
-`TEST_OUTPUT` result; a managed run that passes copies the images to the production
-repository (`push-to-target`).
+it runs the `verify-conforma` Task itself (`controllers/task_runner`): its steps, with
+its defaults and the params the scenario or the release Pipeline gives, reading the
+policy and the keys from the emulated cluster; the Task's outcome becomes the run's
+`Succeeded` condition and `TEST_OUTPUT` result; a managed run that passes copies the
+images to the production repository (`push-to-target`).
 
 Scenarios: `default` (every component built and signed by the signer, released),
 `failing` (a component violates the release policy), `forged` (the tenant builds an
@@ -25,13 +26,14 @@ import base64
 import contextlib
 import json
 import secrets
-import sys
 import tempfile
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 from konflux.controllers import constants as c
 from konflux.controllers.buildruns import Build, TaskBundle, play_build
@@ -72,6 +74,10 @@ PIPELINE_TASKS = {
     "build-container": "buildah",
     "clair-scan": "clair-scan",
 }
+VERIFY_CONFORMA = ROOT / "tasks/verify-conforma/verify-conforma.yaml"
+RELEASE_PIPELINE = ROOT / "tasks/release-pipeline/release-pipeline.yaml"
+# verify-conforma's default POLICY_CONFIGURATION: where the test scenario's policy lives.
+DEFAULT_POLICY_NAMESPACE, DEFAULT_POLICY = "enterprise-contract-service", "default"
 # The release policy the managed pipeline enforces: Conforma's release library.
 RELEASE_INCLUDE = [
     "@minimal",
@@ -189,47 +195,62 @@ async def copy_image(client: RegistryClient, src: ImageReference, dst: ImageRefe
 # --- the Tekton stand-in -------------------------------------------------------------------
 
 
-async def validate_image(
-    snapshot_spec: Obj, policy: str, public_key: Path | None, workdir: Path
-) -> tuple[bool, Obj, str]:
-    """Run `konflux validate image` as the verify-conforma task does: (passed, TEST_OUTPUT,
-    text report). Without `public_key` the policy's `publicKey` decides."""
-    images = workdir / "images.json"
-    images.write_text(json.dumps(snapshot_spec))
-    out, text, report = (
-        workdir / "test-output.json",
-        workdir / "report.txt",
-        workdir / "report.json",
+def kubeconfig_for(cluster: LocalCluster, workdir: Path) -> Path:
+    """A kubeconfig naming the emulated API server, for the task's steps."""
+    path = workdir / "kubeconfig"
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "clusters": [{"name": "sim", "cluster": {"server": cluster.config.server}}],
+                "users": [{"name": "sim", "user": {}}],
+                "contexts": [
+                    {
+                        "name": "sim",
+                        "context": {"cluster": "sim", "user": "sim", "namespace": MANAGED},
+                    }
+                ],
+                "current-context": "sim",
+            }
+        )
     )
-    key_args = ["--public-key", str(public_key)] if public_key else []
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "konflux",
-        "validate",
-        "image",
-        "--images",
-        str(images),
-        "--policy",
-        policy,
-        *key_args,
-        "--ignore-rekor",
-        "--no-strict",
-        "--output",
-        f"appstudio={out}",
-        "--output",
-        f"text={text}",
-        "--output",
-        f"json={report}",
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    return path
+
+
+def release_public_key() -> str:
+    """The release Pipeline's `publicKey` default: the key verify-conforma is given there."""
+    pipeline = yaml.safe_load(RELEASE_PIPELINE.read_text())
+    params = {p["name"]: p for p in pipeline["spec"]["params"]}
+    return str(params["publicKey"]["default"])
+
+
+async def verify_conforma(
+    kubeconfig: Path, params: dict[str, str], workdir: Path
+) -> tuple[bool, Obj, str, str | None]:
+    """Run the verify-conforma Task itself (tasks/verify-conforma) with `params` and its
+    defaults for the rest, its steps talking to the emulated cluster: (passed,
+    TEST_OUTPUT, text report, REPORT_JSON when REPORT_RESULT is "true")."""
+    from konflux.controllers.task_runner import load_task, run_task
+
+    outcome = await asyncio.to_thread(
+        run_task,
+        load_task(VERIFY_CONFORMA),
+        params,
+        workdir,
+        env={"KUBECONFIG": str(kubeconfig)},
     )
-    _, err = await proc.communicate()
-    if proc.returncode != 0:
-        # Could not verify at all: a failure with the command's own message.
-        return False, {"result": "ERROR", "note": err.decode()[-2000:]}, err.decode()
-    result = json.loads(report.read_text())
-    return bool(result.get("success")), json.loads(out.read_text()), text.read_text()
+    raw = outcome.results.get(c.TEST_OUTPUT_RESULT)
+    try:
+        output = json.loads(raw) if raw else {}
+    except ValueError:
+        output = {}
+    if not output:
+        # Could not verify at all: a failure with the validate step's own words.
+        output = {"result": "ERROR", "note": outcome.log("validate")[-2000:]}
+    report = workdir / "home" / "text-report.txt"
+    text = report.read_text() if report.exists() else outcome.log("validate")
+    return outcome.succeeded, output, text, outcome.results.get("REPORT_JSON") or None
 
 
 class TektonStandIn:
@@ -247,6 +268,7 @@ class TektonStandIn:
     ) -> None:
         self.cluster, self.registry, self.host, self.policy = cluster, registry, host, policy
         self.workdir, self.log = workdir, log
+        self.kubeconfig = kubeconfig_for(cluster, workdir)
         self.done: set[tuple[str, str]] = set()
         self.reports: dict[str, str] = {}
         self.production: list[str] = []
@@ -266,24 +288,33 @@ class TektonStandIn:
         params = {p["name"]: p["value"] for p in run["spec"].get("params", [])}
         work = self.workdir / key[1]
         work.mkdir(parents=True, exist_ok=True)
-        public_key = None
         if kind == c.PIPELINE_TYPE_TEST:
-            spec, policy = json.loads(params["SNAPSHOT"]), self.policy
+            # The scenario resolves verify-conforma with the Snapshot and its own params;
+            # the rest keep the Task's defaults (policy enterprise-contract-service/default).
+            spec = json.loads(params["SNAPSHOT"])
+            task_params = {"IMAGES": params["SNAPSHOT"], "REPORT_RESULT": "true"}
             if params.get("PUBLIC_KEY"):  # the tenant's scenario names its own key
-                public_key = work / "scenario.pub"
-                public_key.write_text(params["PUBLIC_KEY"])
+                task_params["PUBLIC_KEY"] = params["PUBLIC_KEY"]
         else:
+            # tasks/release-pipeline: IMAGES from the Snapshot, POLICY_CONFIGURATION the ECP
+            # release-service passes, PUBLIC_KEY the Pipeline's (the signer's Secret).
             ns, name = params["snapshot"].split("/", 1)
             snap = await self.cluster.client.get(c.SNAPSHOT, ns, name)
-            spec, policy = (snap or {}).get("spec") or {}, params["enterpriseContractPolicy"]
-        self.log(f"tekton: {kind} PipelineRun {key[1]}: konflux validate image ...")
-        passed, output, text = await validate_image(spec, policy, public_key, work)
+            spec = (snap or {}).get("spec") or {}
+            task_params = {
+                "IMAGES": json.dumps(spec),
+                "POLICY_CONFIGURATION": params["enterpriseContractPolicy"],
+                "PUBLIC_KEY": params.get("publicKey") or release_public_key(),
+                "STRICT": "true",
+                "REPORT_RESULT": "true",  # for the web console (konflux's param)
+            }
+        self.log(f"tekton: {kind} PipelineRun {key[1]}: task verify-conforma ...")
+        passed, output, text, report = await verify_conforma(self.kubeconfig, task_params, work)
         self.reports[key[1]] = text
         self.log(f"tekton: {key[1]} -> {output.get('result')}")
         results = [{"name": c.TEST_OUTPUT_RESULT, "value": json.dumps(output)}]
-        if (work / "report.json").is_file():
-            # As verify-conforma with REPORT_RESULT=true: the full report, for the console.
-            results.append({"name": "REPORT_JSON", "value": (work / "report.json").read_text()})
+        if report:  # verify-conforma with REPORT_RESULT=true: the full report, for the console
+            results.append({"name": "REPORT_JSON", "value": report})
         if kind == c.PIPELINE_TYPE_MANAGED and passed:
             for comp in spec.get("components") or []:
                 src = parse_reference(comp["containerImage"])
@@ -551,6 +582,8 @@ async def _seed(
         ),
     )
     await create(c.POLICY, _obj(c.POLICY, "demo-policy", MANAGED, policy))
+    # The test scenario's verify-conforma keeps its default POLICY_CONFIGURATION.
+    await create(c.POLICY, _obj(c.POLICY, DEFAULT_POLICY, DEFAULT_POLICY_NAMESPACE, policy))
 
 
 async def _manual_snapshot(

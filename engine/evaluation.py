@@ -226,6 +226,9 @@ class SourceEvaluator:
                     if not self._rule_wanted(rule):
                         continue
                     _add_rule_metadata(result, rule, at)
+                # As ec: an include criterion a result matches is "used" even when an exclude
+                # then removes the result, so it is not reported as matching nothing.
+                missing -= set(matchers(result.metadata))
                 if not result.code or self.selector.keeps(
                     result.metadata, image_ref=image_ref, component=component
                 ):
@@ -261,9 +264,9 @@ class SourceEvaluator:
                 meta["collections"] = list(rule.collections)
             if rule.depends_on:
                 meta["depends_on"] = list(rule.depends_on)
+            missing -= set(matchers(meta))
             if not self.selector.keeps(meta, image_ref=image_ref, component=component):
                 continue
-            missing -= set(matchers(meta))
             if rule.effective_on:
                 meta["effective_on"] = rule.effective_on
             successes.append(Result("Pass", meta))

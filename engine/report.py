@@ -99,6 +99,7 @@ class Report:
     kind: str = "input"  # or "image"
     key: str = ""  # the public key PEM used for `validate image`, "" for keyless
     snapshot: str = ""
+    show_policy_docs_link: bool = False  # the text report ends with ec's docs link
 
     @property
     def success(self) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from konflux.engine.documents import parse_text, read_document
-from konflux.engine.errors import InputError
+from konflux.engine.errors import InputError, KonfluxError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
 from konflux.engine.progress import NO_PROGRESS, Progress
@@ -50,6 +50,14 @@ def read_inputs(args: list[str]) -> list[InputDocument]:
     return docs
 
 
+def reworded(exc: KonfluxError, message: str) -> KonfluxError:
+    """The same kind of error with a new message (a plain KonfluxError if it cannot be)."""
+    try:
+        return type(exc)(message)
+    except TypeError:
+        return KonfluxError(message)
+
+
 def validate_inputs(
     policy: Policy,
     inputs: list[InputDocument],
@@ -67,7 +75,14 @@ def validate_inputs(
     evaluator = PolicyEvaluator(policy, settings, workers=workers)
 
     def run(doc: InputDocument) -> TargetReport:
-        target = TargetReport(doc.name, evaluator.evaluate(doc.value))
+        try:
+            outcome = evaluator.evaluate(doc.value)
+        except KonfluxError as exc:
+            # ec's wording, so scripts matching its errors keep working
+            raise reworded(
+                exc, f"error validating file {doc.name}: evaluating policy: {exc}"
+            ) from None
+        target = TargetReport(doc.name, outcome)
         progress.advance(failed=int(bool(target.outcome.violations)))
         return target
 

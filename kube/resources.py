@@ -95,7 +95,7 @@ PAC_REPOSITORY = Resource(PAC, "v1alpha1", "repositories", "Repository")
 # --- Kubernetes -----------------------------------------------------------------------------
 SERVICE_ACCOUNT = Resource("", "v1", "serviceaccounts", "ServiceAccount")
 CONFIG_MAP = Resource("", "v1", "configmaps", "ConfigMap")
-SECRET = Resource("", "v1", "secrets", "Secret")  # the chains signer's key only
+SECRET = Resource("", "v1", "secrets", "Secret")  # signing keys (chains, k8s:// key refs)
 NAMESPACE = Resource("", "v1", "namespaces", "Namespace", namespaced=False)
 ROLE_BINDING = Resource(RBAC, "v1", "rolebindings", "RoleBinding")
 ROLE = Resource(RBAC, "v1", "roles", "Role")

@@ -130,10 +130,11 @@ def test_policy_inspect_lists_rule_codes(runner: CliRunner) -> None:
     result = runner.invoke(
         cli, ["policy", "inspect", "--source", "examples/rego/labels", "-o", "names"]
     )
+    # In source order, as `ec inspect policy` lists them.
     assert result.stdout.split() == [
+        "labels.required_labels",
         "labels.deprecated_labels",
         "labels.maintainer_email",
-        "labels.required_labels",
     ]
 
 

@@ -77,8 +77,15 @@ SWEEP = [
     ("validate image -i r/x -p {bad}/nope.yaml", "nope.yaml"),
     ("validate image -i r/x -p {image_policy} --effective-time soon", "--effective-time"),
     ("validate image -i r/x -p {image_policy} --retry-jitter 2", "--retry-jitter"),
-    ("validate image -i r/x -p {image_policy} --timeout 0", "--timeout"),
-    ("validate image -i r/x -p {image_policy} --vsa-upload", "--vsa-signing-key"),
+    ("validate image -i r/x -p {image_policy} --timeout 5x", "--timeout"),
+    (
+        "validate image -i r/x -p {image_policy} --vsa-upload oci --vsa-expiration 0",
+        "--vsa-signing-key",
+    ),
+    (
+        "validate image -i r/x -p {image_policy} --vsa --attestation-format xml",
+        "--attestation-format",
+    ),
     (
         "validate image -i r/x -p {image_policy} -k {bad}/c.pub --vsa-signing-key {bad}/c.pub",
         "public key was given where a private",

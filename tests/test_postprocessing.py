@@ -142,7 +142,8 @@ def test_success_carries_rule_title_and_dependencies(run_policy) -> None:
 
 
 def test_no_results_raises(run_policy) -> None:
-    modules = {"empty.rego": "package empty\n\nimport rego.v1\n\ndeny contains 1 if false\n"}
+    # a string result (a number is refused at load time, as ec's checkRules refuses it)
+    modules = {"empty.rego": 'package empty\n\nimport rego.v1\n\ndeny contains "x" if false\n'}
     with pytest.raises(NoResultsError, match="no successes, warnings, or failures, check input"):
         run_policy({}, modules)
 

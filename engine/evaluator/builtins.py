@@ -85,8 +85,19 @@ def purl_parse(purl: Any) -> Any:
         return UNDEFINED
     try:
         p = PackageURL.from_string(purl)
-    except ValueError:
-        log.debug("ec.purl.parse: invalid purl %r", purl)
+    except ValueError as exc:
+        # As ec: an error line with the function, the purl and why (Go's wording for the
+        # commonest mistake, a missing `pkg:` scheme).
+        scheme, sep, _ = purl.partition(":")
+        reason = (
+            str(exc)
+            if sep and scheme == "pkg"
+            else f'purl scheme is not "pkg": "{scheme if sep else ""}"'
+        )
+        log.error(
+            "failed to parse PURL",
+            extra={"fields": {"error": reason, "function": "ec.purl.parse", "purl": purl}},
+        )
         return UNDEFINED
     qualifiers = p.qualifiers if isinstance(p.qualifiers, dict) else {}
     return {

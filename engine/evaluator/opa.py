@@ -14,6 +14,7 @@ Design constraints of the bridge, and how we meet them:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Collection
 from typing import Any
@@ -23,6 +24,10 @@ from konflux.engine.evaluator import lenient
 from konflux.engine.evaluator._bridge import BridgeEngine, OpaError, opa_error_lines
 from konflux.engine.evaluator.base import SELECTED_BUILTIN, QueryResult
 from konflux.engine.evaluator.builtins import Builtin, BuiltinRegistry, default_registry
+
+TRACE = 5  # logrus's trace level, below DEBUG (konflux.cli.logs names it)
+
+log = logging.getLogger("konflux.rego")
 
 _ERROR = re.compile(
     r"^(?P<code>[\w ]+?): (?:\d+ errors? occurred: )?(?:(?P<loc>[^\s]+?:\d+(?::\d+)?): )?"
@@ -114,18 +119,55 @@ class OpaEvaluator:
         """Evaluate `data.<entrypoint>`; `select` restricts generated aggregates to those keys."""
         self._prints = []
         self._selected = select
+        trace = log.isEnabledFor(TRACE) and not coverage
         try:
-            rows = self._engine.eval_query(f"x = data.{entrypoint}", input, coverage=coverage)
+            rows = self._engine.eval_query(
+                f"x = data.{entrypoint}", input, coverage=coverage, trace=trace
+            )
         except OpaError as exc:
             raise parse_error(exc) from None
         finally:
             self._selected = None
+            if trace:
+                self._log_trace(self._engine.last_trace or [])
         result = QueryResult(prints=list(self._prints))
+        if self._prints and log.isEnabledFor(logging.DEBUG):
+            for msg, loc in self._prints:  # as ec: `[data.pkg.rule] file:line: message`
+                log.debug("[%s] %s: %s", self._rule_path(loc), loc, msg)
         if coverage:
             result.coverage = self._engine.last_coverage
         if rows:
             result.value, result.defined = rows[0]["x"], True
         return result
+
+    def _rule_path(self, location: str) -> str:
+        """`data.<package>.<rule>` of the rule whose body holds `location` (file:line)."""
+        from konflux.engine.policy.modules import parse_module
+
+        file, _, line = location.rpartition(":")
+        source = self.modules.get(file)
+        if source is None or not line.isdigit():
+            return location
+        try:
+            module = parse_module(file, source)
+        except RegoError:
+            return location
+        heads = [r for r in module.rules if r.line <= int(line)]
+        name = max(heads, key=lambda r: r.line).name if heads else ""
+        return ".".join(p for p in ("data", module.package, name) if p)
+
+    def _log_trace(self, events: list[dict[str, Any]]) -> None:
+        """OPA's trace events as `ec --trace=opa` logs them: `[data.pkg.rule] Op node`, a
+        rule's events under its data path, entering a rule named by it."""
+        for event in events:
+            op, node = event.get("op", ""), str(event.get("node") or "")
+            label = "query"
+            if event.get("query_id"):
+                label = self._rule_path(str(event.get("location") or ""))
+                rule = label.rpartition(".")[2]
+                if op == "Enter" and label.startswith("data.") and node.startswith(f"{rule} "):
+                    node = label
+            log.log(TRACE, "[%s] %s %s", label, op, node)
 
     def close(self) -> None:
         self._engine.close()

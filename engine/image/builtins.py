@@ -9,6 +9,8 @@ the sigstore ones answer `{success: false, errors: [...]}`.
 from __future__ import annotations
 
 import logging
+import os
+import posixpath
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +19,7 @@ import yaml
 from konflux.engine.documents import DocumentError, json_loads, load_yaml, yaml_error
 from konflux.engine.errors import KonfluxError
 from konflux.engine.evaluator._bridge import UNDEFINED
+from konflux.engine.image import ec_shapes
 from konflux.engine.limits import LimitExceeded
 from konflux.engine.oci import NotFoundError, SyncRegistry
 from konflux.engine.sigstore import (
@@ -56,6 +59,37 @@ def _refuse_past_limit(exc: DocumentError, where: str) -> None:
         raise LimitExceeded(exc.located(where)) from None
 
 
+DIR_FILE_TYPES = (".yaml", ".yml", ".json")  # ec's supportedExtensions
+
+
+def image_dir_files(registry: SyncRegistry, ref: str, paths: list[str]) -> dict[str, Any]:
+    """`ec.oci.image_files` as ec reads it: each path names a directory, and the YAML/JSON
+    files directly in it (names compared case-insensitively) are returned parsed, other
+    files ignored; keys sorted as Go marshals them. konflux also takes a file's own path."""
+    files = {str(p).lstrip("/") for p in paths}
+    dirs = {f.strip("/").lower() for f in files}
+
+    def match(name: str) -> bool:
+        folder = posixpath.dirname(name).lower()
+        return name in files or (folder in dirs and name.lower().endswith(DIR_FILE_TYPES))
+
+    found = registry.image_files(ref, match)
+    out = {k: parsed_file(v, k if k in files else k.lower(), f"{ref}: ") for k, v in found.items()}
+    try:
+        return go_sorted(out)
+    except RecursionError:  # a depth the parser accepted but Python cannot walk: as parsed
+        return out
+
+
+def go_sorted(value: Any) -> Any:
+    """Objects with their keys sorted, as Go marshals maps (ec's YAML-to-JSON files)."""
+    if isinstance(value, dict):
+        return {k: go_sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [go_sorted(v) for v in value]
+    return value
+
+
 def _guard(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
     """As in `ec`, a failed call is undefined; a limit reached is an error the report names."""
 
@@ -93,18 +127,8 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
         files = registry.blob_files(ref, paths)
         return {k: parsed_file(v, k, f"{ref}: ") for k, v in files.items()}
 
-    def image_manifests(refs: list[str]) -> dict[str, Any]:
-        out = {}
-        for ref in refs:
-            try:
-                out[ref] = registry.image_manifest(ref)
-            except KonfluxError as exc:
-                log.warning("ec.oci.image_manifests: %s: %s", ref, exc)
-        return out
-
     def image_files(ref: str, paths: list[str]) -> dict[str, Any]:
-        files = registry.image_files(ref, paths)
-        return {k: parsed_file(v, k, f"{ref}: ") for k, v in files.items()}
+        return image_dir_files(registry, ref, paths)
 
     def image_tag_refs(ref: str) -> list[str]:
         """The image's own cosign tags that exist (`sha256-<hex>.sig|.att|.sbom`), as `ec`."""
@@ -123,18 +147,28 @@ def oci_builtins(registry: SyncRegistry) -> dict[str, Callable[..., Any]]:
     def image_referrers(ref: str) -> list[dict[str, Any]]:
         pinned = registry.resolve(ref)
         return [
-            {**d, "ref": str(pinned.by_digest(d["digest"]))} for d in registry.referrers(pinned)
+            ec_shapes.referrer(d, str(pinned.by_digest(d["digest"])))
+            for d in registry.referrers(pinned)
         ]
+
+    def image_manifests(refs: list[str]) -> dict[str, Any]:
+        out = {}
+        for ref in refs:
+            try:
+                out[ref] = ec_shapes.manifest(registry.image_manifest(ref))
+            except KonfluxError as exc:
+                log.warning("ec.oci.image_manifests: %s: %s", ref, exc)
+        return out
 
     fns: dict[str, Callable[..., Any]] = {
         "ec.oci.blob": blob,
         "ec.oci.parsed_blob": parsed_blob,
         "ec.oci.blob_files": blob_files,
-        "ec.oci.descriptor": registry.descriptor,
-        "ec.oci.image_manifest": registry.image_manifest,
+        "ec.oci.descriptor": lambda ref: ec_shapes.descriptor(registry.descriptor(ref)),
+        "ec.oci.image_manifest": lambda ref: ec_shapes.manifest(registry.image_manifest(ref)),
         "ec.oci.image_manifests": image_manifests,
         "ec.oci.image_files": image_files,
-        "ec.oci.image_index": registry.image_index,
+        "ec.oci.image_index": lambda ref: ec_shapes.index(registry.image_index(ref)),
         "ec.oci.image_tag_refs": image_tag_refs,
         "ec.oci.image_referrers": image_referrers,
     }
@@ -149,7 +183,10 @@ def _options(opts: Any) -> Any:
         certificate_identity_regexp=opts.get("certificate_identity_regexp"),
         certificate_oidc_issuer=opts.get("certificate_oidc_issuer"),
         certificate_oidc_issuer_regexp=opts.get("certificate_oidc_issuer_regexp"),
-        rekor_public_key=opts.get("rekor_public_key") or None,
+        # cosign's (and so ec's) environment variable for a private Rekor's key
+        rekor_public_key=opts.get("rekor_public_key")
+        or os.environ.get("SIGSTORE_REKOR_PUBLIC_KEY")
+        or None,
         ignore_rekor=bool(opts.get("ignore_rekor")),
     )
 

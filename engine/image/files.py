@@ -55,8 +55,14 @@ def image_files(
     match = olm_matcher(config)
     if match is None:
         return None
+    from konflux.engine.image.builtins import go_sorted
+
     files = registry.image_files(image, match)
-    return {name: _parse(name, content) for name, content in sorted(files.items())}
+    parsed = {name: _parse(name, content) for name, content in sorted(files.items())}
+    try:
+        return go_sorted(parsed)  # ec's YAML-to-JSON: every object's keys sorted, as Go's
+    except RecursionError:
+        return parsed
 
 
 def _parse(name: str, content: bytes) -> Any:

@@ -6,6 +6,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from konflux.engine.image import ec_shapes
+from konflux.engine.output.documents import policy_document
+
 
 @dataclass
 class ImageFacts:
@@ -36,19 +39,22 @@ def policy_input(
         image["parent"] = parent
     if facts.files:
         image["files"] = facts.files
-    if facts.source:
-        image["source"] = facts.source
+    image["source"] = facts.source or {}  # ec: the component's source, `{}` when it has none
     attestations = []
     for statement, signatures in facts.attestations:
         entry: dict[str, Any] = {"statement": statement}
         if signatures:
             entry["signatures"] = signatures
         attestations.append(entry)
-    doc: dict[str, Any] = {"attestations": attestations, "image": image, "snapshot": snapshot}
+    doc: dict[str, Any] = {
+        "attestations": attestations,
+        "image": image,
+        "snapshot": ec_shapes.snapshot_spec(snapshot),
+    }
     if component:
         doc["component_name"] = component
-    if policy_spec:
-        doc["policy_spec"] = policy_spec
+    # The (pinned) policy spec as ec's struct marshals it: always present, `{}` when empty.
+    doc["policy_spec"] = policy_document(policy_spec or {})
     return doc
 
 

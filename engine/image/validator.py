@@ -39,7 +39,13 @@ from konflux.engine.oci import ImageReference, SyncRegistry, parse_reference
 from konflux.engine.policy.spec import Policy
 from konflux.engine.progress import NO_PROGRESS, Progress
 from konflux.engine.report import Outcome, Report, Result, TargetReport
-from konflux.engine.sigstore import CheckOptions, verify_attestations, verify_image_signatures
+from konflux.engine.sigstore import (
+    CheckOptions,
+    read_attestations,
+    verify_attestations,
+    verify_image_signatures,
+)
+from konflux.engine.validate import reworded
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +61,7 @@ class ImageCheckSettings:
     key_pem: str = ""  # reported as the report's `key`
     keyless: bool = False
     skip_image_sig_check: bool = False
+    skip_att_sig_check: bool = False  # attestations read but not verified (debugging only)
     effective_time_from_attestations: bool = False
     workers: int = 5
 
@@ -186,7 +193,9 @@ class SnapshotValidator:
         except KonfluxError as exc:
             g.checks.append(CheckOutcome("image_files", str(exc)))
         trust = self.checks.trust
-        if not self.checks.skip_image_sig_check:
+        if self.checks.skip_image_sig_check:
+            log.warning("Image signature check skipped")
+        else:
             if trust is None:
                 g.checks.append(
                     CheckOutcome("image_signature", "no public key or keyless identity")
@@ -201,20 +210,39 @@ class SnapshotValidator:
                     CheckOutcome("image_signature", error, no_match=bool(error and report.checked))
                 )
                 facts.signatures = report.entities()
-        if trust is None:
+        if self.checks.skip_att_sig_check:
+            # As ec: statements are read as they are; nothing about them is trusted.
+            log.warning(
+                "Attestation signature check skipped, fetching attestations without verification"
+            )
+            if self.checks.skip_image_sig_check:
+                log.warning(
+                    "Both --skip-image-sig-check and --skip-att-sig-check are active, "
+                    "all cryptographic verification is disabled"
+                )
+            attestations = self.registry.run(read_attestations(self.registry.client, pinned))
+            error = _check_error(attestations.result)
+            if error:
+                reason = f"failed to fetch attestations (signature check skipped): {error}"
+                g.checks.append(CheckOutcome("attestation_signature", reason))
+                return g
+        elif trust is None:
             g.checks.append(
                 CheckOutcome("attestation_signature", "no public key or keyless identity")
             )
             return g
-        attestations = self.registry.run(verify_attestations(self.registry.client, pinned, trust))
-        error = _check_error(attestations.result)
-        g.checks.append(
-            CheckOutcome(
-                "attestation_signature", error, no_match=bool(error and attestations.checked)
+        else:
+            attestations = self.registry.run(
+                verify_attestations(self.registry.client, pinned, trust)
             )
-        )
-        if error:
-            return g
+            error = _check_error(attestations.result)
+            g.checks.append(
+                CheckOutcome(
+                    "attestation_signature", error, no_match=bool(error and attestations.checked)
+                )
+            )
+            if error:
+                return g
         verified = attestations.inputs()
         facts.attestations = [(a["statement"], a["signatures"]) for a in verified]
         g.statements = [a["statement"] for a in verified]
@@ -238,10 +266,7 @@ class SnapshotValidator:
         if not parent:
             return
         if "@" not in parent and annotations.get(BASE_DIGEST):
-            named = parse_reference(parent)
-            parent = str(
-                ImageReference(named.registry, named.repository, None, annotations[BASE_DIGEST])
-            )
+            parent = f"{parent}@{annotations[BASE_DIGEST]}"  # as written, tag kept (as ec)
         facts.parent_ref = parent
         try:
             facts.parent_config = self.registry.image_config(parent).get("config") or {}
@@ -263,7 +288,9 @@ class SnapshotValidator:
                 outcome.violations.append(check.result(keyless=keyless))
         policy_doc = None
         if g.facts is not None and g.stop is None:
-            policy_doc = policy_input(g.facts, snapshot, g.component.name, self.policy.spec)
+            # ec's input names the policy as it was fetched: sources pinned.
+            pinned = evaluator.pinned_spec()
+            policy_doc = policy_input(g.facts, snapshot, g.component.name, pinned)
             outcome.extend(
                 evaluator.evaluate(policy_doc, image_ref=g.image, component=g.component.name)
             )
@@ -320,7 +347,13 @@ class SnapshotValidator:
         spec = expanded.to_spec()
 
         def evaluate(g: Gathered) -> TargetReport:
-            report = self._evaluate(g, evaluator, spec)
+            try:
+                report = self._evaluate(g, evaluator, spec)
+            except KonfluxError as exc:
+                c = g.component
+                raise reworded(
+                    exc, f"error validating image {c.container_image} of component {c.name}: {exc}"
+                ) from None
             progress.advance(failed=int(bool(report.outcome.violations)))
             return report
 

@@ -57,6 +57,61 @@ def _image_target(t: TargetReport, r: Report) -> dict[str, Any]:
     return out
 
 
+# EnterpriseContractPolicySpec as Go marshals it (github:conforma/crds): struct field order,
+# `omitempty` fields left out when empty, unknown fields gone. ruleData is raw JSON, kept.
+_SPEC_FIELDS = ("name", "description", "sources", "configuration", "rekorUrl", "publicKey")
+_SOURCE_FIELDS = ("name", "policy", "data", "ruleData", "config", "volatileConfig")
+_INCLUDE_EXCLUDE = ("exclude", "include")
+_VOLATILE_FIELDS = (
+    "value",
+    "effectiveOn",
+    "effectiveUntil",
+    "imageRef",
+    "imageDigest",
+    "imageUrl",
+    "componentNames",
+    "reference",
+)
+_IDENTITY_FIELDS = ("subject", "subjectRegExp", "issuer", "issuerRegExp")
+
+
+def _ordered(value: Any, fields: tuple[str, ...], keep: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        return {}
+    return {k: value[k] for k in fields if k in value and (k in keep or value[k] not in EMPTY)}
+
+
+EMPTY: tuple[Any, ...] = (None, "", [], {})
+
+
+def policy_document(spec: dict[str, Any]) -> dict[str, Any]:
+    """The report's `policy`: the spec in `ec`'s field order and shape."""
+    out = _ordered(spec, _SPEC_FIELDS[:2])
+    sources = []
+    for raw in spec.get("sources") or []:
+        source = _ordered(raw, _SOURCE_FIELDS[:4])
+        config = _ordered(raw.get("config"), _INCLUDE_EXCLUDE)
+        if config:
+            source["config"] = config
+        volatile = {
+            k: [_ordered(c, _VOLATILE_FIELDS, keep=("value",)) for c in v]
+            for k, v in _ordered(raw.get("volatileConfig"), _INCLUDE_EXCLUDE).items()
+        }
+        if volatile:
+            source["volatileConfig"] = volatile
+        sources.append(source)
+    if sources:
+        out["sources"] = sources
+    configuration = _ordered(spec.get("configuration"), (*_INCLUDE_EXCLUDE, "collections"))
+    if configuration:
+        out["configuration"] = configuration
+    out.update(_ordered(spec, ("rekorUrl", "publicKey")))
+    identity = _ordered(spec.get("identity"), _IDENTITY_FIELDS)
+    if identity:
+        out["identity"] = identity
+    return out
+
+
 def report_document(report: Report) -> dict[str, Any]:
     """The JSON report `ec validate input` / `ec validate image` writes."""
     targets = sorted_targets(report)
@@ -71,7 +126,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "success": report.success,
             "filepaths": [_input_target(t, report) for t in targets],
         }
-    doc["policy"] = report.policy
+    doc["policy"] = policy_document(report.policy)
     doc["ec-version"] = report.version
     doc["effective-time"] = rfc3339(report.effective_time)
     return doc
@@ -132,7 +187,8 @@ NOTES = {
 
 
 def appstudio_document(report: Report) -> dict[str, Any]:
-    """The TEST_OUTPUT Tekton result: counts, a result word and a note."""
+    """The TEST_OUTPUT Tekton result: counts and a result word (ec's `validate` leaves
+    the note out; `ec test` and errors have one)."""
     failures, warnings, successes = report.totals()
     result = result_word(failures, warnings, successes, failed=not report.success)
     return {
@@ -142,7 +198,6 @@ def appstudio_document(report: Report) -> dict[str, Any]:
         "failures": failures,
         "warnings": warnings,
         "result": result,
-        "note": NOTES[result],
     }
 
 

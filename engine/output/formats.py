@@ -39,6 +39,24 @@ def _json(doc: Any) -> str:
     return json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
 
 
+class _GoYamlDumper(yaml.SafeDumper):
+    """YAML as Go's yaml.v2 writes it: a string that would read back as another type
+    (a time, number, boolean, null) is double-quoted; other quoting is the emitter's."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    if dumper.resolve(yaml.ScalarNode, value, (True, False)) != "tag:yaml.org,2002:str":
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_GoYamlDumper.add_representer(str, _represent_str)
+
+
+def _yaml(doc: Any) -> str:
+    return yaml.dump(doc, Dumper=_GoYamlDumper, sort_keys=True, allow_unicode=True)
+
+
 def _lines(docs: list[Any]) -> str:
     return "\n".join(_json(d) for d in docs)
 
@@ -72,10 +90,8 @@ Writer = Callable[[Report, bool], str]
 
 WRITERS: dict[str, Writer] = {
     "json": lambda r, c: _json(report_document(r)),
-    "yaml": lambda r, c: yaml.safe_dump(
-        json.loads(_json(report_document(r))), sort_keys=True, allow_unicode=True
-    ),
-    "text": lambda r, c: text_report(r, color=c),
+    "yaml": lambda r, c: _yaml(json.loads(_json(report_document(r)))),
+    "text": lambda r, c: text_report(r, color=c, docs_link=r.show_policy_docs_link),
     "summary": lambda r, c: _json(summary_document(r)),
     "appstudio": lambda r, c: _json(appstudio_document(r)),
     "junit": lambda r, c: junit_report(r),

@@ -8,13 +8,13 @@ by the caller with a key, so this module stays pure.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from typing import Any
 
 from konflux.engine.output.documents import rfc3339, sorted_targets
 from konflux.engine.report import Report
 from konflux.engine.sigstore.payloads import VSA
+from konflux.engine.vsa_store import policy_digest
 
 VSA_PREDICATE = VSA  # the one spelling, kept with the other predicate types
 STATEMENT_V1 = "https://in-toto.io/Statement/v1"
@@ -30,7 +30,6 @@ def vsa_statement(report: Report) -> dict[str, Any]:
         subjects.append(
             {"name": repo, "digest": {algo: value}} if value else {"name": ref, "digest": {}}
         )
-    policy = json.dumps(report.policy, sort_keys=True, separators=(",", ":")).encode()
     return {
         "_type": STATEMENT_V1,
         "subject": subjects,
@@ -41,7 +40,7 @@ def vsa_statement(report: Report) -> dict[str, Any]:
             "resourceUri": report.snapshot or (subjects[0]["name"] if subjects else ""),
             "policy": {
                 "uri": "EnterpriseContractPolicy",
-                "digest": {"sha256": hashlib.sha256(policy).hexdigest()},
+                "digest": {"sha256": policy_digest(report.policy)},
             },
             "verificationResult": "PASSED" if report.success else "FAILED",
             # Which SLSA level a pass proves depends on the policy's rules: claim none.

@@ -189,6 +189,7 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
     from konflux.engine.oci import RegistryError, SyncRegistry, parse_reference
 
     text = url.removeprefix("oci::").removeprefix("oci://")
+    text = text.removeprefix("https://")  # as ec accepts it (plain http:// stays refused)
     try:
         ref = parse_reference(text)
     except ValueError as exc:
@@ -201,7 +202,8 @@ def _fetch_oci(url: str, workdir: Path, policy_key: str | None) -> FetchedSource
             path = _pulled(registry, pinned)
     except RegistryError as exc:
         raise SourceError(f"{url}: {exc}") from None
-    return FetchedSource(path, f"oci::{pinned.context}@{pinned.digest}")
+    # ec's pinned form: the reference as written (its tag kept), then the digest
+    return FetchedSource(path, f"oci::{text.partition('@')[0]}@{pinned.digest}")
 
 
 def _verify_bundle(registry: Any, pinned: Any, policy_key: str, url: str) -> None:
@@ -232,19 +234,15 @@ def _git_commit(path: Path) -> str | None:
 
 
 def _pinned_git(url: str, path: Path) -> str:
-    """`git::<repo>//<dir>?ref=<commit>`, as `ec` records git sources it used."""
+    """`git::<host>/<path>?ref=<commit>`: how `ec` (go-gather) names a git source it used."""
     commit = _git_commit(path)
     if not commit:
         return url
-    base = url.split("?", 1)[0]
-    if not base.startswith("git::"):
-        repo, sub, _ = _split_git(base)
-        base = (
-            "git::https://"
-            + re.sub(r"(\.git)?$", ".git", repo, count=1)
-            + (f"//{sub}" if sub else "")
-        )
-    return f"{base}?ref={commit}"
+    for scheme in ("git::", "git://", "https://"):
+        url = url.removeprefix(scheme)
+    if url.startswith("git@"):
+        url = url.split("git@", 1)[1].replace(":", "/", 1)
+    return f"git::{url.split('?ref=', 1)[0]}?ref={commit}"
 
 
 def fetch_pinned(
@@ -258,7 +256,8 @@ def fetch_pinned(
     path = fetch(url, workdir)
     if url.startswith(("git::", *_GIT_HOSTS)):
         return FetchedSource(path, _pinned_git(url, path))
-    return FetchedSource(path, url)
+    # A local path is named as go-gather names files: `file::<path>`.
+    return FetchedSource(path, "file::" + url.removeprefix("file::").removeprefix("file://"))
 
 
 def fetch(url: str, workdir: Path | None = None) -> Path:
@@ -322,7 +321,14 @@ def load_source(
         for url, at_root in [(u, False) for u in policy_urls] + [(u, True) for u in data_urls]:
             fetched = fetch_pinned(url, workdir, policy_key=policy_key)
             pinned[url] = fetched.pinned
-            files.extend(load_paths([fetched.path], data_at_root=at_root))
+            loaded = load_paths([fetched.path], data_at_root=at_root)
+            if not at_root:
+                # ec refuses a policy source without Rego, or with a result rule that
+                # cannot carry a message (`deny if ...`), naming it as `ec` does.
+                from konflux.engine.policy.inspect import check_policy_modules
+
+                check_policy_modules(loaded.modules, fetched.path, url)
+            files.extend(loaded)
     finally:
         if own:
             shutil.rmtree(workdir, ignore_errors=True)

@@ -6,6 +6,7 @@ the openAPIV3Schema of the CRD in `deploy/crds/`.
 
 from __future__ import annotations
 
+import copy
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -97,12 +98,16 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
-def validate_spec(spec: Any, origin: str) -> None:
-    """Raise `PolicySchemaError` listing every schema violation with its JSON path."""
+def validate_spec(spec: Any, origin: str, *, patterns: bool = True) -> None:
+    """Raise `PolicySchemaError` listing every schema violation with its JSON path
+    (`patterns=False`: string patterns not checked)."""
     if not isinstance(spec, dict):
         raise PolicySchemaError(f"{origin}: a policy must be a mapping, got {type(spec).__name__}")
     validator = schema_validator(schema())
-    errors = sorted(validator.iter_errors(spec), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        (e for e in validator.iter_errors(spec) if patterns or e.validator != "pattern"),
+        key=lambda e: list(e.absolute_path),
+    )
     if errors:
         lines = [
             f"  spec.{'.'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in errors
@@ -134,9 +139,12 @@ def _spec_of(doc: Any, origin: str) -> Any:
     return doc["spec"]
 
 
-def policy_from_document(doc: Any, origin: str) -> Policy:
+def policy_from_document(doc: Any, origin: str, *, check_schema: bool = True) -> Policy:
+    """`check_schema=False` for a resource read from a cluster: its API server checked it
+    on admission and `ec` takes it as it is, so the string patterns are not checked again
+    (the structure still is: a malformed spec is an error, never a crash)."""
     spec = _spec_of(doc, origin)
-    validate_spec(spec, origin)
+    validate_spec(spec, origin, patterns=check_schema)
     sources = [Source.from_spec(s, i) for i, s in enumerate(spec.get("sources") or [])]
     if not sources and spec.get("configuration") is None:
         raise PolicySchemaError(
@@ -151,7 +159,7 @@ POLICY_FILE_NAMES = ("policy.yaml", "policy.yml", "policy.json", ".ec/policy.yam
 
 def load_policy(ref: str, workdir: Path | None = None) -> Policy:
     """Load a policy given as a file path, inline JSON/YAML, or a git URL of a directory."""
-    from konflux.engine.policy.sources import fetch, is_remote
+    from konflux.engine.policy.sources import is_remote
 
     ref = ref.strip()
     if not ref:
@@ -166,7 +174,15 @@ def load_policy(ref: str, workdir: Path | None = None) -> Policy:
             parse_text(ref, "inline policy", PolicyLoadError), "inline policy"
         )
     if is_remote(ref):
-        return _policy_in_dir(fetch(ref, workdir), ref)
+        from konflux.engine.policy.sources import fetch_pinned
+
+        fetched = fetch_pinned(ref, workdir)
+        if fetched.path.is_dir() and not any(
+            (fetched.path / n).is_file() for n in POLICY_FILE_NAMES
+        ):
+            # ec's words, naming the source as fetched
+            raise PolicyLoadError(f"no suitable config file found at {fetched.pinned}")
+        return _policy_in_dir(fetched.path, ref)
     raise PolicyLoadError(
         f"{ref}: no such file, and not inline JSON/YAML or a git URL (git::URL//DIR?ref=REV)"
     )
@@ -180,3 +196,29 @@ def _policy_in_dir(directory: Path, origin: str) -> Policy:
                 read_document(candidate, PolicyLoadError), f"{origin} ({name})"
             )
     raise PolicyLoadError(f"{origin}: no {', '.join(POLICY_FILE_NAMES)} in {directory}")
+
+
+def with_flag_overrides(
+    spec: dict[str, Any],
+    *,
+    public_key: str | None = None,
+    keyless_flags: bool = False,
+    rekor_url: str | None = None,
+    extra_rule_data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The spec `ec` reports after its flags: `--rekor-url` and `--public-key` (the value
+    as given, a path or `k8s://` reference) replace the policy's; keyless flags without
+    `--public-key` clear the policy's key; `--extra-rule-data` is merged into every
+    source's `ruleData` (keys sorted, as Go re-marshals the map)."""
+    out = copy.deepcopy(spec)
+    if rekor_url:
+        out["rekorUrl"] = rekor_url
+    if public_key:
+        out["publicKey"] = public_key
+    elif keyless_flags and out.get("publicKey"):
+        del out["publicKey"]
+    if extra_rule_data:
+        for source in out.get("sources") or []:
+            merged = {**(source.get("ruleData") or {}), **extra_rule_data}
+            source["ruleData"] = dict(sorted(merged.items()))
+    return out

@@ -124,6 +124,13 @@ def _key_der(pem_b64: str) -> bytes | None:
     return blocks[0][1] if blocks else None
 
 
+def _entry_pem(pem_b64: str | None) -> str:
+    try:
+        return base64.b64decode(pem_b64 or "", validate=True).decode("utf-8", "replace")
+    except (binascii.Error, ValueError):
+        return str(pem_b64)
+
+
 def _entry_fields(entry: Mapping[str, Any]) -> tuple[str, str, str | None, str | None]:
     """(hash algorithm, hash value, base64 signature or None, base64 PEM key) of an entry."""
     kind, version, spec = entry.get("kind"), entry.get("apiVersion"), entry.get("spec") or {}
@@ -171,7 +178,11 @@ def check_body(
         return "signature in bundle does not match signature being verified"
     blocks = _pem_blocks(key_pem)
     if not blocks or _key_der(entry_key) != blocks[0][1]:
-        return "comparing public key PEMs: the bundle's key is not the signing key"
+        # cosign's words: expected is the key we verify with, got the one the entry names.
+        return (
+            f"comparing public key PEMs, expected {key_pem.decode('utf-8', 'replace')}, "
+            f"got {_entry_pem(entry_key)}"
+        )
     if algorithm != "sha256":
         return f"unexpected algorithm: {algorithm!r}"
     payload_hash = hashlib.sha256(payload).hexdigest()

@@ -495,6 +495,35 @@ def verify_attestation_layer(
     )
 
 
+def read_attestation_layer(layer: layout.CosignLayer, content: bytes) -> CheckedAttestation:
+    """One DSSE layer parsed but NOT verified (`--skip-att-sig-check`): its statement and
+    signatures as found, accepted as they are. Only for debugging a policy: nothing in it
+    is trusted."""
+
+    def fail(reason: str) -> CheckedAttestation:
+        return CheckedAttestation(layer.digest, VerificationFailure(reason))
+
+    problem = _content_problem(layer, content)
+    if problem:
+        return fail(problem)
+    try:
+        envelope = parse_envelope(content, where=f"attestation layer {layer.digest}")
+        statement = parse_statement(envelope.payload)
+    except PayloadError as exc:
+        return fail(f"unable to parse untyped provenance: {exc}")
+    entities = tuple(
+        {"keyid": s.keyid, "sig": layer.signature_b64 or s.sig} for s in envelope.signatures
+    )
+    return CheckedAttestation(
+        layer.digest,
+        VerificationSuccess(),
+        envelope,
+        statement,
+        entities,
+        tuple(predicate_problems(statement)),
+    )
+
+
 # --------------------------------------------------------------------------- aggregates
 
 CheckedT = TypeVar("CheckedT", CheckedSignature, CheckedAttestation)
@@ -604,9 +633,14 @@ class AttestationReport(_LayerReport[CheckedAttestation]):
 
 def builtin_signature(entity: dict[str, Any]) -> dict[str, Any]:
     """An ec `EntitySignature` as the `ec.sigstore.*` builtins return it (`sig` → `signature`)."""
-    out = {k: v for k, v in entity.items() if k != "sig"}
-    out["signature"] = entity.get("sig", "")
-    return out
+    # ec's toSignatureTerm: every field present, empty when unknown.
+    return {
+        "keyid": entity.get("keyid") or "",
+        "signature": entity.get("sig") or "",
+        "certificate": entity.get("certificate") or "",
+        "chain": list(entity.get("chain") or []),
+        "metadata": {str(k): str(v) for k, v in (entity.get("metadata") or {}).items()},
+    }
 
 
 def verify_signature_layers(
@@ -737,6 +771,21 @@ async def verify_attestations(
     if layers is None:
         return AttestationReport(digest)
     return verify_attestation_layers(layers, digest, opts)
+
+
+async def read_attestations(client: RegistryClient, image: ImageReference) -> AttestationReport:
+    """The `.att` artifact of `image` parsed without verifying signatures; a layer that does
+    not parse fails the report, as `ec`'s `FetchAttestationsWithoutVerification` does."""
+    digest = _digest_of(image)
+    try:
+        layers = await fetch_artifact_layers(client, image, layout.ATTESTATION_SUFFIX)
+    except (TimeoutError, KonfluxError, OSError) as exc:
+        return AttestationReport(digest, error=f"fetching attestations of {image}: {exc}")
+    checked = tuple(read_attestation_layer(lay, data) for lay, data in layers or [])
+    failed = next((c for c in checked if not c.result), None)
+    if failed is not None:
+        return AttestationReport(digest, error=str(failed.result.reason))
+    return AttestationReport(digest, checked)
 
 
 async def fetch_sbom(client: RegistryClient, image: ImageReference) -> tuple[str, bytes] | None:

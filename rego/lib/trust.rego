@@ -23,6 +23,12 @@ trust_records(ref) := records if {
 lib_trusted_tasks := value if {
 	value := rule_data("trusted_tasks")
 	is_object(value)
+	count(value) > 0
+} else := value if {
+	# `ec track bundle` / `konflux track bundle` data bundles: data.trusted_tasks,
+	# records {ref, expires_on} newest first.
+	value := data.trusted_tasks
+	is_object(value)
 } else := {}
 
 # trust_record(ref) is the record matching the task's pin.

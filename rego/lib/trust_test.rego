@@ -33,6 +33,14 @@ test_untrusted if {
 	not lib.trusted(_ref("sha256:new")) with data.rule_data as {"trusted_tasks": "bad"}
 }
 
+test_ec_track_bundle_data_is_read_when_rule_data_has_none if {
+	ec_data := {_key: [{"ref": "sha256:new"}, {"ref": "sha256:old", "expires_on": "2025-02-01T00:00:00Z"}]}
+	lib.trusted(_ref("sha256:new")) with data.trusted_tasks as ec_data with data.rule_data as {} with data.config.policy.when_ns as _now
+	lib.current(_ref("sha256:new")) with data.trusted_tasks as ec_data with data.rule_data as {} with data.config.policy.when_ns as _now
+	not lib.current(_ref("sha256:old")) with data.trusted_tasks as ec_data with data.rule_data as {} with data.config.policy.when_ns as _now
+	not lib.trusted(_ref("sha256:new")) with data.trusted_tasks as ec_data with data.rule_data as {"trusted_tasks": {_key: [{"ref": "sha256:x"}]}} with data.config.policy.when_ns as _now
+}
+
 test_untagged_bundle_matches_repository if {
 	lib.trusted({"kind": "bundle", "key": "oci://quay.io/t/task-x", "pin": "sha256:new"}) with data.rule_data as {"trusted_tasks": _data}
 }

@@ -55,7 +55,17 @@ def test_oci_source_evaluates_and_is_reported_pinned(oci, registry):
     finally:
         evaluator.close()
     assert [r.code for r in outcome.violations] == ["labels.required_labels"]
-    assert pinned == f"oci::{labels.context}@{labels.digest}"
+    # ec's pinned form: the reference as written, its tag kept, then the digest
+    assert pinned == f"oci::{registry.host}/policy/eval-labels:v1@{labels.digest}"
+
+
+def test_an_oci_source_may_name_its_scheme(oci, registry, tmp_path: Path):
+    """`oci::https://host/repo:tag`, as ec accepts it; reported without the scheme."""
+    from konflux.engine.policy.sources import fetch_pinned
+
+    labels = _push(oci, registry, LABELS, "policy/scheme")
+    fetched = fetch_pinned(f"oci::https://{registry.host}/policy/scheme:v1", tmp_path)
+    assert fetched.pinned == f"oci::{registry.host}/policy/scheme:v1@{labels.digest}"
 
 
 @pytest.fixture(scope="module")
@@ -187,8 +197,9 @@ def test_webhook_loads_its_rules_from_an_oci_bundle(oci, registry):
 def test_policy_inspect_reads_an_oci_bundle(oci, registry):
     pinned = _push(oci, registry, LABELS, "policy/inspect")
     result = CliRunner().invoke(cli, ["policy", "inspect", "-s", f"oci::{pinned}", "-o", "names"])
+    # In source order, as `ec inspect policy` lists them.
     assert result.stdout.split() == [
+        "labels.required_labels",
         "labels.deprecated_labels",
         "labels.maintainer_email",
-        "labels.required_labels",
     ]

@@ -77,26 +77,74 @@ def test_tekton_files_validate_and_references_resolve(path: Path):
     assert references(doc) == []
 
 
-def test_verify_conforma_contract():
+# Conforma's verify-enterprise-contract task (github:conforma/cli tasks/verify-enterprise-
+# contract/0.1): every param with its default. verify-conforma takes the same, so a pipeline
+# written for that task runs this one unchanged.
+UPSTREAM_PARAMS = {
+    "IMAGES": None,
+    "POLICY_CONFIGURATION": "enterprise-contract-service/default",
+    "PUBLIC_KEY": "",
+    "REKOR_HOST": "",
+    "CERTIFICATE_IDENTITY": "",
+    "CERTIFICATE_OIDC_ISSUER": "",
+    "CERTIFICATE_IDENTITY_REGEXP": "",
+    "CERTIFICATE_OIDC_ISSUER_REGEXP": "",
+    "IGNORE_REKOR": "false",
+    "TUF_MIRROR": "",
+    "SSL_CERT_DIR": "",
+    "CA_TRUST_CONFIGMAP_NAME": "trusted-ca",
+    "CA_TRUST_CONFIG_MAP_KEY": "ca-bundle.crt",
+    "INFO": "true",
+    "STRICT": "true",
+    "HOMEDIR": "/tekton/home",
+    "EFFECTIVE_TIME": "now",
+    "ALLOW_PAST_EFFECTIVE_TIME": "false",
+    "EXTRA_RULE_DATA": "",
+    "POLICY_BUNDLE_DIGEST": (
+        "sha256:f904979d405a39a3cc492439b379b4b117c622bbe7126a0e1ba76527ec3ce6a2"
+    ),
+    "WORKERS": "1",
+    "EC_USE_OPA": "",
+    "SINGLE_COMPONENT": "false",
+    "SINGLE_COMPONENT_CUSTOM_RESOURCE": "unknown",
+    "SINGLE_COMPONENT_CUSTOM_RESOURCE_NS": "",
+    "RETRY_DURATION": "1s",
+    "RETRY_FACTOR": "2.0",
+    "RETRY_JITTER": "0.1",
+    "RETRY_MAX_RETRY": "3",
+    "RETRY_MAX_WAIT": "3s",
+}
+UPSTREAM_STEPS = [
+    "initialize-tuf",
+    "reduce",
+    "pin-policy-bundle",
+    "validate",
+    "report-json",
+    "summary",
+    "version",
+    "show-config",
+    "detailed-report",
+    "assert",
+]
+
+
+def test_verify_conforma_has_upstream_params_defaults_results_and_steps():
     doc = yaml.safe_load((ROOT / "tasks/verify-conforma/verify-conforma.yaml").read_text())
-    params = {p["name"] for p in doc["spec"]["params"]}
-    assert params == {
-        "IMAGES",
-        "POLICY_CONFIGURATION",
-        "PUBLIC_KEY",
-        "IGNORE_REKOR",
-        "STRICT",
-        "EFFECTIVE_TIME",
-        "EXTRA_RULE_DATA",
-        "WORKERS",
-        "INFO",
-        "REPORT_RESULT",
-    }
+    params = {p["name"]: p.get("default") for p in doc["spec"]["params"]}
+    # upstream's params and defaults, plus REPORT_RESULT (konflux's, for the web console)
+    assert params == {**UPSTREAM_PARAMS, "REPORT_RESULT": "false"}
     assert [r["name"] for r in doc["spec"]["results"]] == ["TEST_OUTPUT", "REPORT_JSON"]
-    script = doc["spec"]["steps"][0]["script"]
-    assert "validate image" in script
-    for fmt in ("text=", "json=", "appstudio="):
-        assert fmt in script
+    assert [s["name"] for s in doc["spec"]["steps"]] == UPSTREAM_STEPS
+    assert doc["spec"]["stepTemplate"]["env"] == [{"name": "HOME", "value": "$(params.HOMEDIR)"}]
+    script = next(s for s in doc["spec"]["steps"] if s["name"] == "validate")["script"]
+    assert 'konflux "${cmd_args[@]}"' in script
+    for output in (
+        "text=${HOMEDIR}/text-report.txt?show-successes=false",
+        "json=${HOMEDIR}/report-json.json",
+        "appstudio=$(results.TEST_OUTPUT.path)",
+        "$(results.REPORT_JSON.path)",
+    ):
+        assert output in script
 
 
 def test_schema_and_reference_check_reject_broken_files():

@@ -102,6 +102,21 @@ def publisher(oci: OciTools, registry: RegistryServer) -> Publisher:
     return Publisher(oci.sync, registry)
 
 
+# The demo image policy's sources with only `name` required: what the ec-compatibility tests
+# (cluster references, VSAs, the verify-conforma Task) validate against.
+IMAGE_SPEC = {
+    "sources": [
+        {
+            "policy": [str(ROOT / "examples/rego/image"), str(ROOT / "examples/rego/lib")],
+            "ruleData": {
+                "required_labels": ["name"],
+                "allowed_builder_ids": ["https://tekton.dev/chains/v2"],
+            },
+        }
+    ]
+}
+
+
 def demo_policy(**overrides: Any):
     """The shipped demo image policy, with its source paths made absolute."""
     spec = {

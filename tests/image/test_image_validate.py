@@ -135,7 +135,8 @@ def test_parent_image_config_reaches_the_policy_input(validate, publisher, signe
     )
     doc = validate(child).targets[0].policy_input
     assert doc["image"]["parent"] == {
-        "ref": f"{base.context}@{base.digest}",
+        # as ec: the annotation's name as written (its tag kept), then the digest
+        "ref": f"{str(base).split('@')[0]}@{base.digest}",
         "config": {"Labels": {"base": "yes"}},
     }
 
@@ -168,8 +169,12 @@ def test_junit_output_is_xml_with_a_failure_per_violation(validate, publisher, s
     from xml.etree import ElementTree as ET
 
     bad = publisher.release_ready("fmt/junit", signer, labels={})
-    root = ET.fromstring(render(validate(bad), "junit").split("\n", 1)[1])
+    text = render(validate(bad), "junit")
+    assert text.startswith("<testsuites ")  # no XML declaration, as ec (Go's xml.Marshal)
+    root = ET.fromstring(text)
     assert len(root.findall(".//failure")) == 3
+    assert root.get("failures") == "3"
+    assert root.find("testsuite").get("id") == "0"
 
 
 def test_policy_input_output_is_the_evaluated_input(validate, publisher, signer):

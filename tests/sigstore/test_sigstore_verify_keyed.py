@@ -134,14 +134,28 @@ def test_builtin_results_carry_verified_material():
     assert sigs.builtin_result() == {
         "success": True,
         "errors": [],
-        "signatures": [{"keyid": "", "signature": sigs.verified[0].sig}],
+        "signatures": [
+            {
+                "keyid": "",
+                "signature": sigs.verified[0].sig,
+                "certificate": "",
+                "chain": [],
+                "metadata": {},
+            }
+        ],
     }
     atts = verify_attestation_layers([att_layer()], IMAGE, opts())
     value = atts.builtin_result()
     assert value["success"] and value["errors"] == []
     assert value["attestations"][0]["statement"]["predicateType"] == SLSA_PROVENANCE_V02
     assert value["attestations"][0]["signatures"] == [
-        {"keyid": "", "signature": atts.verified[0].envelope.signatures[0].sig}
+        {
+            "keyid": "",
+            "signature": atts.verified[0].envelope.signatures[0].sig,
+            "certificate": "",
+            "chain": [],
+            "metadata": {},
+        }
     ]
 
 
