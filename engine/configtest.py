@@ -26,11 +26,11 @@ from typing import Any
 from konflux.engine.config_parsers import ParseError, parser_for, parser_named, supported
 from konflux.engine.errors import InputError, KonfluxError, PolicyLoadError
 from konflux.engine.evaluator.builtins import Builtin
-from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles, load_paths
+from konflux.engine.policy.modules import parse_module
+from konflux.engine.prepared import Entry, PreparedPolicy
 
-AGGREGATE_PATH = "konflux/conftest.rego"
-AGGREGATE_PACKAGE = "konflux_conftest"
+FILE_INFO_PATH = "konflux/conftest_file.rego"
 # `data.conftest.file` changes per input file; a rule reading it from Python keeps the
 # data store (and so the prepared query) unchanged between files.
 FILE_INFO_BUILTIN = "konflux.conftest_file"
@@ -214,24 +214,31 @@ def _suffix(rule: str) -> str:
     return rule
 
 
-def aggregate_module(checks: dict[str, list[str]]) -> str:
-    lines = [f"package {AGGREGATE_PACKAGE}", "", "import rego.v1", ""]
+def _entries(files: PolicyFiles, checks: dict[str, list[str]]) -> list[Entry]:
+    """Each check rule's whole value, and each namespace's `exception` rule, keyed by namespace."""
+    defined: dict[str, set[str]] = {}
+    for module in files.modules:
+        defined.setdefault(module.package, set()).update(module.rule_names())
+    entries = []
     for namespace, rules in sorted(checks.items()):
-        for rule in sorted(set(rules)):
-            lines += [
-                f'results contains ["rule", "{namespace}", "{rule}", v] if {{',
-                f'\tkonflux.selected("{namespace}")',
-                f"\tv := data.{namespace}.{rule}",
-                "}",
-                "",
-                f'results contains ["exception", "{namespace}", "{rule}", true] if {{',
-                f'\tkonflux.selected("{namespace}")',
-                f'\tdata.{namespace}.exception[_][_] == "{_suffix(rule)}"',
-                "}",
-                "",
-            ]
-    lines.append("results contains [] if false")
-    return "\n".join(lines) + "\n"
+        entries += [
+            Entry(f"{namespace}.{rule}", namespace, whole=True) for rule in sorted(set(rules))
+        ]
+        if "exception" in defined.get(namespace, set()):
+            entries.append(Entry(f"{namespace}.exception", namespace, whole=True))
+    return entries
+
+
+def _excepted(exceptions: Any, rules: list[str]) -> set[str]:
+    """The rules whose suffix `data.<ns>.exception[_][_]` names (conftest's exception query)."""
+    named = {
+        item
+        for group in (exceptions if isinstance(exceptions, list) else [])
+        if isinstance(group, list)
+        for item in group
+        if isinstance(item, str)
+    }
+    return {rule for rule in rules if _suffix(rule) in named}
 
 
 def _entry(value: Any, query: str) -> CheckResultEntry | None:
@@ -254,20 +261,20 @@ class ConftestRunner:
         self.options = options
         self.files = load_policies(options.policy, options.data)
         self.checks = _checks(self.files)
-        self.evaluator = OpaEvaluator()
         self.file_info: dict[str, str] = {}
-        self.evaluator.register_builtin(
-            Builtin(FILE_INFO_BUILTIN, 1, lambda _: self.file_info, memoize=False)
+        file_info = Builtin(FILE_INFO_BUILTIN, 1, lambda _: self.file_info, memoize=False)
+        prepared = PolicyFiles(
+            modules=[*self.files.modules, parse_module(FILE_INFO_PATH, FILE_INFO_MODULE)],
+            data=self.files.data,
         )
         try:
-            self.evaluator.add_module("konflux/conftest_file.rego", FILE_INFO_MODULE)
-            for module in self.files.modules:
-                self.evaluator.add_module(module.path, module.source)
-            for doc in self.files.data:
-                self.evaluator.add_data(doc.value, doc.mount.replace(".", "/"))
-            self.evaluator.add_module(AGGREGATE_PATH, aggregate_module(self.checks))
+            self.policy = PreparedPolicy(
+                prepared,
+                _entries(self.files, self.checks),
+                extra_builtins=[file_info],
+                name="conftest",
+            )
         except PolicyLoadError as exc:
-            self.evaluator.close()
             raise ConftestError(f"load: loading policies: get compiler: {exc}") from None
 
     def namespaces(self) -> list[str]:
@@ -311,21 +318,19 @@ class ConftestRunner:
         absolute = os.path.abspath(path)
         self.file_info = {"name": os.path.basename(absolute), "dir": os.path.dirname(absolute)}
         try:
-            answer = self.evaluator.evaluate(
-                f"{AGGREGATE_PACKAGE}.results", config, select={namespace}
-            )
+            answer = self.policy.evaluate(config, {namespace}).raise_errors()
         except KonfluxError as exc:
             raise ConftestError(f"query rule: evaluating policy: {exc}") from None
-        values: dict[str, Any] = {}
-        excepted: set[str] = set()
-        for kind, _ns, rule, value in answer.value or []:
-            if kind == "rule":
-                values[rule] = value
-            else:
-                excepted.add(rule)
+        rules = self.checks.get(namespace, [])
+        missing = object()
+        values = {
+            rule: value
+            for rule in rules
+            if (value := answer.value(f"{namespace}.{rule}", missing)) is not missing
+        }
+        excepted = _excepted(answer.value(f"{namespace}.exception"), rules)
         result = CheckResult(path, namespace)
         result.prints = [f"{loc}: {msg}" for msg, loc in answer.prints]
-        rules = self.checks.get(namespace, [])
         successes = 0
         for rule in dict.fromkeys(rules):
             query = f"data.{namespace}.{rule}"
@@ -354,7 +359,7 @@ class ConftestRunner:
         return result
 
     def close(self) -> None:
-        self.evaluator.close()
+        self.policy.close()
 
 
 def run_conftest(files: list[str], options: ConftestOptions) -> list[CheckResult]:

@@ -34,7 +34,12 @@ from typing import Any
 
 from konflux.engine.errors import EvaluationError
 from konflux.engine.evaluator.base import Evaluator, EvaluatorFactory
-from konflux.engine.evaluator.builtins import BuiltinFn, BuiltinRegistry, default_registry
+from konflux.engine.evaluator.builtins import (
+    Builtin,
+    BuiltinFn,
+    BuiltinRegistry,
+    default_registry,
+)
 from konflux.engine.evaluator.capabilities import check_allowed
 from konflux.engine.evaluator.opa import OpaEvaluator
 from konflux.engine.policy.files import PolicyFiles
@@ -180,7 +185,8 @@ class PreparedPolicy:
 
     `size` engines at most (made when first needed; the first one now, so a module that
     does not parse fails here). `builtins` replaces custom builtin implementations by
-    name (registry-backed `ec.oci.*`); `data` is one more document merged at the root.
+    name (registry-backed `ec.oci.*`); `extra_builtins` adds builtins only these files call
+    (conftest's `data.conftest.file`); `data` is one more document merged at the root.
     """
 
     def __init__(
@@ -191,6 +197,7 @@ class PreparedPolicy:
         select_by: SelectBy = SelectBy.BUILTIN,
         data: dict[str, Any] | None = None,
         builtins: Mapping[str, BuiltinFn] | None = None,
+        extra_builtins: Iterable[Builtin] = (),
         size: int = 1,
         batch_max: int = 16,
         backend: EvaluatorFactory = OpaEvaluator,
@@ -203,6 +210,7 @@ class PreparedPolicy:
         self.select_by = select_by
         self._data = data
         self._builtins = dict(builtins or {})
+        self._extra_builtins = list(extra_builtins)
         self._backend = backend
         self._aggregate = aggregate_module(self.entries, select_by)
         self._count = threading.Lock()
@@ -221,6 +229,8 @@ class PreparedPolicy:
 
     def _make(self) -> _Engine:
         registry = default_registry(self._builtins)
+        for builtin in self._extra_builtins:
+            registry.add(builtin)
         evaluator = self._backend(registry)
         try:
             for module in self.files.modules:
