@@ -33,6 +33,7 @@ def policy_test(
     from konflux.cli.progress import ProgressDisplay
     from konflux.cli.test_output import render_json, render_text
     from konflux.engine import run_tests
+    from konflux.kube.names import names_document
 
     if run_filter:
         try:
@@ -46,6 +47,9 @@ def policy_test(
             run=run_filter,
             coverage=coverage or threshold > 0,
             progress=progress,
+            # The names the admission rules and gates read (data.kube.names), as their
+            # callers hand them in.
+            documents=[names_document()],
         )
     click.echo(
         render_json(report) if fmt == "json" else render_text(report, verbose=verbose),

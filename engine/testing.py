@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from konflux.engine.policy.files import PolicyFiles, load_paths
+from konflux.engine.policy.files import DataDocument, PolicyFiles, load_paths
 from konflux.engine.prepared import Answer, Entry, PreparedPolicy
 from konflux.engine.progress import NO_PROGRESS, Progress
 
@@ -207,11 +208,15 @@ def run_tests(
     run: str | None = None,
     coverage: bool = False,
     progress: Progress = NO_PROGRESS,
+    documents: Iterable[DataDocument] = (),
 ) -> TestReport:
+    """Run the tests of `paths` with `data` files and in-memory `documents` (the caller's
+    names, for instance) merged at the root of data."""
     progress.start("loading")
     files = load_paths(paths)
     if data:
         files.extend(load_paths(data, data_at_root=True))
+    files.data.extend(documents)
     tester = PolicyTester(files, run=run)
     try:
         return tester.run(coverage=coverage, progress=progress)

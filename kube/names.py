@@ -8,6 +8,11 @@ Pipelines-as-Code.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from konflux.engine.policy.files import DataDocument
+
 # --- shared by builds, snapshots and tests ---------------------------------------------------
 PIPELINE_TYPE_LABEL = "pipelines.appstudio.openshift.io/type"
 PIPELINE_TYPE_BUILD = "build"
@@ -112,3 +117,24 @@ IMAGE_REPOSITORY_APPLICATION_LABEL = "appstudio.redhat.com/application"
 UPDATE_COMPONENT_IMAGE_ANNOTATION = "image-controller.appstudio.redhat.com/update-component-image"
 
 __all__ = [name for name in list(globals()) if name.isupper()]
+
+
+def as_data() -> dict[str, dict[str, dict[str, object]]]:
+    """These names as the `data.kube.names` document Rego reads them from (sets as sorted
+    lists, tuples as lists), so the gates and admission rules never retype a name."""
+    names: dict[str, object] = {}
+    for name in __all__:
+        value = globals()[name]
+        if isinstance(value, frozenset):
+            value = sorted(value)
+        elif isinstance(value, tuple):
+            value = list(value)
+        names[name] = value
+    return {"kube": {"names": names}}
+
+
+def names_document() -> DataDocument:
+    """`as_data()` as a policy data document, for the callers that load Rego reading names."""
+    from konflux.engine.policy.files import DataDocument
+
+    return DataDocument("konflux/kube/names.py", "", as_data())

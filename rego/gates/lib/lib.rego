@@ -1,0 +1,72 @@
+# METADATA
+# title: Gate helpers
+# description: >-
+#   Shared helpers of the controllers' gates: safe reads of Kubernetes objects
+#   (absent or malformed fields read as empty, so no builtin can error on
+#   them), the label and annotation names Konflux uses (data.kube.names, built
+#   from kube/names.py by whoever loads the gates), and the push/pull-request
+#   distinction integration-service draws.
+package gates.lib
+
+import rego.v1
+
+# The names are handed in as data by the loader, never retyped here.
+names := data.kube.names
+
+obj(o) := o if is_object(o) else := {}
+
+arr(a) := a if is_array(a) else := []
+
+# A field of a mapping, null when `o` is not a mapping or lacks it (never undefined, so a
+# helper called with it is still called).
+get(o, key) := object.get(obj(o), key, null)
+
+metadata(o) := obj(get(o, "metadata"))
+
+spec(o) := obj(get(o, "spec"))
+
+labels(o) := obj(get(metadata(o), "labels"))
+
+annotations(o) := obj(get(metadata(o), "annotations"))
+
+# A string field of a mapping, or "" when it is absent or not a string.
+str(o, key) := v if {
+	v := obj(o)[key]
+	is_string(v)
+} else := ""
+
+name(o) := str(metadata(o), "name")
+
+namespace(o) := str(metadata(o), "namespace")
+
+label(o, key) := str(labels(o), key)
+
+annotation(o, key) := str(annotations(o), key)
+
+# The Application or ComponentGroup an object belongs to, as [kind, name].
+group(o) := ["application", a] if {
+	a := str(spec(o), "application")
+	a != ""
+} else := ["componentGroup", str(spec(o), "componentGroup")]
+
+# The Application or ComponentGroup name alone (release-service's GetGroupName).
+group_name(o) := group(o)[1]
+
+# integration-service's IsSnapshotCreatedByPACPushEvent: not a push are merge-queue
+# builds, group Snapshots, and what has a non-push event type and names a pull request.
+is_push(o) if {
+	not merge_queue(o)
+	label(o, names.SNAPSHOT_TYPE_LABEL) != names.SNAPSHOT_TYPE_GROUP
+	push_event(o)
+}
+
+merge_queue(o) if {
+	branch := annotation(o, concat("", [names.PAC_COPY_PREFIX, "source-branch"]))
+	startswith(trim_prefix(branch, "refs/heads/"), names.MERGE_QUEUE_BRANCH_PREFIX)
+}
+
+push_event(o) if not labels(o)[concat("", [names.PAC_COPY_PREFIX, "event-type"])]
+
+push_event(o) if label(o, concat("", [names.PAC_COPY_PREFIX, "event-type"])) in names.PAC_PUSH_EVENTS
+
+push_event(o) if not labels(o)[concat("", [names.PAC_COPY_PREFIX, "pull-request"])]
