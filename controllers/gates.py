@@ -75,9 +75,7 @@ class Denial:
 
 
 def _denials(answer: Answer, ref: str, key: str, origin: str) -> list[Denial]:
-    found = sorted(
-        {Denial.of(v) for v in answer.values(ref)}, key=lambda d: (d.code, d.msg)
-    )
+    found = sorted({Denial.of(v) for v in answer.values(ref)}, key=lambda d: (d.code, d.msg))
     if key in answer.errors:
         found.append(
             Denial(ERROR_CODE, f"the gates ({origin}) could not decide: {answer.errors[key]}")
@@ -200,7 +198,7 @@ class Gates:
         author = answer.value("gates.release.author")
         return ReleaseDecision(
             denials,
-            admission if isinstance(admission, dict) else None,
+            _one_of(admission, admissions),
             author if isinstance(author, str) and author else None,
             self.digest,
         )
@@ -209,12 +207,13 @@ class Gates:
         """The one ReleasePlanAdmission of `plan` (gates.release.match)."""
         answer = self.prepared.evaluate({"plan": plan, "admissions": admissions}, {MATCH})
         if MATCH in answer.errors:
-            return Match(None, f"the gates ({self.origin}) could not decide: {answer.errors[MATCH]}")
+            return Match(
+                None, f"the gates ({self.origin}) could not decide: {answer.errors[MATCH]}"
+            )
         value = answer.value("gates.release.match")
         if not isinstance(value, dict) or not isinstance(value.get("reason"), str):
             return Match(None, f"the gates ({self.origin}) gave no match for the ReleasePlan")
-        admission = value.get("admission")
-        return Match(admission if isinstance(admission, dict) else None, value["reason"])
+        return Match(_one_of(value.get("admission"), admissions), value["reason"])
 
     def integration(self, input: dict[str, Any]) -> IntegrationDecision:
         """What becomes of a Snapshot (package gates.integration); see its METADATA for `input`."""
@@ -251,6 +250,20 @@ class Gates:
 
     def close(self) -> None:
         self.prepared.close()
+
+
+def _one_of(answer: Any, objects: list[Obj]) -> Obj | None:
+    """The object among `objects` the gates named (by namespace and name): the caller acts
+    on what it read, never on an object a rule made up."""
+    if not isinstance(answer, dict):
+        return None
+    key = _key(answer)
+    return next((o for o in objects if _key(o) == key), None)
+
+
+def _key(obj: Obj) -> tuple[Any, Any]:
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    return (meta.get("namespace"), meta.get("name"))
 
 
 def _names_list(value: Any) -> bool:

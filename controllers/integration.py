@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +22,7 @@ from celpy import celtypes
 
 from konflux.controllers import constants as c
 from konflux.controllers.errors import ConfigurationError
+from konflux.controllers.gates import Gates, IntegrationDecision, default_gates
 from konflux.controllers.objects import (
     Actions,
     Create,
@@ -55,12 +56,10 @@ RESULT_IMAGE_DIGEST = "IMAGE_DIGEST"
 RESULT_GIT_URL = "CHAINS-GIT_URL"
 RESULT_GIT_COMMIT = "CHAINS-GIT_COMMIT"
 
-# pkg/integrationteststatus: the statuses this controller writes, and which of them are final.
+# pkg/integrationteststatus: the statuses whose times status_entry keeps (the gates decide
+# which status a scenario has, and which are final).
 STATUS_PENDING = "Pending"
 STATUS_IN_PROGRESS = "InProgress"
-STATUS_PASSED = "TestPassed"
-STATUS_FAILED = "TestFail"
-FINAL_STATUSES = frozenset({STATUS_PASSED, STATUS_FAILED, "TestWarning", "TestInvalid", "Deleted"})
 
 
 # --- build PipelineRun -> Snapshot -----------------------------------------------------------
@@ -533,30 +532,13 @@ def group_of(obj: Obj) -> tuple[str, str]:
     return ("componentGroup", str(spec.get("componentGroup") or ""))
 
 
-def scenario_applies(scenario: Obj, snapshot: Obj) -> bool:
-    """The scenario's Application or ComponentGroup is the Snapshot's, and its `contexts` let it
-    run (integration-service's IsScenarioApplicableToSnapshotsContext)."""
-    if group_of(scenario) != group_of(snapshot):
-        return False
-    contexts = [str(x.get("name", "")) for x in (scenario.get("spec") or {}).get("contexts") or []]
-    if not contexts:
-        return True
-    labels = labels_of(snapshot)
-    kind = labels.get(c.SNAPSHOT_TYPE_LABEL)
-    push = is_push_snapshot(snapshot)
-    component = labels.get(c.COMPONENT_LABEL, "")
-    for ctx in contexts:
-        if (
-            ctx in ("application", "all")
-            or (ctx == "push" and push)
-            or (ctx == "pull_request" and not push)
-            or (ctx == "component" and kind == c.SNAPSHOT_TYPE_COMPONENT)
-            or (ctx == "group" and kind == c.SNAPSHOT_TYPE_GROUP)
-            or (ctx == "override" and kind == c.SNAPSHOT_TYPE_OVERRIDE)
-            or (ctx.startswith("component_") and ctx[len("component_") :] == component)
-        ):
-            return True
-    return False
+def scenario_applies(scenario: Obj, snapshot: Obj, gates: Gates | None = None) -> bool:
+    """The gates' answer for one scenario: its Application or ComponentGroup is the
+    Snapshot's, and its `contexts` let it run (IsScenarioApplicableToSnapshotsContext)."""
+    decision = (gates or default_gates()).integration(
+        snapshot_input(snapshot, [scenario], {}, [], None)
+    )
+    return name_of(scenario) in decision.scenarios
 
 
 def is_optional(scenario: Obj) -> bool:
@@ -623,30 +605,54 @@ def test_pipelinerun(snapshot: Obj, scenario: Obj, attempt: int) -> Obj:
 
 @dataclass(frozen=True)
 class ScenarioOutcome:
+    """A scenario's outcome as the gates decided it from its PipelineRun (gates.integration
+    `outcomes`: Pending, InProgress, TestPassed or TestFail, with details)."""
+
     status: str
     details: str
+    final: bool
 
-    @property
-    def final(self) -> bool:
-        return self.status in FINAL_STATUSES
+    @classmethod
+    def of(cls, value: dict[str, Any]) -> ScenarioOutcome:
+        return cls(str(value["status"]), str(value["details"]), bool(value["final"]))
 
 
-def scenario_outcome(run: Obj | None, taskruns: list[Obj]) -> ScenarioOutcome:
-    """Passed when the run succeeded and every TEST_OUTPUT says SUCCESS/SKIPPED/WARNING."""
-    if run is None:
-        return ScenarioOutcome(STATUS_PENDING, "Pending")
-    outcome = run_outcome(run)
-    if outcome == "Running":
-        return ScenarioOutcome(STATUS_IN_PROGRESS, "Integration test is running")
-    if outcome == "Failed":
-        cond = condition(run, c.SUCCEEDED_CONDITION) or {}
-        return ScenarioOutcome(STATUS_FAILED, f"PipelineRun failed: {cond.get('message', '')}")
-    for value in task_results(taskruns, c.TEST_OUTPUT_RESULT):
-        parsed = parse_json(value)
-        result = parsed.get("result") if isinstance(parsed, dict) else None
-        if result not in c.PASSING_TEST_RESULTS:
-            return ScenarioOutcome(STATUS_FAILED, f"TEST_OUTPUT result is {result!r}")
-    return ScenarioOutcome(STATUS_PASSED, "Integration test passed")
+def snapshot_input(
+    snapshot: Obj,
+    scenarios: list[Obj],
+    runs: dict[str, dict[str, Any]],
+    plans: list[Obj],
+    now: datetime | None,
+    cel: dict[str, bool] | None = None,
+) -> dict[str, Any]:
+    """What gates.integration reads: the Snapshot, the namespace's scenarios, each scenario's
+    current run with its TEST_OUTPUT values, the plans, and the answers of their CEL."""
+    return {
+        "snapshot": snapshot,
+        "scenarios": scenarios,
+        "runs": runs,
+        "plans": plans,
+        "cel": cel or {},
+        "now": now_rfc3339(now),
+    }
+
+
+def scenario_runs(
+    snap: str,
+    scenarios: list[Obj],
+    by_name: dict[str, Obj],
+    taskruns: dict[str, list[Obj]],
+    counts: dict[str, int],
+) -> dict[str, dict[str, Any]]:
+    """Each scenario's run of the current attempt (or None) and its TEST_OUTPUT values."""
+    found: dict[str, dict[str, Any]] = {}
+    for scenario in scenarios:
+        sname = name_of(scenario)
+        run_name = test_run_name(snap, sname, counts.get(sname, 0))
+        run = by_name.get(run_name)
+        outputs = task_results(taskruns.get(run_name, []), c.TEST_OUTPUT_RESULT) if run else []
+        found[sname] = {"run": run, "test_outputs": outputs}
+    return found
 
 
 def test_statuses(snapshot: Obj) -> dict[str, Obj]:
@@ -706,22 +712,38 @@ def reconcile_snapshot(
     release_plans: list[Obj],
     releases: list[Obj],
     now: datetime | None = None,
+    gates: Gates | None = None,
 ) -> Actions:
     """Tests for a Snapshot, its status annotation and conditions, and its auto-release.
 
     `runs` are the test PipelineRuns labelled with this Snapshot; `taskruns` maps a run
-    name to its TaskRuns; `release_plans`/`releases` are the namespace's.
+    name to its TaskRuns; `release_plans`/`releases` are the namespace's. The gates decide
+    (gates.integration) which scenarios apply, each one's outcome, whether the Snapshot is
+    promoted and which plans release it; this function turns that into actions, and
+    records the decision (with the gates' digest) in the promotion annotation.
     """
+    gates = gates or default_gates()
     actions = Actions()
     ns, snap = namespace_of(snapshot), name_of(snapshot)
     labels, annotations = labels_of(snapshot), annotations_of(snapshot)
-    applicable = sorted((s for s in scenarios if scenario_applies(s, snapshot)), key=name_of)
     counts = rerun_counts(snapshot)
     previous = test_statuses(snapshot)
+    by_name = {name_of(r): r for r in runs}
+
+    def decide(cel: dict[str, bool] | None = None) -> IntegrationDecision:
+        found = scenario_runs(snap, scenarios, by_name, taskruns, counts)
+        return gates.integration(
+            snapshot_input(snapshot, scenarios, found, release_plans, now, cel)
+        )
+
+    decision = decide()
+    if decision.error is not None:  # fail closed: no tests, no promotion, and say why
+        actions.patches.extend(_promotion_record(snapshot, decision, None))
+        return actions
 
     rerun = labels.get(c.RERUN_LABEL)
     if rerun:
-        targets = [name_of(s) for s in applicable if rerun in ("all", name_of(s))]
+        targets = [x for x in decision.scenarios if rerun in ("all", x)]
         for target in targets:
             counts[target] = counts.get(target, 0) + 1
             previous.pop(target, None)  # a re-run starts that scenario's status over
@@ -744,28 +766,28 @@ def reconcile_snapshot(
                 ],
             },
         }
+        if targets:  # the new attempts have no runs yet: ask again
+            decision = decide()
+            if decision.error is not None:
+                actions.patches.extend(_promotion_record(snapshot, decision, None))
+                return actions
 
-    by_name = {name_of(r): r for r in runs}
+    by_scenario = {name_of(s): s for s in scenarios}
     statuses: list[Obj] = []
-    required_done, required_failed, required_total = 0, 0, 0
-    for scenario in applicable:
-        sname = name_of(scenario)
+    for sname in decision.scenarios:
+        scenario = by_scenario[sname]
         run_name = test_run_name(snap, sname, counts.get(sname, 0))
-        run = by_name.get(run_name)
-        if run is None:
+        if run_name not in by_name:
             actions.creates.append(
                 Create(c.PIPELINE_RUN, test_pipelinerun(snapshot, scenario, counts.get(sname, 0)))
             )
-        outcome = scenario_outcome(run, taskruns.get(run_name, []))
+        outcome = ScenarioOutcome.of(decision.outcomes[sname])
         statuses.append(
             status_entry(previous.get(sname), sname, outcome, run_name, is_optional(scenario), now)
         )
-        if not is_optional(scenario):
-            required_total += 1
-            if outcome.final:
-                required_done += 1
-            if outcome.status == STATUS_FAILED:
-                required_failed += 1
+    summary = decision.summary
+    required_total, required_done = summary["required"], summary["finished"]
+    required_failed = summary["failed"]
 
     status_json = json.dumps(statuses, sort_keys=True)
     if annotations.get(c.TEST_STATUS_ANNOTATION) != status_json:
@@ -810,25 +832,25 @@ def reconcile_snapshot(
             new, c.CONDITION_TEST_SUCCEEDED, passed, "Passed" if passed else "Failed", message, now
         )
 
-    if passed and can_be_promoted(snapshot):
-        auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
-        if auto is None or auto.get("status") != "True":
-            plans = auto_release_plans(snapshot, release_plans, now)
-            made = auto_releases(snapshot, plans, releases)
-            actions.creates.extend(made)
-            if plans:
-                message = "The Snapshot was auto-released"
-            elif not should_release(snapshot):
-                message = (
-                    "Skipping auto-release because the build pipeline's SHOULD_RELEASE result "
-                    "is 'false'"
-                )
-            else:
-                message = (
-                    "Skipping auto-release of the Snapshot because no ReleasePlans have the "
-                    "'auto-release' label set to 'true'"
-                )
-            new = set_condition(new, c.CONDITION_AUTO_RELEASED, True, "AutoReleased", message, now)
+    auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
+    if required_done >= required_total and (auto is None or auto.get("status") != "True"):
+        # Testing is over and nothing was released yet: the promotion decision is final.
+        plans: list[Obj] | None = None
+        if decision.promoted:
+            decision = _with_cel(decision, snapshot, release_plans, now, decide)
+        if decision.promoted and decision.auto_release is not None:
+            plans = [p for p in release_plans if name_of(p) in decision.auto_release["plans"]]
+            plans.sort(key=name_of)
+            actions.creates.extend(auto_releases(snapshot, plans, releases))
+            new = set_condition(
+                new,
+                c.CONDITION_AUTO_RELEASED,
+                True,
+                "AutoReleased",
+                str(decision.auto_release["message"]),
+                now,
+            )
+        actions.patches.extend(_promotion_record(snapshot, decision, plans))
     if not same_conditions(conds, new):
         actions.patches.append(
             Patch(c.SNAPSHOT, ns, snap, {"status": {"conditions": new}}, status=True)
@@ -836,14 +858,52 @@ def reconcile_snapshot(
     return actions
 
 
-# --- auto-release ------------------------------------------------------------------------------
+# --- promotion and auto-release ----------------------------------------------------------------
 
 
-def can_be_promoted(snapshot: Obj) -> bool:
-    """The promotion conditions of integration-service's CanSnapshotBePromoted besides passing:
-    a push Snapshot (not a pull request, merge queue or group Snapshot) whose own
-    `release.appstudio.openshift.io/auto-release` label is not "false"."""
-    return is_push_snapshot(snapshot) and labels_of(snapshot).get(c.AUTO_RELEASE_LABEL) != "false"
+def _promotion_record(
+    snapshot: Obj, decision: IntegrationDecision, plans: list[Obj] | None
+) -> list[Patch]:
+    """The promotion annotation: promoted or the denials' codes and messages, the plans that
+    auto-release the Snapshot, and the gates' digest ("why was this released?")."""
+    record: Obj = {
+        "promoted": decision.promoted,
+        "denied": [d.as_dict() for d in decision.denials],
+        "gates": decision.digest,
+    }
+    if plans is not None:
+        record["releasePlans"] = [name_of(p) for p in plans]
+    value = json.dumps(record, sort_keys=True)
+    if annotations_of(snapshot).get(c.PROMOTION_ANNOTATION) == value:
+        return []
+    return [
+        Patch(
+            c.SNAPSHOT,
+            namespace_of(snapshot),
+            name_of(snapshot),
+            {"metadata": {"annotations": {c.PROMOTION_ANNOTATION: value}}},
+        )
+    ]
+
+
+def _with_cel(
+    decision: IntegrationDecision,
+    snapshot: Obj,
+    release_plans: list[Obj],
+    now: datetime | None,
+    decide: Callable[[dict[str, bool]], IntegrationDecision],
+) -> IntegrationDecision:
+    """The decision again with the CEL expressions of the plans it named evaluated (the
+    gates decide which plans' expressions count, and what their answers mean)."""
+    if not decision.cel_plans:
+        return decision
+    should = should_release(snapshot)
+    answers = {
+        name_of(p): cel_allows(p, snapshot, should, now)
+        for p in release_plans
+        if name_of(p) in decision.cel_plans
+    }
+    return decide(answers)
 
 
 def should_release(snapshot: Obj) -> bool:
@@ -854,17 +914,12 @@ def should_release(snapshot: Obj) -> bool:
 _CEL = celpy.Environment()
 
 
-def plan_allows(plan: Obj, snapshot: Obj, should: bool, now: datetime | None = None) -> bool:
-    """Whether `plan` auto-releases `snapshot`, as integration-service's loader decides.
-
-    A plan whose `release.appstudio.openshift.io/auto-release` *annotation* holds a CEL
-    expression releases when it is true (variables `snapshot`, `now`; functions
-    `updatedComponentIs(name)` and `shouldRelease()`); otherwise a plan releases unless its
-    label says "false", and only when SHOULD_RELEASE allows it.
-    """
+def cel_allows(plan: Obj, snapshot: Obj, should: bool, now: datetime | None = None) -> bool:
+    """The value of `plan`'s `release.appstudio.openshift.io/auto-release` *annotation*, a CEL
+    expression (variables `snapshot`, `now`; functions `updatedComponentIs(name)` and
+    `shouldRelease()`), as integration-service's loader evaluates it. A fact for the gates:
+    they decide which plans' expressions are asked and what the answer means."""
     expression = annotations_of(plan).get(c.AUTO_RELEASE_LABEL, "")
-    if not expression:
-        return labels_of(plan).get(c.AUTO_RELEASE_LABEL) != "false" and should
     try:
         program = _CEL.program(
             _CEL.compile(expression),
@@ -895,18 +950,21 @@ def plan_allows(plan: Obj, snapshot: Obj, should: bool, now: datetime | None = N
 
 
 def auto_release_plans(
-    snapshot: Obj, release_plans: Iterable[Obj], now: datetime | None = None
+    snapshot: Obj,
+    release_plans: list[Obj],
+    now: datetime | None = None,
+    gates: Gates | None = None,
 ) -> list[Obj]:
-    """The ReleasePlans of the Snapshot's Application or ComponentGroup that release it."""
-    should = should_release(snapshot)
-    return sorted(
-        (
-            p
-            for p in release_plans
-            if group_of(p) == group_of(snapshot) and plan_allows(p, snapshot, should, now)
-        ),
-        key=name_of,
-    )
+    """The ReleasePlans that auto-release `snapshot` if it is promoted, as the gates decide
+    (its tests aside: asked with no scenarios)."""
+    gates = gates or default_gates()
+
+    def decide(cel: dict[str, bool] | None = None) -> IntegrationDecision:
+        return gates.integration(snapshot_input(snapshot, [], {}, release_plans, now, cel))
+
+    decision = _with_cel(decide(), snapshot, release_plans, now, decide)
+    chosen = (decision.auto_release or {}).get("plans") or [] if decision.promoted else []
+    return sorted((p for p in release_plans if name_of(p) in chosen), key=name_of)
 
 
 def auto_releases(snapshot: Obj, plans: list[Obj], releases: list[Obj]) -> list[Create]:
@@ -1001,7 +1059,8 @@ __all__: list[Any] = [
     "reconcile_build_run",
     "reconcile_snapshot",
     "scenario_applies",
-    "scenario_outcome",
+    "scenario_runs",
+    "snapshot_input",
     "snapshot_name",
     "snapshots_to_delete",
     "test_pipelinerun",

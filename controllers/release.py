@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from konflux.controllers import constants as c
+from konflux.controllers.gates import Gates, ReleaseDecision, default_gates
 from konflux.controllers.objects import (
     Actions,
     Create,
@@ -42,7 +43,7 @@ RELEASE_ROLE = "release-pipeline-resource-role"
 
 @dataclass(frozen=True)
 class Match:
-    """The admission a plan matched, or why none did."""
+    """The admission a plan matched, or why none did (the gates decide: gates.release.match)."""
 
     admission: Obj | None
     reason: str
@@ -53,6 +54,8 @@ class Match:
 
 
 def is_active(rpa: Obj) -> bool:
+    """For the `active` flag of the matching status only; whether a Release may start on a
+    blocked admission is the gates' decision (release.not_blocked)."""
     return labels_of(rpa).get(c.BLOCK_RELEASES_LABEL) != "true"
 
 
@@ -62,49 +65,19 @@ def group_name(obj: Obj) -> str:
     return str(spec.get("application") or spec.get("componentGroup") or "")
 
 
-def admits(rpa: Obj, name: str) -> bool:
-    """The RPA lists `name` among its applications or componentGroups (MatchesReleasePlan)."""
-    spec = rpa.get("spec") or {}
-    return name in (spec.get("applications") or []) or name in (spec.get("componentGroups") or [])
+def match_admission(plan: Obj, admissions: list[Obj], gates: Gates | None = None) -> Match:
+    """The one RPA for `plan` among the RPAs of its target namespace, as the gates decide:
+    a pinned RPA (label) wins; otherwise exactly one RPA whose origin is the plan's
+    namespace and whose applications or componentGroups list the plan's must exist."""
+    found = (gates or default_gates()).match(plan, admissions)
+    return Match(found.admission, found.reason)
 
 
-def match_admission(plan: Obj, admissions: list[Obj]) -> Match:
-    """The one RPA for `plan` among the RPAs of its target namespace.
-
-    A pinned RPA (label) wins; otherwise exactly one RPA whose origin is the plan's
-    namespace and whose applications or componentGroups list the plan's must exist.
-    """
-    spec = plan.get("spec") or {}
-    target, app = spec.get("target"), group_name(plan)
-    if not target:
-        return Match(None, "ReleasePlan has no spec.target")
-    in_target = [a for a in admissions if namespace_of(a) == target]
-    pinned = labels_of(plan).get(c.PINNED_RPA_LABEL)
-    if pinned:
-        found = [a for a in in_target if name_of(a) == pinned]
-        if not found:
-            return Match(None, f"pinned ReleasePlanAdmission {target}/{pinned} not found")
-        candidates = found
-    else:
-        candidates = [
-            a
-            for a in in_target
-            if (a.get("spec") or {}).get("origin") == namespace_of(plan) and admits(a, app)
-        ]
-    if not candidates:
-        return Match(
-            None,
-            f"no ReleasePlanAdmission in {target} accepts {app} from {namespace_of(plan)}",
-        )
-    if len(candidates) > 1:
-        names = ", ".join(sorted(name_of(a) for a in candidates))
-        return Match(None, f"several ReleasePlanAdmissions in {target} match: {names}")
-    return Match(candidates[0], "matched")
-
-
-def reconcile_plan(plan: Obj, admissions: list[Obj], now: datetime | None = None) -> Actions:
+def reconcile_plan(
+    plan: Obj, admissions: list[Obj], now: datetime | None = None, gates: Gates | None = None
+) -> Actions:
     """The plan's `Matched` condition and `status.releasePlanAdmission`."""
-    match = match_admission(plan, admissions)
+    match = match_admission(plan, admissions, gates)
     rpa = match.admission
     ref = {"name": f"{namespace_of(rpa)}/{name_of(rpa)}", "active": match.active} if rpa else {}
     conds = set_condition(
@@ -133,13 +106,17 @@ def reconcile_plan(plan: Obj, admissions: list[Obj], now: datetime | None = None
 
 
 def reconcile_admission(
-    rpa: Obj, plans: list[Obj], admissions: list[Obj], now: datetime | None = None
+    rpa: Obj,
+    plans: list[Obj],
+    admissions: list[Obj],
+    now: datetime | None = None,
+    gates: Gates | None = None,
 ) -> Actions:
     """The RPA's `Matched` condition and `status.releasePlans` (plans that match it)."""
     matched = sorted(
         f"{namespace_of(p)}/{name_of(p)}"
         for p in plans
-        if (m := match_admission(p, admissions)).admission is not None
+        if (m := match_admission(p, admissions, gates)).admission is not None
         and name_of(m.admission) == name_of(rpa)
         and namespace_of(m.admission) == namespace_of(rpa)
     )
@@ -214,51 +191,24 @@ def is_finished(release: Obj) -> bool:
     )
 
 
-def validate(ctx: ReleaseContext) -> tuple[str | None, Match | None]:
-    """The first validation failure (or None) and the plan's admission match."""
-    release, plan = ctx.release, ctx.plan
-    spec = release.get("spec") or {}
-    if plan is None:
-        return f"ReleasePlan {spec.get('releasePlan')} not found", None
-    match = match_admission(plan, ctx.admissions)
-    rpa = match.admission
-    if rpa is None:
-        return match.reason, match
-    if not is_active(rpa):
-        return f"ReleasePlanAdmission {name_of(rpa)} blocks releases", match
-    tenant = (plan.get("spec") or {}).get("tenantPipeline")
-    managed = (rpa.get("spec") or {}).get("pipeline")
-    if not (tenant or {}).get("pipelineRef") and not (managed or {}).get("pipelineRef"):
-        return "neither the ReleasePlan nor the ReleasePlanAdmission defines a pipeline", match
-    if managed and not (rpa.get("spec") or {}).get("policy"):
-        return f"ReleasePlanAdmission {name_of(rpa)} names no spec.policy", match
-    if managed and ctx.policy is None:
-        return (
-            f"EnterpriseContractPolicy {(rpa.get('spec') or {}).get('policy')} not found"
-        ), match
-    if ctx.snapshot is None:
-        return f"Snapshot {spec.get('snapshot')} not found", match
-    if group_name(ctx.snapshot) != group_name(plan):
-        return (
-            f"Snapshot {name_of(ctx.snapshot)} belongs to {group_name(ctx.snapshot)}, "
-            f"the ReleasePlan to {group_name(plan)}"
-        ), match
-    if author_of(release, plan) is None:
-        who = "ReleasePlan" if is_automated(release) else "Release"
-        return f"no author: the {who} has no {c.AUTHOR_LABEL} label", match
-    return None, match
+def validate(
+    ctx: ReleaseContext, gates: Gates | None = None, now: datetime | None = None
+) -> ReleaseDecision:
+    """May the Release start: the gates' decision (package gates.release) on its objects."""
+    return (gates or default_gates()).release(
+        ctx.release,
+        ctx.plan,
+        ctx.admissions,
+        ctx.policy,
+        ctx.snapshot,
+        now_rfc3339(now),
+    )
 
 
 def is_automated(release: Obj) -> bool:
     return labels_of(release).get(c.AUTOMATED_LABEL) == "true" or bool(
         (release.get("status") or {}).get("automated")
     )
-
-
-def author_of(release: Obj, plan: Obj) -> str | None:
-    """Automated releases are attributed to the plan's author, manual ones to their creator."""
-    source = plan if is_automated(release) else release
-    return labels_of(source).get(c.AUTHOR_LABEL) or None
 
 
 def ecp_param(policy: Obj) -> str:
@@ -432,8 +382,11 @@ def _grace_days(release: Obj, plan: Obj) -> int:
     return int(days)
 
 
-def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actions:
-    """One step of a Release's lifecycle from the current objects."""
+def reconcile_release(
+    ctx: ReleaseContext, now: datetime | None = None, gates: Gates | None = None
+) -> Actions:
+    """One step of a Release's lifecycle from the current objects; whether it may go on at
+    all is the gates' decision, recorded with their digest in the Validated condition."""
     now = now or datetime.now(UTC)
     release = ctx.release
     ns, name = namespace_of(release), name_of(release)
@@ -453,18 +406,20 @@ def reconcile_release(ctx: ReleaseContext, now: datetime | None = None) -> Actio
     if status.get("automated") != automated:
         new_status["automated"] = automated
 
-    failure, match = validate(ctx)
-    if failure is not None:
-        new = set_condition(new, c.CONDITION_VALIDATED, False, "Failed", failure, now)
+    decision = validate(ctx, gates, now)
+    gated = f"(gates {decision.digest})"
+    if not decision.allowed or ctx.plan is None or decision.admission is None:
+        # Fail closed: a gates bundle that allows without naming the admission denies.
+        failure = decision.message or "the gates named no ReleasePlanAdmission"
+        new = set_condition(new, c.CONDITION_VALIDATED, False, "Failed", f"{failure} {gated}", now)
         new = set_condition(
             new, c.CONDITION_RELEASED, False, "Failed", f"Release validation failed: {failure}", now
         )
         new_status["completionTime"] = now_rfc3339(now)
         return _status(actions, ns, name, conds, new, status, new_status)
-    assert ctx.plan is not None and match is not None and match.admission is not None
-    plan, rpa = ctx.plan, match.admission
-    new = set_condition(new, c.CONDITION_VALIDATED, True, "Succeeded", "", now)
-    attribution = {"author": author_of(release, plan), "standingAuthorization": automated}
+    plan, rpa = ctx.plan, decision.admission
+    new = set_condition(new, c.CONDITION_VALIDATED, True, "Succeeded", f"Validated {gated}", now)
+    attribution = {"author": decision.author, "standingAuthorization": automated}
     if status.get("attribution") != attribution:
         new_status["attribution"] = attribution
     target = namespace_of(rpa)

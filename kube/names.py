@@ -99,6 +99,11 @@ RELEASE_SERVICE_CONFIG_NAME = "release-service-config"
 EC_DEFAULTS = ("enterprise-contract-service", "ec-defaults")
 EC_DEFAULTS_PARAMS = ("verify_ec_task_bundle", "verify_ec_task_git_revision")
 
+# --- the controllers' gates (ours: integration-service has no such record) -------------------
+# On a Snapshot whose tests are over: JSON {promoted, denied: [{code, msg}], releasePlans?,
+# gates: <bundle digest>}, what the gates decided about promoting it and with which rules.
+PROMOTION_ANNOTATION = "gates.konflux.dev/promotion"
+
 # --- build-service / image-controller --------------------------------------------------------
 BUILD_REQUEST_ANNOTATION = "build.appstudio.openshift.io/request"
 REQUEST_CONFIGURE_PAC = "configure-pac"  # values of BUILD_REQUEST_ANNOTATION

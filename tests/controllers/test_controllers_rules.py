@@ -784,9 +784,10 @@ def test_component_group_scenarios_and_plans():
     assert not integration.scenario_applies(its("a"), snap)
     run_ = integration.test_pipelinerun(snap, mine, 0)
     assert run_["metadata"]["labels"][c.COMPONENT_GROUP_LABEL] == "cg"
-    cg_plan = {"metadata": meta("p"), "spec": {"componentGroup": "cg", "target": "m"}}
+    # Names are unique in a namespace: the group's plan is not the Application's "p".
+    cg_plan = {"metadata": meta("cgp"), "spec": {"componentGroup": "cg", "target": "m"}}
     acts = integration.reconcile_snapshot(snap, [], [], {}, [plan(), cg_plan], [], AT)
-    assert [x.body["spec"]["releasePlan"] for x in acts.creates] == ["p"]
+    assert [x.body["spec"]["releasePlan"] for x in acts.creates] == ["cgp"]
 
 
 def test_release_plans_and_admissions_on_component_groups():
