@@ -14,6 +14,7 @@ from konflux.controllers.constants import OPERATORS
 from konflux.engine.errors import KonfluxError
 
 if TYPE_CHECKING:
+    from konflux.controllers.gates import Gates
     from konflux.kube.config import ClusterConfig
 
 
@@ -26,6 +27,18 @@ def cluster_config(kubeconfig: str | None, context: str | None) -> ClusterConfig
         return load_config(kubeconfig, context)
     except KubeError as exc:
         raise click.ClickException(str(exc)) from exc
+
+
+def load_gates(source: str | None, key: str | None) -> Gates:
+    """The gates bundle (`--gates`, `--gates-key`), or a click error saying why not."""
+    from konflux.cli.validate_image import public_key_pem
+    from konflux.controllers.gates import Gates
+
+    try:
+        pem = public_key_pem(key) if key else None
+        return Gates.load(source, key=pem)
+    except KonfluxError as exc:
+        raise click.ClickException(f"the controllers cannot start: {exc}") from exc
 
 
 @click.group("controllers", cls=Group)
@@ -47,8 +60,13 @@ def run_command(
     pac_dir: str | None,
     chains_namespace: str,
     insecure: tuple[str, ...],
+    gates: str | None,
+    gates_key: str | None,
 ) -> None:
-    """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully)."""
+    """Run the operators until interrupted (Ctrl-C or SIGTERM stop them gracefully).
+
+    The gates bundle is loaded first: one that cannot be read, verified or compiled stops
+    the controllers before they start (fail closed)."""
     import asyncio
 
     from konflux.cli import interrupt
@@ -64,8 +82,11 @@ def run_command(
         )
     from pathlib import Path
 
+    loaded = load_gates(gates, gates_key)
+    click.echo(f"gates: {loaded.pinned} ({loaded.digest})", err=True)
     cluster = cluster_config(kubeconfig, context)
     config = OperatorConfig(
+        gates=loaded,
         only=chosen,
         registry=registry,
         pac_dir=Path(pac_dir) if pac_dir else None,

@@ -908,6 +908,20 @@ CONTROLLERS_RUN = compose(
         metavar="HOST",
         help="chains: allow plain HTTP to HOST (loopback registries always are). Repeatable.",
     ),
+    click.option(
+        "--gates",
+        metavar="DIR|oci::REF[@DIGEST]",
+        default=None,
+        help="The gates bundle deciding whether a Release may start and a Snapshot is "
+        "promoted (packages gates.release, gates.integration). Default: the shipped "
+        "rego/gates.",
+    ),
+    click.option(
+        "--gates-key",
+        metavar="KEY",
+        default=None,
+        help="A public key (PEM file or inline) the oci:: gates bundle must be signed with.",
+    ),
 )
 GC_SNAPSHOTS = compose(
     click.option(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Collection
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,8 @@ import kopf
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
 from konflux.controllers.chains.config import ChainsOptions
+from konflux.controllers.gates import Gates
+from konflux.controllers.locks import KeyedLocks
 from konflux.controllers.objects import Actions, Obj, labels_of, name_of, namespace_of
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig
@@ -48,10 +51,13 @@ class OperatorConfig:
     # Called with (event name, object) after each apply; the bench measures with it.
     observer: Callable[[str, Obj], None] | None = None
     chains: ChainsOptions = field(default_factory=ChainsOptions)
-    _locks: dict[tuple[str, ...], asyncio.Lock] = field(default_factory=dict)
+    # The gates bundle deciding Releases and Snapshots (None: the shipped rego/gates).
+    gates: Gates | None = None
+    locks: KeyedLocks = field(default_factory=KeyedLocks)
 
-    def lock(self, *key: str) -> asyncio.Lock:
-        return self._locks.setdefault(key, asyncio.Lock())
+    def lock(self, *key: str) -> AbstractAsyncContextManager[None]:
+        """Serializes reconciles of one key; the lock is dropped once nobody needs it."""
+        return self.locks.hold(key)
 
 
 def _watch(
@@ -152,7 +158,7 @@ async def reconcile_snapshot(
         plans = await client.list(c.RELEASE_PLAN, ns)
         releases = await client.list(c.RELEASE, ns, {c.SNAPSHOT_LABEL: name})
         actions = integration.reconcile_snapshot(
-            snapshot, scenarios, runs, taskruns, plans, releases
+            snapshot, scenarios, runs, taskruns, plans, releases, gates=config.gates
         )
         created = await apply(client, actions)
         _notify(config, "test-or-release", created)
@@ -203,7 +209,7 @@ async def reconcile_release(client: KubeClient, config: OperatorConfig, ns: str,
         plan = await client.get(c.RELEASE_PLAN, ns, str(spec.get("releasePlan", "")))
         target = str(((plan or {}).get("spec") or {}).get("target") or "")
         admissions = await client.list(c.RELEASE_PLAN_ADMISSION, target) if target else []
-        match = release.match_admission(plan, admissions) if plan else None
+        match = release.match_admission(plan, admissions, config.gates) if plan else None
         rpa = match.admission if match else None
         policy_name = str(((rpa or {}).get("spec") or {}).get("policy") or "")
         policy = (
@@ -229,21 +235,23 @@ async def reconcile_release(client: KubeClient, config: OperatorConfig, ns: str,
             service_config=config.release_service_config,
             ec_defaults=ec_defaults,
         )
-        created = await apply(client, release.reconcile_release(ctx))
+        created = await apply(client, release.reconcile_release(ctx, gates=config.gates))
         _notify(config, "managed-run", [o for o in created if o.get("kind") == "PipelineRun"])
 
 
 async def reconcile_matching(
-    client: KubeClient, plan_ns: str | None, target_ns: str | None
+    client: KubeClient, plan_ns: str | None, target_ns: str | None, gates: Gates | None = None
 ) -> None:
     plans = await client.list(c.RELEASE_PLAN, plan_ns)
     admissions = await client.list(c.RELEASE_PLAN_ADMISSION)
     for plan in plans:
-        await apply(client, release.reconcile_plan(plan, admissions))
+        await apply(client, release.reconcile_plan(plan, admissions, gates=gates))
     all_plans = await client.list(c.RELEASE_PLAN)
     for rpa in admissions:
         if target_ns is None or namespace_of(rpa) == target_ns:
-            await apply(client, release.reconcile_admission(rpa, all_plans, admissions))
+            await apply(
+                client, release.reconcile_admission(rpa, all_plans, admissions, gates=gates)
+            )
 
 
 def _release(registry: kopf.OperatorRegistry, client: KubeClient, config: OperatorConfig) -> None:
@@ -265,7 +273,7 @@ def _release(registry: kopf.OperatorRegistry, client: KubeClient, config: Operat
         plan = dict(body)
         async with config.lock("matching"):
             await reconcile_matching(
-                client, namespace_of(plan), (plan.get("spec") or {}).get("target")
+                client, namespace_of(plan), (plan.get("spec") or {}).get("target"), config.gates
             )
 
     @_watch(registry, c.RELEASE_PLAN_ADMISSION, id="release-plan-admission")
@@ -273,7 +281,7 @@ def _release(registry: kopf.OperatorRegistry, client: KubeClient, config: Operat
         rpa = dict(body)
         async with config.lock("matching"):
             await reconcile_matching(
-                client, (rpa.get("spec") or {}).get("origin"), namespace_of(rpa)
+                client, (rpa.get("spec") or {}).get("origin"), namespace_of(rpa), config.gates
             )
 
 
