@@ -34,6 +34,9 @@ SNAPSHOT_ANNOTATION = "appstudio.openshift.io/snapshot"
 # --- Kubernetes and Tekton -------------------------------------------------------------------
 MANAGED_BY = "app.kubernetes.io/managed-by"
 MANAGER_NAME = "konflux-controllers"  # our value of MANAGED_BY
+# Argo CD marks what it manages with this label or annotation (the webhooks leave such
+# objects' owner references alone, as upstream's).
+ARGOCD_TRACKING_ID = "argocd.argoproj.io/tracking-id"
 TEKTON_PIPELINE_RUN_LABEL = "tekton.dev/pipelineRun"  # set by Tekton on a run's TaskRuns
 TEKTON_PIPELINE_TASK_LABEL = "tekton.dev/pipelineTask"  # ... with the pipeline task's name
 
@@ -86,6 +89,11 @@ AUTHOR_LABEL = "release.appstudio.openshift.io/author"
 RELEASE_NAME_LABEL = "release.appstudio.openshift.io/name"
 RELEASE_NAMESPACE_LABEL = "release.appstudio.openshift.io/namespace"
 RELEASE_SNAPSHOT_LABEL = SNAPSHOT_LABEL
+# release-service's own label naming a Release's Snapshot (metadata.SnapshotLabel), set by
+# the Release admission webhook. (The controllers' automated Releases carry SNAPSHOT_LABEL.)
+RELEASE_SERVICE_SNAPSHOT_LABEL = "release.appstudio.openshift.io/snapshot"
+# On a ReleasePlan: its author's standing authorization to release (release-service).
+STANDING_ATTRIBUTION_LABEL = "release.appstudio.openshift.io/standing-attribution"
 RELEASE_PLAN_LABEL = "release.appstudio.openshift.io/releasePlan"
 RELEASE_ATTEMPT_LABEL = "release.appstudio.openshift.io/attempt"
 SERVICE_LABEL = "appstudio.openshift.io/service"

@@ -29,6 +29,7 @@ from konflux.engine.policy.files import PolicyFiles
 from konflux.engine.policy.sources import load_source
 from konflux.engine.policy.spec import load_policy
 from konflux.engine.prepared import Answer, Entry, PreparedPolicy, SelectBy, check_capabilities
+from konflux.kube.names import as_data
 from konflux.webhooks.endpoints import PHASE_RULES, Endpoint
 from konflux.webhooks.errors import WebhookError
 from konflux.webhooks.input_shape import InputShape, shape_of
@@ -194,6 +195,8 @@ class AdmissionEngine:
             self.bundle.files,
             admission_entries(self.bundle.rules),
             select_by=SelectBy.INPUT,
+            # The label and annotation names the rules read (data.kube.names).
+            data=as_data(),
             size=self.workers,
             batch_max=BATCH_MAX,
             name="admission-eval",

@@ -8,6 +8,9 @@ package admission.lib
 
 import rego.v1
 
+# Label and annotation names, handed in as data (kube/names.py), never retyped here.
+names := data.kube.names
+
 # The object under review and its previous version (empty objects when absent or malformed).
 obj := o if {
 	o := input.object
@@ -195,7 +198,7 @@ owner_reference(owner) := {
 
 # ArgoCD tracks an object (label or annotation): application-service then leaves its
 # ownerReferences alone, so ArgoCD does not see a diff to revert.
-argocd_tracking_id := "argocd.argoproj.io/tracking-id"
+argocd_tracking_id := names.ARGOCD_TRACKING_ID
 
 argocd_managed(o) if argocd_tracking_id in object.keys(labels(o))
 

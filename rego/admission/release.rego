@@ -11,13 +11,13 @@ import rego.v1
 
 import data.admission.lib
 
-snapshot_label := "release.appstudio.openshift.io/snapshot"
+snapshot_label := lib.names.RELEASE_SERVICE_SNAPSHOT_LABEL
 
-release_plan_label := "release.appstudio.openshift.io/releasePlan"
+release_plan_label := lib.names.RELEASE_PLAN_LABEL
 
-author_label := "release.appstudio.openshift.io/author"
+author_label := lib.names.AUTHOR_LABEL
 
-automated_label := "release.appstudio.openshift.io/automated"
+automated_label := lib.names.AUTOMATED_LABEL
 
 spec := lib.spec(lib.obj)
 

@@ -11,11 +11,11 @@ import rego.v1
 
 import data.admission.lib
 
-auto_release_label := "release.appstudio.openshift.io/auto-release"
+auto_release_label := lib.names.AUTO_RELEASE_LABEL
 
-attribution_label := "release.appstudio.openshift.io/standing-attribution"
+attribution_label := lib.names.STANDING_ATTRIBUTION_LABEL
 
-author_label := "release.appstudio.openshift.io/author"
+author_label := lib.names.AUTHOR_LABEL
 
 spec := lib.spec(lib.obj)
 

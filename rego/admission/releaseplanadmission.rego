@@ -11,7 +11,7 @@ import rego.v1
 
 import data.admission.lib
 
-block_releases_label := "release.appstudio.openshift.io/block-releases"
+block_releases_label := lib.names.BLOCK_RELEASES_LABEL
 
 spec := lib.spec(lib.obj)
 

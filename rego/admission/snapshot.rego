@@ -10,9 +10,9 @@ import rego.v1
 
 import data.admission.lib
 
-application_label := "appstudio.openshift.io/application"
+application_label := lib.names.APPLICATION_LABEL
 
-component_group_label := "appstudio.openshift.io/component-group"
+component_group_label := lib.names.COMPONENT_GROUP_LABEL
 
 spec := lib.spec(lib.obj)
 

@@ -24,6 +24,7 @@ from konflux.engine import (
 from konflux.engine.policy.files import load_paths
 from konflux.engine.rules import rules_of
 from konflux.engine.validate import InputDocument
+from konflux.kube.names import names_document
 
 ROOT = Path(__file__).resolve().parents[2]
 REGO = ROOT / "rego"
@@ -37,7 +38,7 @@ AT = datetime(2026, 1, 5, 12, tzinfo=UTC)
 
 
 def test_rego_suite_passes_with_coverage_above_threshold():
-    report = run_tests([REGO], coverage=True)
+    report = run_tests([REGO], coverage=True, documents=[names_document()])
     failing = [f"{r.case.package}.{r.case.name}" for r in report.results if r.status != "PASS"]
     assert failing == []
     assert len(report.results) >= 200
@@ -46,7 +47,7 @@ def test_rego_suite_passes_with_coverage_above_threshold():
 
 
 def test_rego_suite_runs_beside_the_example_policy():
-    report = run_tests([REGO, ROOT / "examples" / "rego"])
+    report = run_tests([REGO, ROOT / "examples" / "rego"], documents=[names_document()])
     assert report.success
     packages = {r.case.package for r in report.results}
     assert "labels_test" in packages  # the example's tests of `package labels`
