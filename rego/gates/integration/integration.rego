@@ -25,15 +25,20 @@ scenarios := sort([lib.name(s) | some s in lib.arr(input.scenarios); applies(s)]
 # The scenario's Application or ComponentGroup is the Snapshot's, and its contexts let it
 # run (integration-service's IsScenarioApplicableToSnapshotsContext).
 applies(s) if {
-	lib.group(s) == lib.group(snapshot)
+	lib.group(s) == snapshot_group
 	count(contexts(s)) == 0
 }
 
 applies(s) if {
-	lib.group(s) == lib.group(snapshot)
+	lib.group(s) == snapshot_group
 	some ctx in contexts(s)
 	context_allows(ctx)
 }
+
+# Facts of the Snapshot, each worked out once per evaluation.
+snapshot_group := lib.group(snapshot)
+
+snapshot_push if lib.is_push(snapshot)
 
 contexts(s) := [lib.str(x, "name") | some x in lib.arr(lib.get(lib.spec(s), "contexts"))]
 
@@ -41,9 +46,9 @@ snapshot_type := lib.label(snapshot, names.SNAPSHOT_TYPE_LABEL)
 
 context_allows(ctx) if ctx in {"application", "all"}
 
-context_allows("push") if lib.is_push(snapshot)
+context_allows("push") if snapshot_push
 
-context_allows("pull_request") if not lib.is_push(snapshot)
+context_allows("pull_request") if not snapshot_push
 
 context_allows("component") if snapshot_type == names.SNAPSHOT_TYPE_COMPONENT
 
@@ -162,7 +167,7 @@ deny contains result if {
 #   short_name: push_event
 #   failure_msg: Snapshot %s is not from a push event
 deny contains result if {
-	not lib.is_push(snapshot)
+	not snapshot_push
 	result := {
 		"code": "integration.push_event",
 		"msg": sprintf("Snapshot %s is not from a push event", [lib.name(snapshot)]),
@@ -192,7 +197,7 @@ promoted if count(deny) == 0
 # The build pipeline's SHOULD_RELEASE result: only an explicit "false" holds releases.
 should_release if lib.annotation(snapshot, names.SHOULD_RELEASE_ANNOTATION) != "false"
 
-plans_of_group := [p | some p in lib.arr(input.plans); lib.group(p) == lib.group(snapshot)]
+plans_of_group := [p | some p in lib.arr(input.plans); lib.group(p) == snapshot_group]
 
 cel_expression(p) := lib.annotation(p, names.AUTO_RELEASE_LABEL)
 

@@ -21,13 +21,11 @@ arr(a) := a if is_array(a) else := []
 # helper called with it is still called).
 get(o, key) := object.get(obj(o), key, null)
 
-metadata(o) := obj(get(o, "metadata"))
+# One object.get per read (a path walk that yields the default on any non-object step):
+# the gates run on every reconcile, so each read is kept to a builtin call or two.
+spec(o) := obj(object.get(obj(o), "spec", {}))
 
-spec(o) := obj(get(o, "spec"))
-
-labels(o) := obj(get(metadata(o), "labels"))
-
-annotations(o) := obj(get(metadata(o), "annotations"))
+labels(o) := obj(object.get(obj(o), ["metadata", "labels"], {}))
 
 # A string field of a mapping, or "" when it is absent or not a string.
 str(o, key) := v if {
@@ -35,19 +33,25 @@ str(o, key) := v if {
 	is_string(v)
 } else := ""
 
-name(o) := str(metadata(o), "name")
+# A string at a path of an object, or "" (absent, or not a string).
+str_at(o, path) := v if {
+	v := object.get(obj(o), path, "")
+	is_string(v)
+} else := ""
 
-namespace(o) := str(metadata(o), "namespace")
+name(o) := str_at(o, ["metadata", "name"])
 
-label(o, key) := str(labels(o), key)
+namespace(o) := str_at(o, ["metadata", "namespace"])
 
-annotation(o, key) := str(annotations(o), key)
+label(o, key) := str_at(o, ["metadata", "labels", key])
+
+annotation(o, key) := str_at(o, ["metadata", "annotations", key])
 
 # The Application or ComponentGroup an object belongs to, as [kind, name].
 group(o) := ["application", a] if {
-	a := str(spec(o), "application")
+	a := str_at(o, ["spec", "application"])
 	a != ""
-} else := ["componentGroup", str(spec(o), "componentGroup")]
+} else := ["componentGroup", str_at(o, ["spec", "componentGroup"])]
 
 # The Application or ComponentGroup name alone (release-service's GetGroupName).
 group_name(o) := group(o)[1]

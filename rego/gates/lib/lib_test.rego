@@ -9,7 +9,9 @@ test_reads_of_malformed_objects_are_empty if {
 	lib.arr({}) == []
 	lib.spec(null) == {}
 	lib.labels({"metadata": "x"}) == {}
-	lib.annotations({"metadata": {"annotations": ["a"]}}) == {}
+	lib.labels({"metadata": {"labels": ["a"]}}) == {}
+	lib.annotation({"metadata": {"annotations": {"a": 1}}}, "a") == ""
+	lib.label({"metadata": {"labels": {"a": "b"}}}, "a") == "b"
 	lib.str({"a": 1}, "a") == ""
 	lib.name({"metadata": {"name": "n", "namespace": "ns"}}) == "n"
 	lib.namespace({"metadata": {"name": "n", "namespace": "ns"}}) == "ns"
