@@ -833,6 +833,7 @@ def reconcile_snapshot(
         )
 
     auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
+    record: list[Patch] = []
     if required_done >= required_total and (auto is None or auto.get("status") != "True"):
         # Testing is over and nothing was released yet: the promotion decision is final.
         plans: list[Obj] | None = None
@@ -850,11 +851,13 @@ def reconcile_snapshot(
                 str(decision.auto_release["message"]),
                 now,
             )
-        actions.patches.extend(_promotion_record(snapshot, decision, plans))
+        record = _promotion_record(snapshot, decision, plans)
     if not same_conditions(conds, new):
         actions.patches.append(
             Patch(c.SNAPSHOT, ns, snap, {"status": {"conditions": new}}, status=True)
         )
+    # Last: whoever sees the decision sees the conditions it was made with.
+    actions.patches.extend(record)
     return actions
 
 

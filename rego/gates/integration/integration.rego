@@ -139,7 +139,7 @@ summary := {
 deny contains result if {
 	summary.finished < summary.required
 	result := {
-		"code": "integration.tests_finished",
+		"code": "gates.integration.tests_finished",
 		"msg": sprintf("%d of %d required tests finished", [summary.finished, summary.required]),
 	}
 }
@@ -153,7 +153,7 @@ deny contains result if {
 deny contains result if {
 	summary.failed > 0
 	result := {
-		"code": "integration.tests_passed",
+		"code": "gates.integration.tests_passed",
 		"msg": sprintf("%d of %d required tests failed", [summary.failed, summary.required]),
 	}
 }
@@ -169,7 +169,7 @@ deny contains result if {
 deny contains result if {
 	not snapshot_push
 	result := {
-		"code": "integration.push_event",
+		"code": "gates.integration.push_event",
 		"msg": sprintf("Snapshot %s is not from a push event", [lib.name(snapshot)]),
 	}
 }
@@ -185,7 +185,7 @@ deny contains result if {
 deny contains result if {
 	lib.label(snapshot, names.AUTO_RELEASE_LABEL) == "false"
 	result := {
-		"code": "integration.auto_release_enabled",
+		"code": "gates.integration.auto_release_enabled",
 		"msg": sprintf("Snapshot %s has auto-release turned off", [lib.name(snapshot)]),
 	}
 }

@@ -77,15 +77,15 @@ test_promoted_when_required_tests_passed if {
 }
 
 test_not_promoted_while_testing_or_failed if {
-	codes({"runs": {}}) == {"integration.tests_finished"}
-	codes({"runs": {"a": {"run": run("False", "")}}}) == {"integration.tests_passed"}
+	codes({"runs": {}}) == {"gates.integration.tests_finished"}
+	codes({"runs": {"a": {"run": run("False", "")}}}) == {"gates.integration.tests_passed"}
 }
 
 test_not_promoted_from_pull_request_or_when_turned_off if {
 	pr := json.patch(snapshot, [{"op": "add", "path": "/metadata/labels/pac.test.appstudio.openshift.io~1event-type", "value": "pull_request"}, {"op": "add", "path": "/metadata/labels/pac.test.appstudio.openshift.io~1pull-request", "value": "1"}])
-	codes({"snapshot": pr}) == {"integration.push_event"}
+	codes({"snapshot": pr}) == {"gates.integration.push_event"}
 	off := json.patch(snapshot, [{"op": "add", "path": "/metadata/labels/release.appstudio.openshift.io~1auto-release", "value": "false"}])
-	codes({"snapshot": off}) == {"integration.auto_release_enabled"}
+	codes({"snapshot": off}) == {"gates.integration.auto_release_enabled"}
 }
 
 test_plans_of_the_group_release_unless_turned_off if {

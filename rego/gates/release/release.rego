@@ -114,7 +114,7 @@ has_pipeline_ref(pipeline) if {
 deny contains result if {
 	not plan
 	result := {
-		"code": "release.plan_found",
+		"code": "gates.release.plan_found",
 		"msg": sprintf("ReleasePlan %s not found", [lib.str(lib.spec(release), "releasePlan")]),
 	}
 }
@@ -130,7 +130,7 @@ deny contains result if {
 deny contains result if {
 	plan
 	not admission
-	result := {"code": "release.admission_matched", "msg": match_of(plan, input.admissions).reason}
+	result := {"code": "gates.release.admission_matched", "msg": match_of(plan, input.admissions).reason}
 }
 
 # METADATA
@@ -144,7 +144,7 @@ deny contains result if {
 deny contains result if {
 	lib.label(admission, names.BLOCK_RELEASES_LABEL) == "true"
 	result := {
-		"code": "release.not_blocked",
+		"code": "gates.release.not_blocked",
 		"msg": sprintf("ReleasePlanAdmission %s blocks releases", [lib.name(admission)]),
 	}
 }
@@ -160,7 +160,7 @@ deny contains result if {
 	not has_pipeline_ref(lib.get(lib.spec(plan), "tenantPipeline"))
 	not has_pipeline_ref(lib.get(lib.spec(admission), "pipeline"))
 	result := {
-		"code": "release.pipeline_defined",
+		"code": "gates.release.pipeline_defined",
 		"msg": "neither the ReleasePlan nor the ReleasePlanAdmission defines a pipeline",
 	}
 }
@@ -175,7 +175,7 @@ deny contains result if {
 	managed_pipeline
 	lib.str(lib.spec(admission), "policy") == ""
 	result := {
-		"code": "release.policy_named",
+		"code": "gates.release.policy_named",
 		"msg": sprintf("ReleasePlanAdmission %s names no spec.policy", [lib.name(admission)]),
 	}
 }
@@ -191,7 +191,7 @@ deny contains result if {
 	policy := lib.str(lib.spec(admission), "policy")
 	policy != ""
 	not is_object(input.policy)
-	result := {"code": "release.policy_found", "msg": sprintf("EnterpriseContractPolicy %s not found", [policy])}
+	result := {"code": "gates.release.policy_found", "msg": sprintf("EnterpriseContractPolicy %s not found", [policy])}
 }
 
 # METADATA
@@ -204,7 +204,7 @@ deny contains result if {
 	plan
 	not is_object(input.snapshot)
 	result := {
-		"code": "release.snapshot_found",
+		"code": "gates.release.snapshot_found",
 		"msg": sprintf("Snapshot %s not found", [lib.str(lib.spec(release), "snapshot")]),
 	}
 }
@@ -220,7 +220,7 @@ deny contains result if {
 	is_object(snapshot)
 	lib.group_name(snapshot) != lib.group_name(plan)
 	result := {
-		"code": "release.snapshot_group",
+		"code": "gates.release.snapshot_group",
 		"msg": sprintf(
 			"Snapshot %s belongs to %s, the ReleasePlan to %s",
 			[lib.name(snapshot), lib.group_name(snapshot), lib.group_name(plan)],
@@ -240,7 +240,7 @@ deny contains result if {
 	plan
 	not author
 	result := {
-		"code": "release.author",
+		"code": "gates.release.author",
 		"msg": sprintf("no author: the %s has no %s label", [author_source, names.AUTHOR_LABEL]),
 	}
 }

@@ -44,12 +44,12 @@ test_valid_release_may_start if {
 }
 
 test_missing_plan if {
-	codes({"plan": null}) == {"release.plan_found"}
+	codes({"plan": null}) == {"gates.release.plan_found"}
 	msgs({"plan": null}) == {"ReleasePlan p not found"}
 }
 
 test_no_admission if {
-	codes({"admissions": []}) == {"release.admission_matched"}
+	codes({"admissions": []}) == {"gates.release.admission_matched"}
 	msgs({"admissions": []}) == {"no ReleasePlanAdmission in m accepts app from t"}
 }
 
@@ -87,7 +87,7 @@ test_blocked_admission if {
 
 test_no_pipeline if {
 	bare := json.patch(rpa("a"), [{"op": "remove", "path": "/spec/pipeline"}])
-	codes({"admissions": [bare]}) == {"release.pipeline_defined"}
+	codes({"admissions": [bare]}) == {"gates.release.pipeline_defined"}
 	tenant := json.patch(plan, [{"op": "add", "path": "/spec/tenantPipeline", "value": {"pipelineRef": {"resolver": "git"}}}])
 	codes({"admissions": [bare], "plan": tenant}) == set()
 }
@@ -126,5 +126,5 @@ test_automated_by_status if {
 }
 
 test_malformed_input_denies_without_error if {
-	codes({"admissions": "x", "release": 1}) == {"release.admission_matched", "release.author"}
+	codes({"admissions": "x", "release": 1}) == {"gates.release.admission_matched", "gates.release.author"}
 }
