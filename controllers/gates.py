@@ -33,7 +33,10 @@ from konflux.kube.names import as_data
 # konflux/rego/gates in an installed wheel (pyproject maps konflux.rego to rego/).
 DEFAULT_GATES = Path(__file__).resolve().parents[1] / "rego" / "gates"
 
-RELEASE, MATCH, INTEGRATION = "release", "match", "integration"
+RELEASE, MATCH = "release", "match"
+# A Snapshot's tests are asked about on every reconcile, its promotion once they are over:
+# two keys, so a Snapshot still being tested costs only the rules about its tests.
+TESTS, PROMOTION = "tests", "promotion"
 # Every rule the controllers read, by the key that selects it. A bundle lacking one is
 # refused at load: an undefined answer must never be mistaken for "nothing to deny".
 ENTRIES = (
@@ -41,12 +44,12 @@ ENTRIES = (
     Entry("gates.release.admission", RELEASE, whole=True),
     Entry("gates.release.author", RELEASE, whole=True),
     Entry("gates.release.match", MATCH, whole=True),
-    Entry("gates.integration.deny", INTEGRATION),
-    Entry("gates.integration.scenarios", INTEGRATION, whole=True),
-    Entry("gates.integration.outcomes", INTEGRATION, whole=True),
-    Entry("gates.integration.summary", INTEGRATION, whole=True),
-    Entry("gates.integration.cel_plans", INTEGRATION, whole=True),
-    Entry("gates.integration.auto_release", INTEGRATION, whole=True),
+    Entry("gates.integration.scenarios", TESTS, whole=True),
+    Entry("gates.integration.outcomes", TESTS, whole=True),
+    Entry("gates.integration.summary", TESTS, whole=True),
+    Entry("gates.integration.deny", PROMOTION),
+    Entry("gates.integration.cel_plans", PROMOTION, whole=True),
+    Entry("gates.integration.auto_release", PROMOTION, whole=True),
 )
 ERROR_CODE = "gates.error"
 
@@ -122,10 +125,11 @@ class IntegrationDecision:
     auto_release: dict[str, Any] | None
     digest: str
     error: str | None = None  # the gates could not decide (nothing may proceed)
+    decided: bool = True  # promotion was asked (else: denials, plans and promoted unknown)
 
     @property
     def promoted(self) -> bool:
-        return self.error is None and not self.denials
+        return self.decided and self.error is None and not self.denials
 
     @property
     def codes(self) -> list[str]:
@@ -215,14 +219,15 @@ class Gates:
             return Match(None, f"the gates ({self.origin}) gave no match for the ReleasePlan")
         return Match(_one_of(value.get("admission"), admissions), value["reason"])
 
-    def integration(self, input: dict[str, Any]) -> IntegrationDecision:
-        """What becomes of a Snapshot (package gates.integration); see its METADATA for `input`."""
-        answer = self.prepared.evaluate(input, {INTEGRATION})
-        return self._integration_decision(answer)
+    def integration(self, input: dict[str, Any], *, promotion: bool = True) -> IntegrationDecision:
+        """What becomes of a Snapshot (package gates.integration); see its METADATA for `input`.
+        `promotion` False: only which scenarios apply and how their tests stand."""
+        answer = self.prepared.evaluate(input, {TESTS, PROMOTION} if promotion else {TESTS})
+        return self._integration_decision(answer, promotion)
 
-    def _integration_decision(self, answer: Answer) -> IntegrationDecision:
-        denials = _denials(answer, "gates.integration.deny", INTEGRATION, self.origin)
-        error = answer.errors.get(INTEGRATION)
+    def _integration_decision(self, answer: Answer, decided: bool) -> IntegrationDecision:
+        denials = _denials(answer, "gates.integration.deny", PROMOTION, self.origin)
+        error = answer.errors.get(TESTS) or answer.errors.get(PROMOTION)
         scenarios = answer.value("gates.integration.scenarios")
         outcomes = answer.value("gates.integration.outcomes", {})
         summary = answer.value("gates.integration.summary")
@@ -243,9 +248,16 @@ class Gates:
             denial = Denial(ERROR_CODE, f"the gates ({self.origin}) could not decide: {why}")
             if denial not in denials:
                 denials.append(denial)
-            return IntegrationDecision([], {}, {}, denials, [], None, self.digest, why)
+            return IntegrationDecision([], {}, {}, denials, [], None, self.digest, why, decided)
         return IntegrationDecision(
-            list(scenarios), outcomes, summary, denials, list(cel_plans), auto, self.digest
+            list(scenarios),
+            outcomes,
+            summary,
+            denials,
+            list(cel_plans),
+            auto,
+            self.digest,
+            decided=decided,
         )
 
     def close(self) -> None:

@@ -536,7 +536,7 @@ def scenario_applies(scenario: Obj, snapshot: Obj, gates: Gates | None = None) -
     """The gates' answer for one scenario: its Application or ComponentGroup is the
     Snapshot's, and its `contexts` let it run (IsScenarioApplicableToSnapshotsContext)."""
     decision = (gates or default_gates()).integration(
-        snapshot_input(snapshot, [scenario], {}, [], None)
+        snapshot_input(snapshot, [scenario], {}, [], None), promotion=False
     )
     return name_of(scenario) in decision.scenarios
 
@@ -730,13 +730,15 @@ def reconcile_snapshot(
     previous = test_statuses(snapshot)
     by_name = {name_of(r): r for r in runs}
 
-    def decide(cel: dict[str, bool] | None = None) -> IntegrationDecision:
+    def decide(cel: dict[str, bool] | None = None, promotion: bool = True) -> IntegrationDecision:
         found = scenario_runs(snap, scenarios, by_name, taskruns, counts)
         return gates.integration(
-            snapshot_input(snapshot, scenarios, found, release_plans, now, cel)
+            snapshot_input(snapshot, scenarios, found, release_plans, now, cel),
+            promotion=promotion,
         )
 
-    decision = decide()
+    # While it is tested, a Snapshot's reconcile asks only about its tests.
+    decision = decide(promotion=False)
     if decision.error is not None:  # fail closed: no tests, no promotion, and say why
         actions.patches.extend(_promotion_record(snapshot, decision, None))
         return actions
@@ -767,7 +769,7 @@ def reconcile_snapshot(
             },
         }
         if targets:  # the new attempts have no runs yet: ask again
-            decision = decide()
+            decision = decide(promotion=False)
             if decision.error is not None:
                 actions.patches.extend(_promotion_record(snapshot, decision, None))
                 return actions
@@ -837,6 +839,7 @@ def reconcile_snapshot(
     if required_done >= required_total and (auto is None or auto.get("status") != "True"):
         # Testing is over and nothing was released yet: the promotion decision is final.
         plans: list[Obj] | None = None
+        decision = decide()  # an error here denies: recorded below, nothing released
         if decision.promoted:
             decision = _with_cel(decision, snapshot, release_plans, now, decide)
         if decision.promoted and decision.auto_release is not None:

@@ -221,26 +221,31 @@ def test_an_evaluation_error_denies_the_release(tmp_path: Path):
 
 
 def test_an_evaluation_error_holds_the_snapshot(tmp_path: Path):
+    """The broken rule is a promotion rule: the Snapshot's tests run, but once they are
+    over (here at once: no scenario) nothing is promoted or released, and it says why."""
     gates = Gates.load(erroring_bundle(tmp_path))
     snapshot = {"metadata": {"name": "s1", "namespace": NS}, "spec": {"application": "app"}}
-    scenario = {
-        "metadata": {"name": "t", "namespace": NS},
-        "spec": {"application": "app", "resolverRef": {"resolver": "git"}},
-    }
     plan = {"metadata": {"name": "p", "namespace": NS}, "spec": {"application": "app"}}
-    acts = integration.reconcile_snapshot(snapshot, [scenario], [], {}, [plan], [], gates=gates)
-    assert not acts.creates  # neither test runs nor Releases
-    [patch] = acts.patches
+    acts = integration.reconcile_snapshot(snapshot, [], [], {}, [plan], [], gates=gates)
+    assert not acts.creates  # no Release
+    [patch] = [p for p in acts.patches if c.PROMOTION_ANNOTATION in str(p.patch)]
     record = json.loads(patch.patch["metadata"]["annotations"][c.PROMOTION_ANNOTATION])
     assert record["promoted"] is False
     assert [d["code"] for d in record["denied"]] == ["gates.error"]
+    assert "eval_conflict_error" in record["denied"][0]["msg"]
+    # the tests' own verdict is still written: only promotion is held
+    [status] = [p.patch["status"] for p in acts.patches if p.status]
+    assert {x["type"] for x in status["conditions"]} >= {"AppStudioTestSucceeded"}
 
 
 def test_a_bundle_missing_a_rule_the_controllers_read_is_refused(tmp_path: Path):
     bundle = team_bundle(tmp_path)
     (bundle / "integration" / "integration.rego").unlink()
     (bundle / "integration" / "integration_test.rego").unlink()
-    with pytest.raises(GatesError, match=r"does not define gates\.integration\.deny"):
+    with pytest.raises(
+        GatesError,
+        match=r"does not define gates\.integration\.scenarios, .*gates\.integration\.deny",
+    ):
         Gates.load(bundle)
 
 
