@@ -20,7 +20,10 @@ snapshot := lib.obj(input.snapshot)
 # --- which scenarios apply ----------------------------------------------------------------
 
 # Names of the scenarios that test this Snapshot, sorted.
-scenarios := sort([lib.name(s) | some s in lib.arr(input.scenarios); applies(s)])
+scenarios := sort([lib.name(s) | some s in applicable])
+
+# The applicable scenario objects, worked out once per evaluation.
+applicable := [s | some s in lib.arr(input.scenarios); applies(s)]
 
 # The scenario's Application or ComponentGroup is the Snapshot's, and its contexts let it
 # run (integration-service's IsScenarioApplicableToSnapshotsContext).
@@ -111,12 +114,10 @@ outcome_of(entry) := {"status": "Pending", "details": "Pending"} if {
 } else := {"status": "TestPassed", "details": "Integration test passed"}
 
 # Each applicable scenario's {status, details, final, optional}.
-outcomes[name] := object.union(o, {"final": o.status in final_statuses, "optional": is_optional}) if {
-	some s in lib.arr(input.scenarios)
-	applies(s)
+outcomes[name] := {"status": o.status, "details": o.details, "final": o.status in final_statuses, "optional": optional(s)} if {
+	some s in applicable
 	name := lib.name(s)
 	o := outcome_of(lib.get(input.runs, name))
-	is_optional := optional(s)
 }
 
 required := [o | some o in outcomes; not o.optional]

@@ -64,13 +64,20 @@ is_push(o) if {
 	push_event(o)
 }
 
+# The keys integration-service copies PaC's labels and annotations to (worked out once).
+source_branch_key := concat("", [names.PAC_COPY_PREFIX, "source-branch"])
+
+event_type_key := concat("", [names.PAC_COPY_PREFIX, "event-type"])
+
+pull_request_key := concat("", [names.PAC_COPY_PREFIX, "pull-request"])
+
 merge_queue(o) if {
-	branch := annotation(o, concat("", [names.PAC_COPY_PREFIX, "source-branch"]))
+	branch := annotation(o, source_branch_key)
 	startswith(trim_prefix(branch, "refs/heads/"), names.MERGE_QUEUE_BRANCH_PREFIX)
 }
 
-push_event(o) if not labels(o)[concat("", [names.PAC_COPY_PREFIX, "event-type"])]
+push_event(o) if not labels(o)[event_type_key]
 
-push_event(o) if label(o, concat("", [names.PAC_COPY_PREFIX, "event-type"])) in names.PAC_PUSH_EVENTS
+push_event(o) if label(o, event_type_key) in names.PAC_PUSH_EVENTS
 
-push_event(o) if not labels(o)[concat("", [names.PAC_COPY_PREFIX, "pull-request"])]
+push_event(o) if not labels(o)[pull_request_key]
