@@ -345,6 +345,21 @@ def test_gates_and_admission_rules_do_not_retype_label_names():
             assert retyped == [], f"{path.relative_to(ROOT)} retypes {retyped}"
 
 
+def test_every_gate_rule_is_annotated_and_tested():
+    from konflux.engine.policy.files import load_paths
+    from konflux.engine.rules import rules_of
+
+    modules = [m for m in load_paths([DEFAULT_GATES]).modules if not m.path.endswith("_test.rego")]
+    for module in modules:
+        path = Path(module.path)
+        assert path.with_name(path.stem + "_test.rego").is_file(), module.path
+    rules = rules_of(modules)
+    assert len(rules) == 13
+    for code, rule in rules.items():
+        assert code == f"{rule.package}.{rule.short_name}"
+        assert rule.title and rule.description and rule.failure_msg, code
+
+
 def test_the_wheel_carries_the_shipped_gates():
     """pyproject maps konflux.rego to rego/ with every .rego file, so DEFAULT_GATES
     (konflux/rego/gates beside konflux/controllers) exists in an installed wheel too."""
