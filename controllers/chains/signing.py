@@ -17,6 +17,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from konflux.controllers.chains import provenance
 from konflux.controllers.chains.artifacts import oci_images
 from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import PIPELINE_RUN, RunRecord
+from konflux.controllers.locks import KeyedLocks
 from konflux.engine.errors import KonfluxError
 from konflux.engine.oci import (
     ImageReference,
@@ -160,11 +162,13 @@ class RunSigner:
         rekor: RekorLog | None = None,
     ) -> None:
         self.client, self.key, self.config, self.rekor = client, key, config, rekor
-        # One writer per artifact tag in this process: appends are read-modify-write.
-        self._locks: dict[str, asyncio.Lock] = {}
+        # One writer per artifact tag in this process: appends are read-modify-write. A
+        # tag's lock is dropped once nobody holds or waits on it (every image ever signed
+        # would otherwise keep one).
+        self._locks = KeyedLocks()
 
-    def _lock(self, image: ImageReference, suffix: str) -> asyncio.Lock:
-        return self._locks.setdefault(f"{image.context}@{image.digest}.{suffix}", asyncio.Lock())
+    def _lock(self, image: ImageReference, suffix: str) -> AbstractAsyncContextManager[None]:
+        return self._locks.hold(f"{image.context}@{image.digest}.{suffix}")
 
     async def _ensure(
         self,
