@@ -16,12 +16,13 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from test_controllers_e2e import MANAGED, NS, finish, obj, seed_release
+
+# The e2e module's world (its names survive the kits' move to konflux.testing).
+from test_controllers_e2e import MANAGED, NS, LocalCluster, finish, obj, seed_release
 
 from konflux.cli.main import cli
 from konflux.controllers import constants as c
 from konflux.controllers import integration, release
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.gates import DEFAULT_GATES, Gates, GatesError
 from konflux.controllers.operators import OperatorConfig
 from konflux.engine.policy.bundle import push_bundle
