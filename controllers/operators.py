@@ -247,10 +247,18 @@ async def reconcile_matching(
     for plan in plans:
         await apply(client, release.reconcile_plan(plan, admissions, gates=gates))
     all_plans = await client.list(c.RELEASE_PLAN)
+    # Each plan's match asked of the gates once, for every admission's status.
+    matches = {
+        (namespace_of(p), name_of(p)): release.match_admission(p, admissions, gates)
+        for p in all_plans
+    }
     for rpa in admissions:
         if target_ns is None or namespace_of(rpa) == target_ns:
             await apply(
-                client, release.reconcile_admission(rpa, all_plans, admissions, gates=gates)
+                client,
+                release.reconcile_admission(
+                    rpa, all_plans, admissions, gates=gates, matches=matches
+                ),
             )
 
 

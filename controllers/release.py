@@ -8,7 +8,7 @@ a replayed event or a restarted controller finds them instead of making a second
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -111,12 +111,20 @@ def reconcile_admission(
     admissions: list[Obj],
     now: datetime | None = None,
     gates: Gates | None = None,
+    matches: Mapping[tuple[str, str], Match] | None = None,
 ) -> Actions:
-    """The RPA's `Matched` condition and `status.releasePlans` (plans that match it)."""
+    """The RPA's `Matched` condition and `status.releasePlans` (plans that match it).
+    `matches`: the plans' matches by (namespace, name) when the caller has them already
+    (one gates evaluation per plan, not one per plan and admission)."""
+
+    def match_of(plan: Obj) -> Match:
+        known = (matches or {}).get((namespace_of(plan), name_of(plan)))
+        return known if known is not None else match_admission(plan, admissions, gates)
+
     matched = sorted(
         f"{namespace_of(p)}/{name_of(p)}"
         for p in plans
-        if (m := match_admission(p, admissions, gates)).admission is not None
+        if (m := match_of(p)).admission is not None
         and name_of(m.admission) == name_of(rpa)
         and namespace_of(m.admission) == namespace_of(rpa)
     )

@@ -371,3 +371,26 @@ def test_the_wheel_carries_the_shipped_gates():
     assert "konflux.rego" in config["packages"]
     assert "**/*.rego" in config["package-data"]["konflux.rego"]
     assert DEFAULT_GATES == ROOT / "rego" / "gates"
+
+
+def test_admission_status_reuses_the_plans_matches():
+    """reconcile_matching asks the gates once per plan, not once per plan and admission."""
+    gates = Gates.load()
+    rpas = [
+        {"metadata": {"name": n, "namespace": MANAGED}, "spec": {"origin": NS, "applications": [n]}}
+        for n in ("a", "b", "c")
+    ]
+    plans = [
+        {"metadata": {"name": n, "namespace": NS}, "spec": {"application": n, "target": MANAGED}}
+        for n in ("a", "b", "c")
+    ]
+    matches = {(NS, p["metadata"]["name"]): release.match_admission(p, rpas, gates) for p in plans}
+    before = gates.prepared.evaluated
+    statuses = [
+        release.reconcile_admission(rpa, plans, rpas, gates=gates, matches=matches)
+        .patches[0]
+        .patch["status"]["releasePlans"]
+        for rpa in rpas
+    ]
+    assert gates.prepared.evaluated == before
+    assert statuses == [[{"name": f"{NS}/{n}", "active": True}] for n in ("a", "b", "c")]
