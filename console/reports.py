@@ -7,7 +7,12 @@ Where a report comes from, best first (the page says which):
    true; `dev simulate` always does). Read into the engine's one report model by
    `engine.output.reader.report_from_document`.
 2. `VSA`, a Verification Summary Attestation (a DSSE envelope or the bare statement):
-   the verdict, the time and the policy digest, no per-rule detail.
+   the verdict, the time, the policy digest and the subjects, no per-rule detail. Its
+   DSSE signature is checked against the VSA public keys the console was given
+   (`console serve --vsa-public-key`, by the engine's `verify_envelope`): a verdict is
+   shown as PASSED or FAILED only when a signature verifies; otherwise the page says
+   "signature invalid", "unsigned" or "signature not checked" and shows the claim as a
+   claim (`VsaSignature`).
 3. `TEST_OUTPUT`, the appstudio summary: counts and a result word only.
 
 Each violation and warning is shown with its rule's title, description and solution:
@@ -21,8 +26,6 @@ trusted. Values are size-limited, type-checked by the reader, and rendered escap
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,8 +34,11 @@ from konflux.console.catalogue import LoadedRules, RuleCatalogue, merged_rules
 from konflux.controllers import constants as c
 from konflux.engine.errors import KonfluxError
 from konflux.engine.output.reader import report_from_document
+from konflux.engine.output.vsa import VSA_PREDICATE
 from konflux.engine.report import Report, Result, TargetReport
 from konflux.engine.rules import Rule
+from konflux.engine.sigstore.dsse import parse_envelope, verify_envelope
+from konflux.engine.sigstore.keys import PublicKey
 
 REPORT_RESULT = "REPORT_JSON"
 VSA_RESULT = "VSA"
@@ -69,6 +75,24 @@ class ComponentFindings:
     attestations: list[Obj] = field(default_factory=list)
 
 
+# What a VSA's signature was found to be. Only VERIFIED lets its verdict be shown as one.
+VERIFIED, INVALID, UNSIGNED, UNCHECKED = "verified", "invalid", "unsigned", "unchecked"
+
+
+@dataclass(frozen=True)
+class VsaSignature:
+    """Whether a VSA's DSSE signature verified, with what key or why not."""
+
+    state: str  # VERIFIED, INVALID, UNSIGNED or UNCHECKED
+    detail: str
+    claimed: str  # the predicate's verificationResult, as written (untrusted unless VERIFIED)
+    subjects: tuple[str, ...] = ()
+
+    @property
+    def verified(self) -> bool:
+        return self.state == VERIFIED
+
+
 @dataclass
 class ReportView:
     """What the report section of a page shows."""
@@ -84,6 +108,7 @@ class ReportView:
     version: str = ""
     keyed: bool = False
     problems: list[str] = field(default_factory=list)
+    vsa: VsaSignature | None = None  # for a VSA: whether its signature verified
 
     @property
     def violations(self) -> list[Finding]:
@@ -197,22 +222,62 @@ async def report_view(report: Report, origin: str, catalogue: RuleCatalogue) -> 
     return view
 
 
-def _vsa_statement(text: str) -> Obj:
+def _signature(text: str, keys: tuple[PublicKey, ...], origin: str) -> tuple[Obj, str, str]:
+    """The statement of a VSA result, its signature state and why."""
     doc = json.loads(text)
-    if isinstance(doc, dict) and "payload" in doc:  # a DSSE envelope
-        try:
-            doc = json.loads(base64.b64decode(doc["payload"], validate=True))
-        except (binascii.Error, ValueError, TypeError) as exc:
-            raise ValueError(f"the DSSE payload is not base64 JSON: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("predicate"), dict):
+    if not (isinstance(doc, dict) and "payload" in doc):
+        return doc, UNSIGNED, "a bare statement, not a DSSE envelope: nothing signs it"
+    envelope = parse_envelope(text, where=origin)  # PayloadError names what is malformed
+    statement = envelope.payload_json()
+    if not envelope.signatures:
+        return statement, UNSIGNED, "the DSSE envelope has no signatures"
+    if not keys:
+        return statement, UNCHECKED, "the console was given no VSA public key (--vsa-public-key)"
+    reasons = []
+    for key in keys:
+        reason = verify_envelope(envelope, key)
+        if reason is None:
+            return statement, VERIFIED, f"signature verified with {key.source}"
+        reasons.append(f"{key.source}: {reason}")
+    return statement, INVALID, "; ".join(reasons)
+
+
+def vsa_view(text: str, origin: str, keys: tuple[PublicKey, ...]) -> ReportView:
+    """A VSA's verdict, shown as a verdict only when its signature verifies with `keys`."""
+    statement, state, detail = _signature(text, keys, origin)
+    if not isinstance(statement, dict) or not isinstance(statement.get("predicate"), dict):
         raise ValueError("not an in-toto statement with a predicate")
-    return doc
+    if statement.get("predicateType") != VSA_PREDICATE:
+        raise ValueError(f"not a VSA: predicateType {statement.get('predicateType')!r}")
+    predicate = statement["predicate"]
+    claimed = predicate.get("verificationResult")
+    subjects = []
+    for s in statement.get("subject") or []:
+        if isinstance(s, dict):
+            digest = s.get("digest") if isinstance(s.get("digest"), dict) else {}
+            pins = ",".join(f"{k}:{v}" for k, v in sorted(digest.items()))
+            subjects.append(f"{s.get('name')}@{pins}" if pins else str(s.get("name")))
+    signature = VsaSignature(
+        state, detail, claimed if isinstance(claimed, str) else repr(claimed), tuple(subjects)
+    )
+    return ReportView(
+        origin=origin,
+        kind="vsa",
+        # An unverified VSA is a claim anyone could have written: no verdict from it.
+        success=(claimed == "PASSED") if signature.verified else None,
+        summary=predicate,
+        vsa=signature,
+    )
 
 
 async def find_report(
-    taskruns: list[Obj], pipelinerun: Obj | None, catalogue: RuleCatalogue
+    taskruns: list[Obj],
+    pipelinerun: Obj | None,
+    catalogue: RuleCatalogue,
+    vsa_keys: tuple[PublicKey, ...] = (),
 ) -> ReportView | None:
-    """The best report among a PipelineRun's TaskRuns (and its own results), or None."""
+    """The best report among a PipelineRun's TaskRuns (and its own results), or None;
+    a VSA's signature is checked against `vsa_keys`."""
     candidates: list[tuple[str, Obj]] = [
         (f"TaskRun {(tr.get('metadata') or {}).get('name')}", _results_of(tr)) for tr in taskruns
     ]
@@ -232,14 +297,7 @@ async def find_report(
                         report_from_document(json.loads(text)), origin, catalogue
                     )
                 elif wanted == VSA_RESULT:
-                    statement = _vsa_statement(text)
-                    predicate = statement["predicate"]
-                    view = ReportView(
-                        origin=origin + " (signature not checked by the console)",
-                        kind="vsa",
-                        success=predicate.get("verificationResult") == "PASSED",
-                        summary=predicate,
-                    )
+                    view = vsa_view(text, origin, vsa_keys)
                 else:
                     summary = json.loads(text)
                     if not isinstance(summary, dict):
