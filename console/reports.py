@@ -26,8 +26,10 @@ trusted. Values are size-limited, type-checked by the reader, and rendered escap
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from konflux.console.catalogue import LoadedRules, RuleCatalogue, merged_rules
@@ -87,6 +89,7 @@ class VsaSignature:
     detail: str
     claimed: str  # the predicate's verificationResult, as written (untrusted unless VERIFIED)
     subjects: tuple[str, ...] = ()
+    policy_digest: str = ""
 
     @property
     def verified(self) -> bool:
@@ -222,6 +225,12 @@ async def report_view(report: Report, origin: str, catalogue: RuleCatalogue) -> 
     return view
 
 
+def key_name(key: PublicKey) -> str:
+    """The key file's name and its fingerprint (SHA-256 of the SPKI DER), which an operator
+    can compare with `openssl pkey -pubin -outform der | sha256sum`."""
+    return f"{Path(key.source).name} (sha256:{hashlib.sha256(key.der).hexdigest()[:16]})"
+
+
 def _signature(text: str, keys: tuple[PublicKey, ...], origin: str) -> tuple[Obj, str, str]:
     """The statement of a VSA result, its signature state and why."""
     doc = json.loads(text)
@@ -237,9 +246,16 @@ def _signature(text: str, keys: tuple[PublicKey, ...], origin: str) -> tuple[Obj
     for key in keys:
         reason = verify_envelope(envelope, key)
         if reason is None:
-            return statement, VERIFIED, f"signature verified with {key.source}"
-        reasons.append(f"{key.source}: {reason}")
+            return statement, VERIFIED, f"signature verified with {key_name(key)}"
+        reasons.append(f"{key_name(key)}: {reason}")
     return statement, INVALID, "; ".join(reasons)
+
+
+def _digests(value: Any) -> str:
+    """An in-toto DigestSet as `algo:hex[,algo:hex]`."""
+    if not isinstance(value, dict):
+        return ""
+    return ",".join(f"{k}:{v}" for k, v in sorted(value.items()))
 
 
 def vsa_view(text: str, origin: str, keys: tuple[PublicKey, ...]) -> ReportView:
@@ -251,14 +267,18 @@ def vsa_view(text: str, origin: str, keys: tuple[PublicKey, ...]) -> ReportView:
         raise ValueError(f"not a VSA: predicateType {statement.get('predicateType')!r}")
     predicate = statement["predicate"]
     claimed = predicate.get("verificationResult")
-    subjects = []
-    for s in statement.get("subject") or []:
-        if isinstance(s, dict):
-            digest = s.get("digest") if isinstance(s.get("digest"), dict) else {}
-            pins = ",".join(f"{k}:{v}" for k, v in sorted(digest.items()))
-            subjects.append(f"{s.get('name')}@{pins}" if pins else str(s.get("name")))
+    subjects = [
+        f"{s.get('name')}@{pins}" if (pins := _digests(s.get("digest"))) else str(s.get("name"))
+        for s in statement.get("subject") or []
+        if isinstance(s, dict)
+    ]
+    policy = predicate.get("policy") if isinstance(predicate.get("policy"), dict) else {}
     signature = VsaSignature(
-        state, detail, claimed if isinstance(claimed, str) else repr(claimed), tuple(subjects)
+        state,
+        detail,
+        claimed if isinstance(claimed, str) else repr(claimed),
+        tuple(subjects),
+        _digests(policy.get("digest")),
     )
     return ReportView(
         origin=origin,

@@ -19,7 +19,14 @@ import pytest
 from console_support import MANAGED, ServedConsole, fetch, small_world
 
 from konflux.console.catalogue import RuleCatalogue
-from konflux.console.reports import INVALID, UNCHECKED, UNSIGNED, VERIFIED, find_report
+from konflux.console.reports import (
+    INVALID,
+    UNCHECKED,
+    UNSIGNED,
+    VERIFIED,
+    find_report,
+    key_name,
+)
 from konflux.controllers import constants as c
 from konflux.engine.output.vsa import signed_vsa, vsa_statement
 from konflux.engine.report import Outcome, Report, Result, TargetReport
@@ -29,6 +36,7 @@ from konflux.engine.sigstore.keys import (
     load_public_key,
     pem_encode,
 )
+from konflux.engine.vsa_store import policy_digest
 
 IMAGE = "registry.local/team-a/web@sha256:" + "cd" * 32
 WHEN = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
@@ -116,7 +124,7 @@ def test_the_tampered_vsa_claims_a_pass_and_the_view_says_what_failed(keys):
     view = view_of(vsas(keys)["tampered"], (keys["public"],))
     assert view.vsa.claimed == "PASSED"
     assert "accepted signatures do not match threshold" in view.vsa.detail
-    assert str(keys["public"].source) in view.vsa.detail
+    assert key_name(keys["public"]) in view.vsa.detail
 
 
 def test_without_a_vsa_key_a_signed_vsa_is_not_checked(keys):
@@ -142,12 +150,15 @@ def _vsa_runs(variants: dict[str, str]) -> list[dict[str, Any]]:
     out = []
     for name, vsa in variants.items():
         run = f"vsa-{name}"
+        ok = "False" if name == "failed" else "True"
+        succeeded = {"type": c.SUCCEEDED_CONDITION, "status": ok, "reason": "Done"}
         for res, obj in (
             (
                 c.PIPELINE_RUN,
                 {
                     "metadata": {"name": run, "namespace": MANAGED},
                     "spec": {"pipelineRef": {"name": "release"}},
+                    "status": {"conditions": [succeeded]},
                 },
             ),
             (
@@ -159,7 +170,10 @@ def _vsa_runs(variants: dict[str, str]) -> list[dict[str, Any]]:
                         "labels": {c.TEKTON_PIPELINE_RUN_LABEL: run},
                     },
                     "spec": {},
-                    "status": {"results": [{"name": "VSA", "value": vsa}]},
+                    "status": {
+                        "conditions": [succeeded],
+                        "results": [{"name": "VSA", "value": vsa}],
+                    },
                 },
             ),
         ):
@@ -199,11 +213,14 @@ def test_page_shows_a_verified_pass_and_a_verified_failure(served, keys):
     passed = verdict_html(page(served, "vsa-passed"))
     assert 'class="verdict vsa-verified"' in passed
     assert '<span class="badge ok">PASSED</span>' in passed
-    assert "signature verified with" in passed and str(keys["public"].source) in passed
+    assert f"signature verified with {key_name(keys['public'])}" in passed
     failed = verdict_html(page(served, "vsa-failed"))
     assert '<span class="badge bad">FAILED</span>' in failed
     body = page(served, "vsa-passed")
     assert "2026-02-03T04:05:06Z" in body and IMAGE in body  # time verified, subject
+    digest = policy_digest(report(passed=True).policy)
+    assert "Its statement: time verified 2026-02-03T04:05:06Z" in body
+    assert f"policy digest <code>sha256:{digest}</code>" in body
 
 
 @pytest.mark.parametrize(
@@ -220,6 +237,7 @@ def test_page_never_shows_an_unverified_vsa_as_passed(served, run, badge, claim)
     assert badge in verdict
     assert f"The VSA claims <code>{claim}</code>" in verdict
     assert 'class="badge ok"' not in verdict
+    assert "What it says (unverified): time verified" in page(served, run)
 
 
 def test_page_without_a_vsa_key_says_the_signature_was_not_checked(keys):
@@ -239,3 +257,23 @@ def test_serve_refuses_a_vsa_key_that_is_not_a_public_key(tmp_path):
     result = CliRunner().invoke(console, ["serve", "--vsa-public-key", str(private)])
     assert result.exit_code == 1
     assert "--vsa-public-key" in result.output and "private key" in result.output
+
+
+def test_browser_shows_a_tampered_vsa_as_signature_invalid(served, tmp_path, screenshots):
+    """In Chromium, as a person reads it (its own profile: the session browser's cookie
+    belongs to another console on the same host)."""
+    from conftest import chromium
+    from selenium.webdriver.common.by import By
+    from test_console_browser import login, main_text, shot
+
+    driver = chromium(tmp_path / "profile")
+    try:
+        login(driver, served)
+        driver.get(f"{served.url}/ns/{MANAGED}/pipelineruns/vsa-tampered")
+        verdict = driver.find_element(By.CSS_SELECTOR, "#report .verdict").text
+        assert verdict.startswith("signature invalid The VSA claims PASSED")
+        assert "PASSED" not in [b.text for b in driver.find_elements(By.CSS_SELECTOR, ".badge.ok")]
+        assert "result VSA" in main_text(driver)
+        shot(driver, screenshots, "9-vsa-tampered")
+    finally:
+        driver.quit()
