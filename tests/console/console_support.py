@@ -235,7 +235,7 @@ DIGEST = "sha256:" + "ab" * 32
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "rego"
 
 
-def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
+def k8s_object(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
     meta = {"name": name, "namespace": ns, "creationTimestamp": extra.pop("created", "")}
     meta.update(extra.pop("metadata", {}))
     body: Obj = {"apiVersion": res.api_version, "kind": res.kind, "metadata": meta}
@@ -245,7 +245,7 @@ def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: An
     return body
 
 
-def _entry(res: Resource, obj: Obj) -> Obj:
+def dump_entry(res: Resource, obj: Obj) -> Obj:
     return {
         "group": res.group,
         "version": res.version,
@@ -308,11 +308,11 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         "type": t, "status": s, "reason": r, "message": m, "lastTransitionTime": at,
     }  # fmt: skip
     objs = [
-        (c.APPLICATION, _obj(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
-        (c.APPLICATION, _obj(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
         (
             c.COMPONENT,
-            _obj(
+            k8s_object(
                 c.COMPONENT,
                 "web",
                 TENANT,
@@ -322,7 +322,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN,
                 "to-prod",
                 TENANT,
@@ -332,7 +332,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN_ADMISSION,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN_ADMISSION,
                 "shop-rpa",
                 MANAGED,
@@ -341,7 +341,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.POLICY,
-            _obj(
+            k8s_object(
                 c.POLICY,
                 "prod-policy",
                 MANAGED,
@@ -365,7 +365,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         objs.append(
             (
                 c.SNAPSHOT,
-                _obj(
+                k8s_object(
                     c.SNAPSHOT,
                     snap,
                     TENANT,
@@ -403,7 +403,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_OK,
                 TENANT,
@@ -419,7 +419,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_FAILED,
                 TENANT,
@@ -445,7 +445,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.PIPELINE_RUN,
-            _obj(
+            k8s_object(
                 c.PIPELINE_RUN,
                 MANAGED_RUN,
                 MANAGED,
@@ -458,7 +458,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.TASK_RUN,
-            _obj(
+            k8s_object(
                 c.TASK_RUN,
                 f"{MANAGED_RUN}-verify",
                 MANAGED,
@@ -478,7 +478,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
             ),
         )
     )
-    return [_entry(res, obj) for res, obj in objs]
+    return [dump_entry(res, obj) for res, obj in objs]
 
 
 READ_EVERYTHING = [

@@ -25,7 +25,9 @@ from console_support import (
     RELEASE_FAILED,
     TENANT,
     ServedConsole,
+    dump_entry,
     fetch,
+    k8s_object,
     small_world,
 )
 
@@ -44,40 +46,27 @@ SLSA = "https://slsa.dev/provenance/v1"
 BUILD_TYPE = "https://tekton.dev/chains/v2/slsa-tekton"
 
 
-def _entry(res: Any, obj: dict[str, Any]) -> dict[str, Any]:
-    obj |= {"apiVersion": res.api_version, "kind": res.kind}
-    return {
-        "group": res.group,
-        "version": res.version,
-        "plural": res.plural,
-        "namespaced": True,
-        "object": obj,
-    }
-
-
 def build_run(name: str, component: str, created: str, succeeded: str | None) -> dict[str, Any]:
     conditions = (
         []
         if succeeded is None
         else [{"type": c.SUCCEEDED_CONDITION, "status": succeeded, "reason": "Done"}]
     )
-    return _entry(
+    labels = {
+        c.APPLICATION_LABEL: APP,
+        c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_BUILD,
+        c.COMPONENT_LABEL: component,
+    }
+    run = k8s_object(
         c.PIPELINE_RUN,
-        {
-            "metadata": {
-                "name": name,
-                "namespace": TENANT,
-                "creationTimestamp": created,
-                "labels": {
-                    c.APPLICATION_LABEL: APP,
-                    c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_BUILD,
-                    c.COMPONENT_LABEL: component,
-                },
-            },
-            "spec": {"pipelineRef": {"name": "build"}},
-            "status": {"conditions": conditions},
-        },
+        name,
+        TENANT,
+        {"pipelineRef": {"name": "build"}},
+        created=created,
+        metadata={"labels": labels},
+        status={"conditions": conditions},
     )
+    return dump_entry(c.PIPELINE_RUN, run)
 
 
 def full_report() -> str:
@@ -128,22 +117,18 @@ def world() -> list[dict[str, Any]]:
         if obj["kind"] == "Component" and obj["metadata"]["name"] == "web":
             obj["spec"]["source"]["git"] |= {"revision": REVISION, "context": "services/web"}
             obj["spec"]["containerImage"] = "registry.local/team-a/web"
-    api = {
-        "metadata": {
-            "name": "api",
-            "namespace": TENANT,
-            # upstream build-service's shape when onboarding failed
-            "annotations": {
-                c.BUILD_STATUS_ANNOTATION: json.dumps(
-                    {"pac": {"state": "error", "error-id": 74, "error-message": PAC_ERROR}}
-                )
-            },
-        },
-        "spec": {"application": APP, "source": {"git": {"url": "https://git.example/api"}}},
-    }
+    # upstream build-service's annotation when onboarding failed
+    pac_error = {"pac": {"state": "error", "error-id": 74, "error-message": PAC_ERROR}}
+    api = k8s_object(
+        c.COMPONENT,
+        "api",
+        TENANT,
+        {"application": APP, "source": {"git": {"url": "https://git.example/api"}}},
+        metadata={"annotations": {c.BUILD_STATUS_ANNOTATION: json.dumps(pac_error)}},
+    )
     return [
         *dump,
-        _entry(c.COMPONENT, api),
+        dump_entry(c.COMPONENT, api),
         build_run("web-on-push-old", "web", "2026-01-01T00:00:00Z", "False"),
         build_run("web-on-push-new", "web", "2026-01-03T00:00:00Z", "True"),
         build_run("api-on-push-1", "api", "2026-01-03T00:00:00Z", None),

@@ -16,7 +16,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from console_support import MANAGED, ServedConsole, fetch, small_world
+from console_support import (
+    MANAGED,
+    ServedConsole,
+    dump_entry,
+    fetch,
+    k8s_object,
+    small_world,
+)
 
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.reports import (
@@ -152,41 +159,22 @@ def _vsa_runs(variants: dict[str, str]) -> list[dict[str, Any]]:
         run = f"vsa-{name}"
         ok = "False" if name == "failed" else "True"
         succeeded = {"type": c.SUCCEEDED_CONDITION, "status": ok, "reason": "Done"}
-        for res, obj in (
-            (
-                c.PIPELINE_RUN,
-                {
-                    "metadata": {"name": run, "namespace": MANAGED},
-                    "spec": {"pipelineRef": {"name": "release"}},
-                    "status": {"conditions": [succeeded]},
-                },
-            ),
-            (
-                c.TASK_RUN,
-                {
-                    "metadata": {
-                        "name": f"{run}-verify",
-                        "namespace": MANAGED,
-                        "labels": {c.TEKTON_PIPELINE_RUN_LABEL: run},
-                    },
-                    "spec": {},
-                    "status": {
-                        "conditions": [succeeded],
-                        "results": [{"name": "VSA", "value": vsa}],
-                    },
-                },
-            ),
-        ):
-            obj |= {"apiVersion": res.api_version, "kind": res.kind}
-            out.append(
-                {
-                    "group": res.group,
-                    "version": res.version,
-                    "plural": res.plural,
-                    "namespaced": True,
-                    "object": obj,
-                }
-            )
+        pipelinerun = k8s_object(
+            c.PIPELINE_RUN,
+            run,
+            MANAGED,
+            {"pipelineRef": {"name": "release"}},
+            status={"conditions": [succeeded]},
+        )
+        verify = k8s_object(
+            c.TASK_RUN,
+            f"{run}-verify",
+            MANAGED,
+            {},
+            metadata={"labels": {c.TEKTON_PIPELINE_RUN_LABEL: run}},
+            status={"conditions": [succeeded], "results": [{"name": "VSA", "value": vsa}]},
+        )
+        out += [dump_entry(c.PIPELINE_RUN, pipelinerun), dump_entry(c.TASK_RUN, verify)]
     return out
 
 
