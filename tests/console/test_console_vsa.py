@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import chromium
 from console_support import (
     MANAGED,
     ServedConsole,
@@ -24,6 +25,8 @@ from console_support import (
     k8s_object,
     small_world,
 )
+from selenium.webdriver.common.by import By
+from test_console_browser import login, main_text, shot
 
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.reports import (
@@ -250,10 +253,6 @@ def test_serve_refuses_a_vsa_key_that_is_not_a_public_key(tmp_path):
 def test_browser_shows_a_tampered_vsa_as_signature_invalid(served, tmp_path, screenshots):
     """In Chromium, as a person reads it (its own profile: the session browser's cookie
     belongs to another console on the same host)."""
-    from conftest import chromium
-    from selenium.webdriver.common.by import By
-    from test_console_browser import login, main_text, shot
-
     driver = chromium(tmp_path / "profile")
     try:
         login(driver, served)
