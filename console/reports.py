@@ -227,7 +227,7 @@ async def report_view(report: Report, origin: str, catalogue: RuleCatalogue) -> 
 
 def key_name(key: PublicKey) -> str:
     """The key file's name and its fingerprint (SHA-256 of the SPKI DER), which an operator
-    can compare with `openssl pkey -pubin -outform der | sha256sum`."""
+    can compare with `openssl pkey -pubin -in FILE -outform der | sha256sum`."""
     return f"{Path(key.source).name} (sha256:{hashlib.sha256(key.der).hexdigest()[:16]})"
 
 
