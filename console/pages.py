@@ -13,7 +13,7 @@ from aiohttp import web
 
 from konflux.console.access import NamespaceAccess, UserView
 from konflux.console.catalogue import LoadedRules, RuleCatalogue, rule_selected, search
-from konflux.console.reports import find_report
+from konflux.console.reports import compare_subjects, find_report
 from konflux.console.views import (
     admission_of,
     app_badge,
@@ -200,8 +200,15 @@ async def snapshot(request: web.Request) -> web.Response:
 # --- a Release --------------------------------------------------------------------------------
 
 
-async def _pipeline(view: UserView, request: web.Request, ref: tuple[str, str] | None) -> dict:
-    """A PipelineRun a Release points at, its TaskRuns and report, as far as the user may see."""
+def _images(snapshot: Any) -> list[str]:
+    return [x["image"] for x in snapshot_components(snapshot)]
+
+
+async def _pipeline(
+    view: UserView, request: web.Request, ref: tuple[str, str] | None, snapshot: Any
+) -> dict:
+    """A PipelineRun a Release points at, its TaskRuns and report, as far as the user may see;
+    a VSA's subjects compared with the Release's Snapshot."""
     if ref is None:
         return {"ref": None}
     ns, name = ref
@@ -212,6 +219,8 @@ async def _pipeline(view: UserView, request: web.Request, ref: tuple[str, str] |
     report = None
     if run is not None and taskruns is not None:
         report = await find_report(taskruns, run, _catalogue(request), _vsa_keys(request))
+        if snapshot is not None:
+            report = compare_subjects(report, _images(snapshot))
     return {
         "ref": ref,
         "run": run,
@@ -237,9 +246,9 @@ async def release(request: web.Request) -> web.Response:
     )
     rpa = await view.find(c.RELEASE_PLAN_ADMISSION, *rpa_ref) if rpa_ref else None
     managed, tenant, final = await asyncio.gather(
-        _pipeline(view, request, processing.managed),
-        _pipeline(view, request, processing.tenant),
-        _pipeline(view, request, processing.final),
+        _pipeline(view, request, processing.managed, snap),
+        _pipeline(view, request, processing.tenant, snap),
+        _pipeline(view, request, processing.final, snap),
     )
     application = ""
     if plan is not None:
@@ -282,6 +291,13 @@ async def pipelinerun(request: web.Request) -> web.Response:
         else None
     )
     labels = labels_of(run)
+    if report is not None and report.vsa is not None and labels.get(c.SNAPSHOT_LABEL):
+        # Only for a VSA (a report names its images itself): the run's Snapshot, in the
+        # tenant namespace for a managed run, else the run's own.
+        snap_ns = labels.get(c.RELEASE_NAMESPACE_LABEL) or ns
+        snap = await view.find(c.SNAPSHOT, snap_ns, labels[c.SNAPSHOT_LABEL])
+        if snap is not None:
+            report = compare_subjects(report, _images(snap))
     params = [
         {"name": str(p.get("name")), "value": p.get("value")}
         for p in spec_of(run).get("params") or []

@@ -10,9 +10,10 @@ Where a report comes from, best first (the page says which):
    the verdict, the time, the policy digest and the subjects, no per-rule detail. Its
    DSSE signature is checked against the VSA public keys the console was given
    (`console serve --vsa-public-key`, by the engine's `verify_envelope`): a verdict is
-   shown as PASSED or FAILED only when a signature verifies; otherwise the page says
-   "signature invalid", "unsigned" or "signature not checked" and shows the claim as a
-   claim (`VsaSignature`).
+   shown as PASSED or FAILED only when a signature verifies and (where the page knows the
+   Snapshot) its subjects are the Snapshot's images (`compare_subjects`); otherwise the
+   page says "signature invalid", "unsigned", "signature not checked" or "about other
+   images" and shows the claim as a claim (`VsaSignature`).
 3. `TEST_OUTPUT`, the appstudio summary: counts and a result word only.
 
 Each violation and warning is shown with its rule's title, description and solution:
@@ -26,6 +27,7 @@ trusted. Values are size-limited, type-checked by the reader, and rendered escap
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -79,6 +81,7 @@ class ComponentFindings:
 
 # What a VSA's signature was found to be. Only VERIFIED lets its verdict be shown as one.
 VERIFIED, INVALID, UNSIGNED, UNCHECKED = "verified", "invalid", "unsigned", "unchecked"
+SAME_IMAGES, OTHER_IMAGES, NOT_COMPARED = "same-images", "other-images", "not-compared"
 
 
 @dataclass(frozen=True)
@@ -90,10 +93,20 @@ class VsaSignature:
     claimed: str  # the predicate's verificationResult, as written (untrusted unless VERIFIED)
     subjects: tuple[str, ...] = ()
     policy_digest: str = ""
+    subject_digests: frozenset[str] = frozenset()  # sha256 hex of each subject
+    # Whether the subjects are the Snapshot's images: SAME_IMAGES, OTHER_IMAGES or NOT_COMPARED
+    coverage: str = ""
+    coverage_detail: str = ""
 
     @property
     def verified(self) -> bool:
         return self.state == VERIFIED
+
+    @property
+    def verdict_counts(self) -> bool:
+        """A verdict is one only when signed by a trusted key and about these images: a
+        genuine VSA of another image, copied into this result, proves nothing here."""
+        return self.verified and self.coverage != OTHER_IMAGES
 
 
 @dataclass
@@ -267,26 +280,52 @@ def vsa_view(text: str, origin: str, keys: tuple[PublicKey, ...]) -> ReportView:
         raise ValueError(f"not a VSA: predicateType {statement.get('predicateType')!r}")
     predicate = statement["predicate"]
     claimed = predicate.get("verificationResult")
+    entries = [s for s in statement.get("subject") or [] if isinstance(s, dict)]
     subjects = [
         f"{s.get('name')}@{pins}" if (pins := _digests(s.get("digest"))) else str(s.get("name"))
-        for s in statement.get("subject") or []
-        if isinstance(s, dict)
+        for s in entries
     ]
+    digests = [s["digest"] for s in entries if isinstance(s.get("digest"), dict)]
+    hexes = frozenset(d["sha256"] for d in digests if isinstance(d.get("sha256"), str))
     policy = predicate.get("policy") if isinstance(predicate.get("policy"), dict) else {}
     signature = VsaSignature(
-        state,
-        detail,
-        claimed if isinstance(claimed, str) else repr(claimed),
-        tuple(subjects),
-        _digests(policy.get("digest")),
+        state=state,
+        detail=detail,
+        claimed=claimed if isinstance(claimed, str) else repr(claimed),
+        subjects=tuple(subjects),
+        policy_digest=_digests(policy.get("digest")),
+        subject_digests=hexes,
+        coverage=NOT_COMPARED,
+        coverage_detail="not compared with a Snapshot's images (none found that you may read)",
     )
-    return ReportView(
-        origin=origin,
-        kind="vsa",
-        # An unverified VSA is a claim anyone could have written: no verdict from it.
-        success=(claimed == "PASSED") if signature.verified else None,
-        summary=predicate,
-        vsa=signature,
+    return _with_signature(ReportView(origin=origin, kind="vsa", summary=predicate), signature)
+
+
+def _with_signature(view: ReportView, signature: VsaSignature) -> ReportView:
+    view.vsa = signature
+    # An unverified VSA is a claim anyone could have written: no verdict from it.
+    claimed = signature.claimed == "PASSED"
+    view.success = claimed if signature.verdict_counts else None
+    return view
+
+
+def compare_subjects(view: ReportView | None, images: list[str]) -> ReportView | None:
+    """A VSA view with its subjects compared with the Snapshot's `images` (digest refs)."""
+    if view is None or view.vsa is None:
+        return view
+    wanted = {image.partition("@sha256:")[2]: image for image in images if "@sha256:" in image}
+    missing = sorted(
+        image for hex_, image in wanted.items() if hex_ not in view.vsa.subject_digests
+    )
+    if not wanted:
+        coverage, detail = NOT_COMPARED, "the Snapshot names no image by digest"
+    elif missing:
+        coverage = OTHER_IMAGES
+        detail = f"it is not about the Snapshot's {', '.join(missing)}"
+    else:
+        coverage, detail = SAME_IMAGES, f"its subjects are the Snapshot's {len(wanted)} images"
+    return _with_signature(
+        view, dataclasses.replace(view.vsa, coverage=coverage, coverage_detail=detail)
     )
 
 

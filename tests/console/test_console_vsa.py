@@ -18,7 +18,10 @@ from typing import Any
 import pytest
 from conftest import chromium
 from console_support import (
+    DIGEST,
     MANAGED,
+    SNAP_FAILED,
+    TENANT,
     ServedConsole,
     dump_entry,
     fetch,
@@ -31,9 +34,13 @@ from test_console_browser import login, main_text, shot
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.reports import (
     INVALID,
+    NOT_COMPARED,
+    OTHER_IMAGES,
+    SAME_IMAGES,
     UNCHECKED,
     UNSIGNED,
     VERIFIED,
+    compare_subjects,
     find_report,
     key_name,
 )
@@ -49,12 +56,14 @@ from konflux.engine.sigstore.keys import (
 from konflux.engine.vsa_store import policy_digest
 
 IMAGE = "registry.local/team-a/web@sha256:" + "cd" * 32
+SNAPSHOT_IMAGE = f"registry.local/team-a/web@{DIGEST}"  # what small_world's Snapshots hold
+VSA_RELEASE = "shop-3-vsa"
 WHEN = datetime(2026, 2, 3, 4, 5, 6, tzinfo=UTC)
 
 
-def report(*, passed: bool) -> Report:
+def report(*, passed: bool, image: str = IMAGE) -> Report:
     violations = [] if passed else [Result("no vendor label", {"code": "labels.required"})]
-    target = TargetReport("web", Outcome(violations=violations), image=IMAGE)
+    target = TargetReport("web", Outcome(violations=violations), image=image)
     policy = {"sources": [{"name": "release", "policy": ["oci::quay.io/p@sha256:" + "1" * 64]}]}
     return Report(targets=[target], policy=policy, effective_time=WHEN, created=WHEN, kind="image")
 
@@ -97,6 +106,8 @@ def vsas(keys: dict[str, Any]) -> dict[str, str]:
         "other-key": signed_vsa(report(passed=True), keys["other"]),
         "unsigned-envelope": unsigned_envelope(passed),
         "bare-statement": json.dumps(vsa_statement(report(passed=True))),
+        # about the image of small_world's Snapshot SNAP_FAILED
+        "snapshot": signed_vsa(report(passed=True, image=SNAPSHOT_IMAGE), trusted),
     }
 
 
@@ -152,14 +163,33 @@ def test_a_statement_that_is_not_a_vsa_is_named_and_not_shown(keys):
     assert any("not a VSA" in p for p in view.problems)
 
 
+def test_a_verified_vsa_about_other_images_gives_no_verdict(keys):
+    view = view_of(vsas(keys)["passed"], (keys["public"],))
+    assert view.vsa.coverage == NOT_COMPARED and view.success is True
+    other = compare_subjects(view_of(vsas(keys)["passed"], (keys["public"],)), [SNAPSHOT_IMAGE])
+    assert other.vsa.coverage == OTHER_IMAGES and other.success is None
+    assert SNAPSHOT_IMAGE in other.vsa.coverage_detail
+    same = compare_subjects(view_of(vsas(keys)["passed"], (keys["public"],)), [IMAGE])
+    assert same.vsa.coverage == SAME_IMAGES and same.success is True
+    by_tag = compare_subjects(view_of(vsas(keys)["passed"], (keys["public"],)), ["r/web:1"])
+    assert by_tag.vsa.coverage == NOT_COMPARED and by_tag.success is True
+
+
+def test_subjects_of_an_unverified_vsa_never_make_a_verdict(keys):
+    view = compare_subjects(view_of(vsas(keys)["tampered"], (keys["public"],)), [IMAGE])
+    assert view.vsa.coverage == SAME_IMAGES and view.success is None
+
+
 # --- the pages, served over the emulator -----------------------------------------------------
 
 
-def _vsa_runs(variants: dict[str, str]) -> list[dict[str, Any]]:
-    """A managed PipelineRun and its verify TaskRun (holding only a VSA) per variant."""
+def _vsa_runs(variants: dict[str, str], *, of_snapshot: str = "") -> list[dict[str, Any]]:
+    """A managed PipelineRun and its verify TaskRun (holding only a VSA) per variant; with
+    `of_snapshot`, labelled as release-service labels the managed run of that Snapshot."""
     out = []
+    labels = {c.SNAPSHOT_LABEL: of_snapshot, c.RELEASE_NAMESPACE_LABEL: TENANT}
     for name, vsa in variants.items():
-        run = f"vsa-{name}"
+        run = f"vsa-{name}" + ("-of-snapshot" if of_snapshot else "")
         ok = "False" if name == "failed" else "True"
         succeeded = {"type": c.SUCCEEDED_CONDITION, "status": ok, "reason": "Done"}
         pipelinerun = k8s_object(
@@ -168,6 +198,7 @@ def _vsa_runs(variants: dict[str, str]) -> list[dict[str, Any]]:
             MANAGED,
             {"pipelineRef": {"name": "release"}},
             status={"conditions": [succeeded]},
+            metadata={"labels": labels if of_snapshot else {}},
         )
         verify = k8s_object(
             c.TASK_RUN,
@@ -188,9 +219,27 @@ def verdict_html(page: str) -> str:
     return match.group(0)
 
 
+def vsa_release(run: str) -> dict[str, Any]:
+    """A Release of SNAP_FAILED whose managed PipelineRun is `run`."""
+    release = k8s_object(
+        c.RELEASE,
+        VSA_RELEASE,
+        TENANT,
+        {"snapshot": SNAP_FAILED, "releasePlan": "to-prod"},
+        created="2026-01-03T00:00:00Z",
+        status={"target": MANAGED, "managedProcessing": {"pipelineRun": f"{MANAGED}/{run}"}},
+    )
+    return dump_entry(c.RELEASE, release)
+
+
 @pytest.fixture(scope="module")
 def served(keys):
-    with ServedConsole(small_world() + _vsa_runs(vsas(keys)), vsa_keys=(keys["public"],)) as s:
+    made = vsas(keys)
+    runs = _vsa_runs(made) + _vsa_runs(
+        {"passed": made["passed"], "snapshot": made["snapshot"]}, of_snapshot=SNAP_FAILED
+    )
+    world = small_world() + runs + [vsa_release("vsa-snapshot-of-snapshot")]
+    with ServedConsole(world, vsa_keys=(keys["public"],)) as s:
         yield s
 
 
@@ -264,3 +313,21 @@ def test_browser_shows_a_tampered_vsa_as_signature_invalid(served, tmp_path, scr
         shot(driver, screenshots, "9-vsa-tampered")
     finally:
         driver.quit()
+
+
+def test_page_compares_the_subjects_with_the_runs_snapshot(served):
+    copied = verdict_html(page(served, "vsa-passed-of-snapshot"))
+    assert '<span class="badge bad">about other images</span>' in copied
+    assert f"it is not about the Snapshot&#39;s {SNAPSHOT_IMAGE}" in copied
+    assert '<span class="badge ok">PASSED</span>' not in copied
+    same = verdict_html(page(served, "vsa-snapshot-of-snapshot"))
+    assert '<span class="badge ok">PASSED</span>' in same
+    assert "subjects: its subjects are the Snapshot&#39;s 1 images." in same
+
+
+def test_release_page_compares_the_vsa_with_the_releases_snapshot(served):
+    status, body, _ = fetch(served, f"/ns/{TENANT}/releases/{VSA_RELEASE}", "admin")
+    assert status == 200, body
+    verdict = verdict_html(body)
+    assert '<span class="badge ok">PASSED</span>' in verdict
+    assert "its subjects are the Snapshot&#39;s 1 images" in verdict
