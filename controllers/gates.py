@@ -106,10 +106,11 @@ class ReleaseDecision:
 
 @dataclass(frozen=True)
 class Match:
-    """The admission a plan matched, or why none did."""
+    """The admission a plan matched, or why none did, and the digest of the gates that said so."""
 
     admission: Obj | None
     reason: str
+    digest: str = ""
 
 
 @dataclass
@@ -212,12 +213,16 @@ class Gates:
         answer = self.prepared.evaluate({"plan": plan, "admissions": admissions}, {MATCH})
         if MATCH in answer.errors:
             return Match(
-                None, f"the gates ({self.origin}) could not decide: {answer.errors[MATCH]}"
+                None,
+                f"the gates ({self.origin}) could not decide: {answer.errors[MATCH]}",
+                self.digest,
             )
         value = answer.value("gates.release.match")
         if not isinstance(value, dict) or not isinstance(value.get("reason"), str):
-            return Match(None, f"the gates ({self.origin}) gave no match for the ReleasePlan")
-        return Match(_one_of(value.get("admission"), admissions), value["reason"])
+            return Match(
+                None, f"the gates ({self.origin}) gave no match for the ReleasePlan", self.digest
+            )
+        return Match(_one_of(value.get("admission"), admissions), value["reason"], self.digest)
 
     def integration(self, input: dict[str, Any], *, promotion: bool = True) -> IntegrationDecision:
         """What becomes of a Snapshot (package gates.integration); see its METADATA for `input`.

@@ -47,6 +47,7 @@ class Match:
 
     admission: Obj | None
     reason: str
+    digest: str = ""  # of the gates bundle that matched
 
     @property
     def active(self) -> bool:
@@ -70,7 +71,7 @@ def match_admission(plan: Obj, admissions: list[Obj], gates: Gates | None = None
     a pinned RPA (label) wins; otherwise exactly one RPA whose origin is the plan's
     namespace and whose applications or componentGroups list the plan's must exist."""
     found = (gates or default_gates()).match(plan, admissions)
-    return Match(found.admission, found.reason)
+    return Match(found.admission, found.reason, found.digest)
 
 
 def reconcile_plan(
@@ -85,7 +86,7 @@ def reconcile_plan(
         c.CONDITION_MATCHED,
         rpa is not None,
         "Matched" if rpa is not None else "NotMatched",
-        match.reason,
+        f"{match.reason} (gates {match.digest})",
         now,
     )
     status = plan.get("status") or {}
@@ -134,7 +135,7 @@ def reconcile_admission(
         c.CONDITION_MATCHED,
         bool(refs),
         "Matched" if refs else "NotMatched",
-        f"{len(refs)} ReleasePlan(s) matched",
+        f"{len(refs)} ReleasePlan(s) matched (gates {(gates or default_gates()).digest})",
         now,
     )
     status = rpa.get("status") or {}

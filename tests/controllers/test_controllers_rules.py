@@ -10,6 +10,7 @@ import pytest
 from konflux.controllers import build, integration, release
 from konflux.controllers import constants as c
 from konflux.controllers.errors import ConfigurationError
+from konflux.controllers.gates import default_gates
 
 AT = datetime(2026, 5, 1, 10, 20, 30, 456000, tzinfo=UTC)
 D = "sha256:" + "1" * 64
@@ -342,6 +343,10 @@ def test_matching_status_on_both_sides():
     assert p["releasePlanAdmission"] == {"name": "m/a", "active": True}
     a = release.reconcile_admission(rpa(), [plan()], [rpa()]).patches[0].patch["status"]
     assert a["releasePlans"] == [{"name": "t/p", "active": True}]
+    # the gates decided both, and say which gates
+    digest = default_gates().digest
+    assert p["conditions"][0]["message"] == f"matched (gates {digest})"
+    assert a["conditions"][0]["message"] == f"1 ReleasePlan(s) matched (gates {digest})"
 
 
 def ctx(**over):
