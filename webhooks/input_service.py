@@ -132,7 +132,7 @@ class InputService:
 
     async def validate(self, request: web.Request) -> web.Response:
         started = time.monotonic()
-        body = await request.content.read(MAX_BODY + 1)
+        body = await _read_body(request, MAX_BODY)
         if not body:
             return _error(400, "request body is empty")
         if len(body) > MAX_BODY:
@@ -167,6 +167,23 @@ class InputService:
         app.router.add_get("/ready", self.ready_)
         app.router.add_post("/v1/validate/input", self.validate)
         return app
+
+
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The body, or its first `limit + 1` bytes when it is longer (then refused).
+
+    `StreamReader.read(n)` answers with what has arrived so far, up to n bytes, so one
+    call would cut a body that comes in several chunks (anything past ~64 KiB).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def _ms(started: float) -> float:
