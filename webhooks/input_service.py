@@ -196,10 +196,12 @@ async def serve(service: InputService, address: str, port: int) -> None:
     runner = web.AppRunner(service.app(), access_log=None)
     await runner.setup()
     try:
-        await loop.run_in_executor(None, service.load)
+        # Listen first: a port in use fails at once, and /live and /ready (503 until the
+        # sources are loaded) answer while the policy loads, as their names promise.
         site = web.TCPSite(runner, address, port)
         await site.start()
         log.info("Server listening on %s:%d", address, port)
+        await loop.run_in_executor(None, service.load)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
