@@ -257,6 +257,32 @@ def test_a_directory_as_report_path_is_named(tmp_path):
     assert f"cannot write the json report to {tmp_path}: it is a directory" in done.stderr
 
 
+def test_validate_image_checks_its_targets_before_anything_else(tmp_path):
+    # The policy does not exist either: a target checked later would not be what is named.
+    test_output = tmp_path / "TEST_OUTPUT"
+    done = subprocess.run(
+        [*KONFLUX, "validate", "image", "-i", "127.0.0.1:9/x:1", "-p", "/nonexistent.yaml",
+         "-o", "json=/nonexistent/x.json", "-o", f"appstudio={test_output}"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: invalid value for --output: cannot write the json report to "
+        "/nonexistent/x.json: no such directory /nonexistent"
+    ]
+    doc = json.loads(test_output.read_text())
+    assert doc["result"] == "ERROR"
+    assert doc["note"].startswith("Error: validating image: invalid value for --output")
+
+
+def test_validate_image_names_a_directory_given_as_report_path(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["validate", "image", "-i", "r/x", "-p", IMAGE_POLICY, "-o", f"yaml={tmp_path}"]
+    )
+    assert result.exit_code == 1
+    assert f"cannot write the yaml report to {tmp_path}: it is a directory" in result.stderr
+
+
 def test_stdout_on_a_full_disk_still_writes_the_other_targets(tmp_path):
     summary = tmp_path / "summary.json"
     with open("/dev/full", "w") as full:
