@@ -32,6 +32,13 @@ class Failed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
+        import os
+        import sys
+
+        if not sys.stderr.isatty() and not os.environ.get("FORCE_COLOR"):
+            # The same line rich would print there, without loading rich (~30 ms).
+            click.echo(f"Error: {self.message}", err=True)
+            return
         from rich.markup import escape
 
         from konflux.cli.console import stderr
