@@ -36,8 +36,8 @@ class Failed(click.ClickException):
         import sys
 
         if not sys.stderr.isatty() and not os.environ.get("FORCE_COLOR"):
-            # The same line rich would print there, without loading rich (~30 ms).
-            click.echo(f"Error: {self.message}", err=True)
+            # The same text rich prints there (tabs expanded), without loading rich (~30 ms).
+            click.echo(f"Error: {self.message}".expandtabs(8), err=True)
             return
         from rich.markup import escape
 
