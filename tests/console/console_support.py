@@ -122,10 +122,11 @@ class ServedConsole:
         poll_ms: int = 500,
         allow_local: bool = True,
         pki: Any = None,
+        vsa_keys: tuple[Any, ...] = (),
     ) -> None:
         """`pki` (the `kube_pki` fixture) serves the emulator over TLS; `console_as` then
         names the user whose token the console reads with (needs `pki`)."""
-        self.allow_local, self.pki = allow_local, pki
+        self.allow_local, self.pki, self.vsa_keys = allow_local, pki, vsa_keys
         self.dump, self.rbac, self.poll_ms = dump, list(rbac), poll_ms
         self.users = users if users is not None else {"admin": ("system:masters",)}
         self.console_as = console_as  # the user whose token the console reads with
@@ -209,6 +210,7 @@ class ServedConsole:
             RuleCatalogue(allow_local=self.allow_local),
             secure=False,
             poll_ms=self.poll_ms,
+            vsa_keys=self.vsa_keys,
         )
         runner = await start(app, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
@@ -233,7 +235,7 @@ DIGEST = "sha256:" + "ab" * 32
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "rego"
 
 
-def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
+def k8s_object(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
     meta = {"name": name, "namespace": ns, "creationTimestamp": extra.pop("created", "")}
     meta.update(extra.pop("metadata", {}))
     body: Obj = {"apiVersion": res.api_version, "kind": res.kind, "metadata": meta}
@@ -243,7 +245,7 @@ def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: An
     return body
 
 
-def _entry(res: Resource, obj: Obj) -> Obj:
+def dump_entry(res: Resource, obj: Obj) -> Obj:
     return {
         "group": res.group,
         "version": res.version,
@@ -306,11 +308,11 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         "type": t, "status": s, "reason": r, "message": m, "lastTransitionTime": at,
     }  # fmt: skip
     objs = [
-        (c.APPLICATION, _obj(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
-        (c.APPLICATION, _obj(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
         (
             c.COMPONENT,
-            _obj(
+            k8s_object(
                 c.COMPONENT,
                 "web",
                 TENANT,
@@ -320,7 +322,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN,
                 "to-prod",
                 TENANT,
@@ -330,7 +332,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN_ADMISSION,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN_ADMISSION,
                 "shop-rpa",
                 MANAGED,
@@ -339,7 +341,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.POLICY,
-            _obj(
+            k8s_object(
                 c.POLICY,
                 "prod-policy",
                 MANAGED,
@@ -363,7 +365,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         objs.append(
             (
                 c.SNAPSHOT,
-                _obj(
+                k8s_object(
                     c.SNAPSHOT,
                     snap,
                     TENANT,
@@ -401,7 +403,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_OK,
                 TENANT,
@@ -417,7 +419,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_FAILED,
                 TENANT,
@@ -443,7 +445,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.PIPELINE_RUN,
-            _obj(
+            k8s_object(
                 c.PIPELINE_RUN,
                 MANAGED_RUN,
                 MANAGED,
@@ -456,7 +458,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.TASK_RUN,
-            _obj(
+            k8s_object(
                 c.TASK_RUN,
                 f"{MANAGED_RUN}-verify",
                 MANAGED,
@@ -476,7 +478,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
             ),
         )
     )
-    return [_entry(res, obj) for res, obj in objs]
+    return [dump_entry(res, obj) for res, obj in objs]
 
 
 READ_EVERYTHING = [
