@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import logging
 import os
 from pathlib import Path
@@ -292,6 +291,8 @@ def _validate(
         validator = SnapshotValidator(policy, settings, registry, checks)
         # The run goes on a worker so the deadline holds; on timeout it is abandoned and
         # closing the registry cancels its in-flight requests.
+        import concurrent.futures  # here: `konflux` loads every command module at start
+
         runner = concurrent.futures.ThreadPoolExecutor(1)
         future = runner.submit(
             validator.validate,
