@@ -268,7 +268,7 @@ class GitServer:
     def __init__(self) -> None:
         from aiohttp import web
 
-        from konflux.engine.oci.local_registry import free_port
+        from konflux.testing import free_port
         from konflux.webhooks.certs import generate
 
         self.root = Path(tempfile.mkdtemp(prefix="ec-git-"))
@@ -378,7 +378,7 @@ class Registry:
 
     def __init__(self) -> None:
         from konflux.engine.oci import SyncRegistry
-        from konflux.engine.oci.local_registry import LocalRegistry, free_port
+        from konflux.testing import LocalRegistry, free_port
 
         self.server = LocalRegistry(Path(tempfile.mkdtemp(prefix="ec-registry-")), free_port())
         self.server.start()
@@ -559,7 +559,7 @@ def start_server(w: World, _: Any, params: str) -> None:
     import time
     import urllib.request
 
-    from konflux.engine.oci.local_registry import free_port
+    from konflux.testing import free_port
 
     port = free_port()
     w.variables["SERVER_PORT"] = str(port)
@@ -672,7 +672,7 @@ class Cluster:
     def __init__(self) -> None:
         import yaml
 
-        from konflux.controllers.emulator import LocalCluster
+        from konflux.testing import LocalCluster
 
         self.local = LocalCluster()
         SERVICES.submit(self.local.__aenter__())

@@ -155,7 +155,7 @@ def simulate_command(
     """Build -> signer -> Snapshot -> tests -> Release -> managed pipeline, on a local
     registry and an emulated cluster; the managed run's `konflux validate image` decides
     the Release, trusting only the signer's key."""
-    from konflux.controllers.simulate import run_simulation
+    from konflux.testing import run_simulation
 
     if failing and forged:
         raise click.UsageError("--failing and --forged are separate scenarios: choose one")
@@ -163,7 +163,7 @@ def simulate_command(
     hook = None
     if with_console:
         from konflux.cli.web_console import until_interrupted
-        from konflux.console.run import simulation_console
+        from konflux.testing import simulation_console
 
         log = lambda msg: click.echo(msg, err=True)  # noqa: E731
         hook = simulation_console(console_port, log, until_interrupted)

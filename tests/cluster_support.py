@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from konflux.controllers.emulator import LocalCluster
 from konflux.kube.resources import POLICY, SECRET, SNAPSHOT, Resource
+from konflux.testing import LocalCluster
 from tests.fixtures.registry import LoopThread
 
 CONTEXT_NAMESPACE = "tenant"
