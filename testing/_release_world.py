@@ -346,6 +346,8 @@ class ReleaseWorld:
         return self.signer.public_pem
 
     def setup(self) -> ReleaseWorld:
+        # The public key as `konflux key generate` leaves it, for `--public-key FILE`.
+        (self.workdir / "cosign.pub").write_text(self.signer.public_pem)
         self.trusted_data = self.workdir / "trusted"
         self.trusted_data.mkdir(exist_ok=True)
         data_file = self.trusted_data / "trusted_tasks.yml"
