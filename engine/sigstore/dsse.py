@@ -12,7 +12,6 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
-from typing import Any
 
 from konflux.engine.documents import json_loads
 
@@ -51,12 +50,6 @@ class Envelope:
             "signatures": [{"keyid": s.keyid, "sig": s.sig} for s in self.signatures],
         }
         return json.dumps(doc, separators=(",", ":")).encode()
-
-    def payload_json(self) -> Any:
-        try:
-            return json_loads(self.payload)
-        except ValueError as exc:
-            raise PayloadError(f"DSSE payload is not JSON: {exc}") from exc
 
 
 def parse_envelope(data: bytes | str, *, where: str = "attestation layer") -> Envelope:
