@@ -238,21 +238,12 @@ class _Services:
         self.git: GitServer | None = None
         self.registry: Any = None
 
-    def loop(self) -> Any:
-        import asyncio
-        import threading
+    def submit(self, coro: Any) -> Any:
+        from konflux.testing import LoopThread
 
         if self.loop_thread is None:
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, daemon=True)
-            thread.start()
-            self.loop_thread = (loop, thread)
-        return self.loop_thread[0]
-
-    def submit(self, coro: Any) -> Any:
-        import asyncio
-
-        return asyncio.run_coroutine_threadsafe(coro, self.loop()).result(60)
+            self.loop_thread = LoopThread("ec-steps-services")
+        return self.loop_thread.run(coro, timeout=60)
 
 
 SERVICES = _Services()

@@ -23,6 +23,7 @@ from konflux.console.catalogue import RuleCatalogue
 from konflux.console.server import make_app, start
 from konflux.kube.client import KubeClient
 from konflux.kube.resources import Resource
+from konflux.testing._world import resource_object
 
 Obj = dict[str, Any]
 
@@ -130,11 +131,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "rego"
 
 
 def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
-    meta = {"name": name, "namespace": ns, "creationTimestamp": extra.pop("created", "")}
-    meta.update(extra.pop("metadata", {}))
-    body: Obj = {"apiVersion": res.api_version, "kind": res.kind, "metadata": meta}
-    if spec is not None:
-        body["spec"] = spec
+    """`resource_object` with a creationTimestamp (`created`), more `metadata`, and other
+    top-level fields (`status`, ...) as keywords."""
+    meta = {"creationTimestamp": extra.pop("created", ""), **extra.pop("metadata", {})}
+    body = resource_object(res, name, ns, spec, **meta)
     body.update(extra)
     return body
 
