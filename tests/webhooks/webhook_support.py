@@ -191,7 +191,11 @@ class Webhook:
         return WebhookService(config, engine)
 
     async def _session(self) -> aiohttp.ClientSession:
-        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=self.ssl, limit=32))
+        # The server closes a keep-alive connection idle for `read_timeout` (5 s, intake.py);
+        # a client that keeps one longer can send on a connection being closed and read a
+        # reset, so this one drops idle connections first, as a well-configured client must.
+        connector = aiohttp.TCPConnector(ssl=self.ssl, limit=32, keepalive_timeout=2)
+        return aiohttp.ClientSession(connector=connector)
 
     def wait_ready(self, timeout: float = 30) -> None:
         async def wait() -> None:
