@@ -22,16 +22,15 @@ import click
 
 from konflux.cli import options
 from konflux.cli.command import Command
+from konflux.engine.choices import VSA_FORMATS
 from konflux.engine.errors import KonfluxError
-from konflux.engine.image.vsa import FORMATS, backends, pinned_policy_digest
-from konflux.engine.vsa_store import find_valid_vsa, parse_backend
 
 
 def option_errors(opts: dict[str, Any], expiration: float) -> list[str]:
     """Every problem with the VSA flags (reported together, as `ec` joins them)."""
     errors = []
     if opts["vsa"]:
-        if opts["attestation_format"] not in FORMATS:
+        if opts["attestation_format"] not in VSA_FORMATS:
             errors.append(
                 f"invalid --attestation-format: {opts['attestation_format']} "
                 "(valid: dsse, predicate)"
@@ -70,9 +69,10 @@ def validate_vsa(
     from konflux.cli.command import Failed
     from konflux.cli.go_values import parse_duration
     from konflux.engine.image.snapshot import load_snapshot
+    from konflux.engine.image.vsa import backends, pinned_policy_digest
     from konflux.engine.oci import SyncRegistry, parse_reference
     from konflux.engine.sigstore.keys import load_public_key
-    from konflux.engine.vsa_store import envelope_statement, judge
+    from konflux.engine.vsa_store import envelope_statement, find_valid_vsa, judge, parse_backend
 
     target = vsa_identifier or identifier
     if bool(target) == bool(images):

@@ -1,4 +1,4 @@
-"""Starting the console: on a cluster (`console serve`) or an emulated one (`dev simulate`)."""
+"""Starting the console on a cluster (`console serve`); over the emulator: `konflux.testing`."""
 
 from __future__ import annotations
 

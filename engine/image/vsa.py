@@ -39,7 +39,6 @@ from konflux.engine.vsa_store import (
 )
 
 log = logging.getLogger("konflux.vsa")
-FORMATS = ("dsse", "predicate")
 
 
 def backends(specs: Iterable[str]) -> list[Backend]:
