@@ -24,6 +24,7 @@ modules under it are private.
 
 from __future__ import annotations
 
+from konflux.engine.loop_thread import LoopThread
 from konflux.testing._auth import ApiServerAuth, Attributes, UserInfo, authorize, rule_allows
 from konflux.testing._console import (
     dump_objects,
@@ -49,7 +50,6 @@ from konflux.testing._emulator import (
     LocalCluster,
 )
 from konflux.testing._fronts import FaultProxy, TokenFront
-from konflux.testing._loop import LoopThread
 from konflux.testing._publish import Publisher, Signer, publish_component
 from konflux.testing._registry import LocalRegistry, LocalRegistryError, free_port, port_in_use
 from konflux.testing._release_world import Build as ReleaseBuild

@@ -3,7 +3,8 @@
 `ReleaseWorld` holds what a Konflux installation shares between builds:
 Tekton task bundles pushed to the registry and trusted with `konflux policy
 track-task`, a base image, a cosign key pair (`Signer`; the public key also
-as `cosign.pub` in the work directory), and the `konflux` policy (deploy/policies/konflux.yaml) pointed at them.
+as `cosign.pub` in the work directory), and the `konflux` policy
+(deploy/policies/konflux.yaml) pointed at them.
 `Build` describes one PipelineRun the way Tekton Chains records it (SLSA v1
 provenance: git-clone, buildah, run-tests, clair-scan and source-build
 TaskRuns with their bundle refs, params and results) together with the
