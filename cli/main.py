@@ -35,7 +35,11 @@ def cli(debug: bool, limit_settings: tuple[str, ...]) -> None:
     go_flags.reset()
     configure_logging(debug)
     try:
-        limits.configure(limits.Limits.from_env(os.environ).with_settings(list(limit_settings)))
+        from_env = limits.Limits.from_env(os.environ)
+    except ValueError as exc:  # names the variable: not a `--limit` problem
+        raise click.UsageError(str(exc)) from None
+    try:
+        limits.configure(from_env.with_settings(list(limit_settings)))
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--limit") from None
 

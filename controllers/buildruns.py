@@ -126,6 +126,9 @@ def _tasks(b: Build) -> list[dict[str, Any]]:
                 _step("buildah", "sbom", "syft scan dir:. -o cyclonedx-json && cosign attach sbom"),
             ],
             "runAfter": ["clone-repository"],
+            # Konflux's buildah Task carries this label, and Tekton copies a Task's labels
+            # to its TaskRuns: upstream's required-task lists are chosen by it.
+            "labels": {"build.appstudio.redhat.com/build_type": "docker"},
         },
         {
             "name": "clair-scan",
@@ -179,6 +182,7 @@ def taskruns(b: Build, start: datetime, owner_uid: str = "") -> list[Obj]:
                         "tekton.dev/task": bundle.task,
                         c.COMPONENT_LABEL: b.component,
                         c.APPLICATION_LABEL: b.application,
+                        **task.get("labels", {}),
                     },
                     "annotations": {"pipeline.tekton.dev/release": "v1.0.0"},
                     **(

@@ -73,12 +73,22 @@ class Limits:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Limits:
-        """Defaults, overridden by `KONFLUX_LIMIT_<NAME>` variables."""
+        """Defaults, overridden by `KONFLUX_LIMIT_<NAME>` variables.
+
+        Errors name the variable; a `KONFLUX_LIMIT_` variable naming no limit is refused,
+        so a misspelt one does not leave the default in place unnoticed.
+        """
+        known = {ENV_PREFIX + f.name.upper(): f.name for f in fields(cls)}
         values = {}
-        for f in fields(cls):
-            raw = environ.get(ENV_PREFIX + f.name.upper())
-            if raw is not None:
-                values[f.name] = parse_size(raw, f.name)
+        for variable, raw in environ.items():
+            if not variable.startswith(ENV_PREFIX):
+                continue
+            if variable not in known:
+                raise ValueError(
+                    f"environment variable {variable} names no limit; known: "
+                    + ", ".join(sorted(known))
+                )
+            values[known[variable]] = parse_size(raw, f"environment variable {variable}")
         return cls(**values)
 
     def with_settings(self, settings: list[str]) -> Limits:
@@ -93,7 +103,7 @@ class Limits:
                     f"--limit {setting!r}: expected NAME=VALUE with NAME one of "
                     + ", ".join(sorted(known))
                 )
-            values[key] = parse_size(value, name)
+            values[key] = parse_size(value, name.strip())
         return replace(self, **values)
 
 
@@ -105,10 +115,10 @@ def parse_size(text: str, name: str) -> int:
     """`123`, `64KiB`, `4MiB`, `1GiB` (binary units; `k`, `M`, `G` mean the same)."""
     m = _SIZE.match(text)
     if not m:
-        raise ValueError(f"limit {name}: {text!r} is not a size such as 4096, 64KiB, 4MiB, 1GiB")
+        raise ValueError(f"{name}: {text!r} is not a size such as 4096, 64KiB, 4MiB, 1GiB")
     value = int(m.group(1)) * _UNITS[m.group(2)[:1].lower()]
     if value <= 0:
-        raise ValueError(f"limit {name}: must be positive")
+        raise ValueError(f"{name}: must be positive")
     return value
 
 

@@ -9,6 +9,9 @@ them (the CLI), each check on a file made here.
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +128,23 @@ def test_limit_flag_raises_and_lowers_the_limit(runner, tmp_path, setting, refus
     flags = ["--limit", setting] if setting else []
     result = runner.invoke(cli, [*flags, "validate", "input", str(path), "--policy", POLICY])
     assert ("yaml-alias-expansion limit of 20" in result.output) is refused, result.output
+
+
+@pytest.mark.parametrize("form", ["flag", "env"])
+def test_nesting_limit_set_by_flag_or_environment(tmp_path, form):
+    # A real process, so the environment variable is read as a user's shell sets it.
+    path = tmp_path / "ten.json"
+    path.write_text("[" * 10 + "]" * 10)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KONFLUX_LIMIT_")}
+    flags = ["--limit", "nesting=8"] if form == "flag" else []
+    if form == "env":
+        env["KONFLUX_LIMIT_NESTING"] = "8"
+    done = subprocess.run(
+        [sys.executable, "-m", "konflux", *flags, "validate", "input", str(path), "-p", POLICY],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 1, done.stderr
+    assert "ten.json:1:9: nested too deeply: more than 8 levels" in done.stdout + done.stderr

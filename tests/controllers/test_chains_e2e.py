@@ -5,6 +5,7 @@ trusted tasks."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 from konflux.engine.oci import NotFoundError, RegistryClient, parse_reference
 from konflux.testing import simulate
@@ -27,6 +28,12 @@ def test_slsa_v1_provenance_releases_end_to_end(registry, tmp_path):
     assert result.signed == ["web-on-push-0", "api-on-push-1"]
     assert "Violations: 0" in result.report
     assert production_tags(registry.host, "api") == ["released"]
+    # The managed run verified with the release Pipeline's key reference, which
+    # `konflux validate image` read from the signer's `public-key` Secret itself.
+    (managed,) = tmp_path.glob("*-managed-0/home/report-json.json")
+    report = json.loads(managed.read_text())
+    assert report["policy"]["publicKey"] == "k8s://konflux-chains/public-key"
+    assert report["key"].startswith("-----BEGIN PUBLIC KEY-----")
 
 
 def test_untrusted_task_bundle_is_signed_but_refused_on_trusted_task(registry, tmp_path):

@@ -8,15 +8,18 @@ YAML alias bombs, OLM bundles whose manifests the rules must see.
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import tarfile
 import zlib
 from pathlib import Path
 
-from image_support import LABELS, Publisher, Signer, codes, provenance
+from click.testing import CliRunner
+from image_support import LABELS, ROOT, Publisher, Signer, codes, provenance
 from support import YAML_ALIAS_BOMB
 
+from konflux.cli.main import cli
 from konflux.engine import PolicyEvaluator, Settings, load_policy
 from konflux.engine.digests import sha256_digest
 from konflux.engine.image.builtins import registry_builtins
@@ -25,6 +28,15 @@ from konflux.engine.oci import ImageReference, build_image
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.images import ImageBuild, IndexBuild, canonical_json
 from konflux.engine.sigstore import attach_sbom
+from konflux.engine.sigstore.cosign_layout import (
+    DSSE_MEDIA_TYPE,
+    SIGNATURE_ANNOTATION,
+    SIMPLE_SIGNING_MEDIA_TYPE,
+    Blob,
+    build_artifact_image,
+)
+from konflux.engine.sigstore.dsse import sign_envelope
+from konflux.engine.sigstore.sign import push_artifact_image
 
 BOMB = YAML_ALIAS_BOMB.encode()
 OLM_LABEL = "operators.operatorframework.io.bundle.manifests.v1"
@@ -401,3 +413,151 @@ def test_deeply_nested_attestation_manifest(validate, publisher, signer, fault_p
     _check_malformed(
         validate, publisher, signer, fault_proxy, "hostile/att-deep", "att", lambda ref: deep
     )
+
+
+# -- item 12, layers: a deeply nested signature payload or attestation costs its component ----
+#
+# The manifests above are well formed here; what nests is the layer a manifest points to, pushed
+# with correct digests and sizes (push access is enough) — and, for the statement and the
+# signature payload, signed with the trusted key, so verification reaches the JSON parse.
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+
+
+def _push_cosign_layer(publisher: Publisher, ref: ImageReference, suffix: str, layer) -> None:
+    """Replace the image's `.sig`/`.att` with one image holding just `layer` (blob, annotations)."""
+    image, _ = build_artifact_image([layer])
+    tag = ref.with_tag(f"{ref.digest.replace(':', '-')}.{suffix}")
+    publisher.sync.run(push_artifact_image(publisher.sync.client, tag, image))
+
+
+def _deep_victim(publisher, signer, repo: str, suffix: str, layer):
+    """A victim whose `.sig`/`.att` holds only `layer`, and a healthy image beside it."""
+    victim = publisher.image(repo)
+    # The other artifact is healthy, so only the nested layer can fail the victim.
+    if suffix == "att":
+        publisher.sign(victim, signer)
+    else:
+        publisher.attest(victim, signer)
+    _push_cosign_layer(publisher, victim, suffix, layer(victim))
+    return victim, publisher.release_ready(repo + "-ok", signer)
+
+
+def _check_deep_layer(validate, publisher, signer, repo: str, suffix: str, layer, code: str):
+    """The victim's violation messages (the healthy component beside it passes), as one text."""
+    victim, healthy = _deep_victim(publisher, signer, repo, suffix, layer)
+    report = validate(("victim", victim), ("healthy", healthy))
+    by_name = {t.name: t for t in report.targets}
+    assert by_name["healthy"].success is True
+    assert by_name["victim"].success is False
+    violations = by_name["victim"].outcome.violations
+    assert code in [r.code for r in violations]
+    text = "\n".join(r.message for r in violations)
+    assert "RecursionError" not in text and "Traceback" not in text
+    return text
+
+
+def _deep_envelope(ref):
+    return Blob(DEEP, DSSE_MEDIA_TYPE), {SIGNATURE_ANNOTATION: ""}
+
+
+def test_deeply_nested_attestation_envelope_layer(validate, publisher, signer):
+    text = _check_deep_layer(
+        validate,
+        publisher,
+        signer,
+        "hostile/env-deep",
+        "att",
+        _deep_envelope,
+        "builtin.attestation.signature_check",
+    )
+    assert "nested too deeply" in text, text
+
+
+def test_deeply_nested_signed_in_toto_statement(validate, publisher, signer):
+    # A DSSE envelope signed by the trusted key whose payload, the statement, nests 100k deep.
+    statement = b'{"_type": "https://in-toto.io/Statement/v0.1", "predicate": ' + DEEP + b"}"
+
+    def layer(ref):
+        envelope = sign_envelope(statement, signer.key)
+        return Blob(envelope.to_json(), DSSE_MEDIA_TYPE), {SIGNATURE_ANNOTATION: ""}
+
+    text = _check_deep_layer(
+        validate,
+        publisher,
+        signer,
+        "hostile/stmt-deep",
+        "att",
+        layer,
+        "builtin.attestation.signature_check",
+    )
+    assert "nested too deeply" in text, text
+
+
+def test_deeply_nested_signed_signature_payload(validate, publisher, signer):
+    # A simple-signing payload signed by the trusted key, nesting 100k deep.
+    payload = b'{"critical": ' + DEEP + b"}"
+
+    def layer(ref):
+        signature = base64.b64encode(signer.key.sign(payload)).decode()
+        return Blob(payload, SIMPLE_SIGNING_MEDIA_TYPE), {SIGNATURE_ANNOTATION: signature}
+
+    text = _check_deep_layer(
+        validate,
+        publisher,
+        signer,
+        "hostile/sigpayload-deep",
+        "sig",
+        layer,
+        "builtin.image.signature_check",
+    )
+    assert "nested too deeply" in text, text
+
+
+def test_deeply_nested_layer_through_the_cli_keeps_the_report(tmp_path, publisher, signer):
+    # As a user runs it: exit 1 with the JSON report of both components, no traceback.
+    victim, healthy = _deep_victim(publisher, signer, "hostile/cli-deep", "att", _deep_envelope)
+    key = tmp_path / "cosign.pub"
+    key.write_text(signer.public_pem)
+    snapshot = {
+        "application": "demo",
+        "components": [
+            {"name": "victim", "containerImage": str(victim)},
+            {"name": "healthy", "containerImage": str(healthy)},
+        ],
+    }
+    policy = json.dumps(
+        {
+            "sources": [
+                {
+                    "policy": [str(ROOT / "examples/rego/image"), str(ROOT / "examples/rego/lib")],
+                    "ruleData": {
+                        "required_labels": ["name"],
+                        "allowed_builder_ids": ["https://tekton.dev/chains/v2"],
+                    },
+                }
+            ]
+        }
+    )
+    result = CliRunner().invoke(
+        cli,
+        [
+            "validate",
+            "image",
+            "--images",
+            json.dumps(snapshot),
+            "--policy",
+            policy,
+            "--public-key",
+            str(key),
+            "--ignore-rekor",
+            "-o",
+            "json",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output and "RecursionError" not in result.output
+    components = {c["name"]: c for c in json.loads(result.stdout)["components"]}
+    assert components["healthy"]["success"] is True
+    assert components["victim"]["success"] is False
+    assert "nested too deeply" in json.dumps(components["victim"]["violations"])

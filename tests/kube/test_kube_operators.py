@@ -10,6 +10,7 @@ makes kopf log in again, which runs the plugin again.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
@@ -205,5 +206,59 @@ def test_operators_log_in_again_with_the_exec_plugin_after_a_401(kube_pki, tmp_p
             assert any(s.status == 401 for s in server.seen)
             # kopf's login and our client share the plugin's credential: two runs, not more
             assert len(exec_runs(state)) == 2
+
+    asyncio.run(main())
+
+
+def test_gc_snapshots_over_tls_with_a_data_field_kubeconfig(kube_pki, tmp_path):
+    """`konflux controllers gc-snapshots` (a real process) lists and deletes over TLS,
+    authenticated by the client certificate in the kubeconfig's `*-data` fields."""
+
+    def snapshot(name: str) -> dict[str, Any]:
+        return obj(c.SNAPSHOT, name, NS, {"application": "app"}, labels={c.COMPONENT_LABEL: "api"})
+
+    async def main() -> None:
+        async with TlsApiServer(kube_pki) as server:
+            kc = data_kubeconfig(tmp_path / "kc", kube_pki, server, "konflux-gc")
+            admin = load_config(data_kubeconfig(tmp_path / "admin", kube_pki, server, "admin"))
+            async with KubeClient(admin) as client:
+                for i in range(4):
+                    await client.create(c.SNAPSHOT, snapshot(f"s{i}"))
+                    await asyncio.sleep(0.002)  # distinct creation timestamps
+                # A released Snapshot is kept whatever its age.
+                await client.create(c.RELEASE, obj(c.RELEASE, "r", NS, {"snapshot": "s0"}))
+            env = {**os.environ, "HOME": str(tmp_path)}
+            env.pop("KUBECONFIG", None)
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "konflux",
+                "controllers",
+                "gc-snapshots",
+                "--kubeconfig",
+                str(kc),
+                "--keep-push",
+                "1",
+                "--keep-per-component",
+                "1",
+                env=env,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+            assert proc.returncode == 0, err.decode()
+            gone = [json.loads(line) for line in out.decode().splitlines()]
+            assert gone == [
+                {"namespace": NS, "name": name, "deleted": True} for name in ("s1", "s2")
+            ]
+            live = sorted(s["metadata"]["name"] for s in server.api.live(c.SNAPSHOT, NS))
+            assert live == ["s0", "s3"]
+            ours = [s for s in server.seen if s.user == "konflux-gc"]
+            verbs = sorted({(s.verb, s.path.rsplit("/", 1)[-1]) for s in ours})
+            assert ("list", "snapshots") in verbs and ("list", "releases") in verbs
+            deleted = sorted(s.path.rsplit("/", 1)[-1] for s in ours if s.verb == "delete")
+            assert deleted == ["s1", "s2"]
+            assert {s.via for s in ours} == {"x509"}
+            assert all(s.status == 200 for s in ours)
 
     asyncio.run(main())
