@@ -1240,6 +1240,15 @@ CONSOLE_SERVE = compose(
         help="Seconds a TokenReview or SubjectAccessReview answer is reused.",
     ),
     click.option(
+        "--vsa-public-key",
+        "vsa_public_keys",
+        multiple=True,
+        type=click.Path(exists=True, dir_okay=False),
+        metavar="FILE",
+        help="PEM public key a VSA result must be signed with for its verdict to be shown "
+        "(repeatable). Without one, a VSA is shown as 'signature not checked'.",
+    ),
+    click.option(
         "--allow-local-sources",
         is_flag=True,
         hidden=True,

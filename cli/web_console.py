@@ -41,6 +41,7 @@ def serve(
     session_key_file: str | None,
     read_ttl: float,
     review_ttl: float,
+    vsa_public_keys: tuple[str, ...],
     allow_local_sources: bool,
 ) -> None:
     """Serve the console until interrupted."""
@@ -54,7 +55,13 @@ def serve(
     import asyncio
 
     from konflux.console.run import serve_forever
+    from konflux.engine.errors import KonfluxError
+    from konflux.engine.sigstore.keys import load_public_key
 
+    try:
+        vsa_keys = tuple(load_public_key(path) for path in vsa_public_keys)
+    except KonfluxError as exc:
+        raise Failed(f"--vsa-public-key: {exc}") from None
     try:
         asyncio.run(
             serve_forever(
@@ -67,6 +74,7 @@ def serve(
                 read_ttl=read_ttl,
                 review_ttl=review_ttl,
                 allow_local_sources=allow_local_sources,
+                vsa_keys=vsa_keys,
                 announce=lambda msg: click.echo(msg, err=True),
                 until_stopped=until_interrupted,
             )

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from konflux.console.access import NamespaceAccess, UserView
 from konflux.console.catalogue import LoadedRules, RuleCatalogue, rule_selected, search
-from konflux.console.reports import find_report
+from konflux.console.reports import compare_subjects, find_report
 from konflux.console.views import (
     admission_of,
     app_badge,
@@ -37,6 +37,7 @@ from konflux.console.views import (
 from konflux.controllers import constants as c
 from konflux.controllers.objects import labels_of, name_of
 from konflux.engine.policy.spec import Source
+from konflux.engine.sigstore.keys import PublicKey
 
 routes = web.RouteTableDef()
 
@@ -47,6 +48,10 @@ def _view(request: web.Request) -> UserView:
 
 def _catalogue(request: web.Request) -> RuleCatalogue:
     return request.app["catalogue"]
+
+
+def _vsa_keys(request: web.Request) -> tuple[PublicKey, ...]:
+    return request.app["vsa_keys"]
 
 
 async def _render(request: web.Request, template: str, **context: Any) -> web.Response:
@@ -195,8 +200,15 @@ async def snapshot(request: web.Request) -> web.Response:
 # --- a Release --------------------------------------------------------------------------------
 
 
-async def _pipeline(view: UserView, catalogue: RuleCatalogue, ref: tuple[str, str] | None) -> dict:
-    """A PipelineRun a Release points at, its TaskRuns and report, as far as the user may see."""
+def _images(snapshot: Any) -> list[str]:
+    return [x["image"] for x in snapshot_components(snapshot)]
+
+
+async def _pipeline(
+    view: UserView, request: web.Request, ref: tuple[str, str] | None, snapshot: Any
+) -> dict:
+    """A PipelineRun a Release points at, its TaskRuns and report, as far as the user may see;
+    a VSA's subjects compared with the Release's Snapshot."""
     if ref is None:
         return {"ref": None}
     ns, name = ref
@@ -206,7 +218,9 @@ async def _pipeline(view: UserView, catalogue: RuleCatalogue, ref: tuple[str, st
     taskruns = await view.visible(c.TASK_RUN, ns, {c.TEKTON_PIPELINE_RUN_LABEL: name})
     report = None
     if run is not None and taskruns is not None:
-        report = await find_report(taskruns, run, catalogue)
+        report = await find_report(taskruns, run, _catalogue(request), _vsa_keys(request))
+        if snapshot is not None:
+            report = compare_subjects(report, _images(snapshot))
     return {
         "ref": ref,
         "run": run,
@@ -231,11 +245,10 @@ async def release(request: web.Request) -> web.Response:
         status_of(rel).get("target") or (spec_of(plan).get("target") if plan else "") or ""
     )
     rpa = await view.find(c.RELEASE_PLAN_ADMISSION, *rpa_ref) if rpa_ref else None
-    catalogue = _catalogue(request)
     managed, tenant, final = await asyncio.gather(
-        _pipeline(view, catalogue, processing.managed),
-        _pipeline(view, catalogue, processing.tenant),
-        _pipeline(view, catalogue, processing.final),
+        _pipeline(view, request, processing.managed, snap),
+        _pipeline(view, request, processing.tenant, snap),
+        _pipeline(view, request, processing.final, snap),
     )
     application = ""
     if plan is not None:
@@ -273,11 +286,18 @@ async def pipelinerun(request: web.Request) -> web.Response:
     run = await view.get(c.PIPELINE_RUN, ns, name)
     taskruns = await view.visible(c.TASK_RUN, ns, {c.TEKTON_PIPELINE_RUN_LABEL: name})
     report = (
-        await find_report(taskruns or [], run, _catalogue(request))
+        await find_report(taskruns or [], run, _catalogue(request), _vsa_keys(request))
         if taskruns is not None
         else None
     )
     labels = labels_of(run)
+    if report is not None and report.vsa is not None and labels.get(c.SNAPSHOT_LABEL):
+        # Only for a VSA (a report names its images itself): the run's Snapshot, in the
+        # tenant namespace for a managed run, else the run's own.
+        snap_ns = labels.get(c.RELEASE_NAMESPACE_LABEL) or ns
+        snap = await view.find(c.SNAPSHOT, snap_ns, labels[c.SNAPSHOT_LABEL])
+        if snap is not None:
+            report = compare_subjects(report, _images(snap))
     params = [
         {"name": str(p.get("name")), "value": p.get("value")}
         for p in spec_of(run).get("params") or []

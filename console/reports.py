@@ -7,7 +7,13 @@ Where a report comes from, best first (the page says which):
    true; `dev simulate` always does). Read into the engine's one report model by
    `engine.output.reader.report_from_document`.
 2. `VSA`, a Verification Summary Attestation (a DSSE envelope or the bare statement):
-   the verdict, the time and the policy digest, no per-rule detail.
+   the verdict, the time, the policy digest and the subjects, no per-rule detail. Its
+   DSSE signature is checked against the VSA public keys the console was given
+   (`console serve --vsa-public-key`, by the engine's `verify_envelope`): a verdict is
+   shown as PASSED or FAILED only when a signature verifies and (where the page knows the
+   Snapshot) its subjects are the Snapshot's images (`compare_subjects`); otherwise the
+   page says "signature invalid", "unsigned", "signature not checked" or "about other
+   images" and shows the claim as a claim (`VsaSignature`).
 3. `TEST_OUTPUT`, the appstudio summary: counts and a result word only.
 
 Each violation and warning is shown with its rule's title, description and solution:
@@ -21,18 +27,22 @@ trusted. Values are size-limited, type-checked by the reader, and rendered escap
 
 from __future__ import annotations
 
-import base64
-import binascii
+import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from konflux.console.catalogue import LoadedRules, RuleCatalogue, merged_rules
 from konflux.controllers import constants as c
 from konflux.engine.errors import KonfluxError
 from konflux.engine.output.reader import report_from_document
+from konflux.engine.output.vsa import VSA_PREDICATE
 from konflux.engine.report import Report, Result, TargetReport
 from konflux.engine.rules import Rule
+from konflux.engine.sigstore.dsse import parse_envelope, verify_envelope
+from konflux.engine.sigstore.keys import PublicKey
 
 REPORT_RESULT = "REPORT_JSON"
 VSA_RESULT = "VSA"
@@ -69,6 +79,36 @@ class ComponentFindings:
     attestations: list[Obj] = field(default_factory=list)
 
 
+# What a VSA's signature was found to be. Only VERIFIED lets its verdict be shown as one.
+VERIFIED, INVALID, UNSIGNED, UNCHECKED = "verified", "invalid", "unsigned", "unchecked"
+SAME_IMAGES, OTHER_IMAGES, NOT_COMPARED = "same-images", "other-images", "not-compared"
+
+
+@dataclass(frozen=True)
+class VsaSignature:
+    """Whether a VSA's DSSE signature verified, with what key or why not."""
+
+    state: str  # VERIFIED, INVALID, UNSIGNED or UNCHECKED
+    detail: str
+    claimed: str  # the predicate's verificationResult, as written (untrusted unless VERIFIED)
+    subjects: tuple[str, ...] = ()
+    policy_digest: str = ""
+    subject_digests: frozenset[str] = frozenset()  # sha256 hex of each subject
+    # Whether the subjects are the Snapshot's images: SAME_IMAGES, OTHER_IMAGES or NOT_COMPARED
+    coverage: str = ""
+    coverage_detail: str = ""
+
+    @property
+    def verified(self) -> bool:
+        return self.state == VERIFIED
+
+    @property
+    def verdict_counts(self) -> bool:
+        """A verdict is one only when signed by a trusted key and about these images: a
+        genuine VSA of another image, copied into this result, proves nothing here."""
+        return self.verified and self.coverage != OTHER_IMAGES
+
+
 @dataclass
 class ReportView:
     """What the report section of a page shows."""
@@ -84,6 +124,7 @@ class ReportView:
     version: str = ""
     keyed: bool = False
     problems: list[str] = field(default_factory=list)
+    vsa: VsaSignature | None = None  # for a VSA: whether its signature verified
 
     @property
     def violations(self) -> list[Finding]:
@@ -197,22 +238,105 @@ async def report_view(report: Report, origin: str, catalogue: RuleCatalogue) -> 
     return view
 
 
-def _vsa_statement(text: str) -> Obj:
+def key_name(key: PublicKey) -> str:
+    """The key file's name and its fingerprint (SHA-256 of the SPKI DER), which an operator
+    can compare with `openssl pkey -pubin -in FILE -outform der | sha256sum`."""
+    return f"{Path(key.source).name} (sha256:{hashlib.sha256(key.der).hexdigest()[:16]})"
+
+
+def _signature(text: str, keys: tuple[PublicKey, ...], origin: str) -> tuple[Obj, str, str]:
+    """The statement of a VSA result, its signature state and why."""
     doc = json.loads(text)
-    if isinstance(doc, dict) and "payload" in doc:  # a DSSE envelope
-        try:
-            doc = json.loads(base64.b64decode(doc["payload"], validate=True))
-        except (binascii.Error, ValueError, TypeError) as exc:
-            raise ValueError(f"the DSSE payload is not base64 JSON: {exc}") from None
-    if not isinstance(doc, dict) or not isinstance(doc.get("predicate"), dict):
+    if not (isinstance(doc, dict) and "payload" in doc):
+        return doc, UNSIGNED, "a bare statement, not a DSSE envelope: nothing signs it"
+    envelope = parse_envelope(text, where=origin)  # PayloadError names what is malformed
+    statement = envelope.payload_json()
+    if not envelope.signatures:
+        return statement, UNSIGNED, "the DSSE envelope has no signatures"
+    if not keys:
+        return statement, UNCHECKED, "the console was given no VSA public key (--vsa-public-key)"
+    reasons = []
+    for key in keys:
+        reason = verify_envelope(envelope, key)
+        if reason is None:
+            return statement, VERIFIED, f"signature verified with {key_name(key)}"
+        reasons.append(f"{key_name(key)}: {reason}")
+    return statement, INVALID, "; ".join(reasons)
+
+
+def _digests(value: Any) -> str:
+    """An in-toto DigestSet as `algo:hex[,algo:hex]`."""
+    if not isinstance(value, dict):
+        return ""
+    return ",".join(f"{k}:{v}" for k, v in sorted(value.items()))
+
+
+def vsa_view(text: str, origin: str, keys: tuple[PublicKey, ...]) -> ReportView:
+    """A VSA's verdict, shown as a verdict only when its signature verifies with `keys`."""
+    statement, state, detail = _signature(text, keys, origin)
+    if not isinstance(statement, dict) or not isinstance(statement.get("predicate"), dict):
         raise ValueError("not an in-toto statement with a predicate")
-    return doc
+    if statement.get("predicateType") != VSA_PREDICATE:
+        raise ValueError(f"not a VSA: predicateType {statement.get('predicateType')!r}")
+    predicate = statement["predicate"]
+    claimed = predicate.get("verificationResult")
+    entries = [s for s in statement.get("subject") or [] if isinstance(s, dict)]
+    subjects = [
+        f"{s.get('name')}@{pins}" if (pins := _digests(s.get("digest"))) else str(s.get("name"))
+        for s in entries
+    ]
+    digests = [s["digest"] for s in entries if isinstance(s.get("digest"), dict)]
+    hexes = frozenset(d["sha256"] for d in digests if isinstance(d.get("sha256"), str))
+    policy = predicate.get("policy") if isinstance(predicate.get("policy"), dict) else {}
+    signature = VsaSignature(
+        state=state,
+        detail=detail,
+        claimed=claimed if isinstance(claimed, str) else repr(claimed),
+        subjects=tuple(subjects),
+        policy_digest=_digests(policy.get("digest")),
+        subject_digests=hexes,
+        coverage=NOT_COMPARED,
+        coverage_detail="not compared with a Snapshot's images (none found that you may read)",
+    )
+    return _with_signature(ReportView(origin=origin, kind="vsa", summary=predicate), signature)
+
+
+def _with_signature(view: ReportView, signature: VsaSignature) -> ReportView:
+    view.vsa = signature
+    # An unverified VSA is a claim anyone could have written: no verdict from it.
+    claimed = signature.claimed == "PASSED"
+    view.success = claimed if signature.verdict_counts else None
+    return view
+
+
+def compare_subjects(view: ReportView | None, images: list[str]) -> ReportView | None:
+    """A VSA view with its subjects compared with the Snapshot's `images` (digest refs)."""
+    if view is None or view.vsa is None:
+        return view
+    wanted = {image.partition("@sha256:")[2]: image for image in images if "@sha256:" in image}
+    missing = sorted(
+        image for hex_, image in wanted.items() if hex_ not in view.vsa.subject_digests
+    )
+    if not wanted:
+        coverage, detail = NOT_COMPARED, "the Snapshot names no image by digest"
+    elif missing:
+        coverage = OTHER_IMAGES
+        detail = f"it is not about the Snapshot's {', '.join(missing)}"
+    else:
+        coverage, detail = SAME_IMAGES, f"its subjects are the Snapshot's {len(wanted)} images"
+    return _with_signature(
+        view, dataclasses.replace(view.vsa, coverage=coverage, coverage_detail=detail)
+    )
 
 
 async def find_report(
-    taskruns: list[Obj], pipelinerun: Obj | None, catalogue: RuleCatalogue
+    taskruns: list[Obj],
+    pipelinerun: Obj | None,
+    catalogue: RuleCatalogue,
+    vsa_keys: tuple[PublicKey, ...] = (),
 ) -> ReportView | None:
-    """The best report among a PipelineRun's TaskRuns (and its own results), or None."""
+    """The best report among a PipelineRun's TaskRuns (and its own results), or None;
+    a VSA's signature is checked against `vsa_keys`."""
     candidates: list[tuple[str, Obj]] = [
         (f"TaskRun {(tr.get('metadata') or {}).get('name')}", _results_of(tr)) for tr in taskruns
     ]
@@ -232,14 +356,7 @@ async def find_report(
                         report_from_document(json.loads(text)), origin, catalogue
                     )
                 elif wanted == VSA_RESULT:
-                    statement = _vsa_statement(text)
-                    predicate = statement["predicate"]
-                    view = ReportView(
-                        origin=origin + " (signature not checked by the console)",
-                        kind="vsa",
-                        success=predicate.get("verificationResult") == "PASSED",
-                        summary=predicate,
-                    )
+                    view = vsa_view(text, origin, vsa_keys)
                 else:
                     summary = json.loads(text)
                     if not isinstance(summary, dict):

@@ -9,6 +9,7 @@ from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.server import make_app, start
 from konflux.console.session import SessionSealer
+from konflux.engine.sigstore.keys import PublicKey
 
 
 async def serve_forever(
@@ -24,6 +25,7 @@ async def serve_forever(
     allow_local_sources: bool,
     announce: Callable[[str], None],
     until_stopped: Callable[[], Awaitable[None]],
+    vsa_keys: tuple[PublicKey, ...] = (),
 ) -> None:
     from konflux.kube.client import KubeClient
     from konflux.kube.config import load_config
@@ -37,6 +39,7 @@ async def serve_forever(
         RuleCatalogue(allow_local=allow_local_sources),
         sealer=sealer,
         secure=tls is not None,
+        vsa_keys=vsa_keys,
     )
     context, reloader = None, None
     if tls:

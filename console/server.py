@@ -30,6 +30,7 @@ from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.errors import ConsoleError, Unauthenticated
 from konflux.console.session import COOKIE, SessionSealer, bearer
+from konflux.engine.sigstore.keys import PublicKey
 
 log = logging.getLogger("konflux.console")
 
@@ -250,8 +251,10 @@ def make_app(
     sealer: SessionSealer | None = None,
     secure: bool = True,
     poll_ms: int = POLL_MS,
+    vsa_keys: tuple[PublicKey, ...] = (),
 ) -> web.Application:
-    """The console over `access`; `secure` marks the session cookie Secure (served over TLS)."""
+    """The console over `access`; `secure` marks the session cookie Secure (served over TLS);
+    a VSA's verdict is shown as one only when it is signed by one of `vsa_keys`."""
     from konflux.console.pages import routes
 
     app = web.Application(middlewares=[security_headers, error_pages, authenticated])
@@ -260,6 +263,7 @@ def make_app(
     app["sealer"] = sealer or SessionSealer()
     app["secure"] = secure
     app["poll_ms"] = poll_ms
+    app["vsa_keys"] = tuple(vsa_keys)
     app["templates"] = environment()
     app.router.add_routes(extra_routes)
     app.router.add_routes(routes)

@@ -27,7 +27,9 @@ from __future__ import annotations
 from konflux.engine.loop_thread import LoopThread
 from konflux.testing._auth import ApiServerAuth, Attributes, UserInfo, authorize, rule_allows
 from konflux.testing._console import (
+    dump_entry,
     dump_objects,
+    k8s_object,
     load_objects,
     local_console,
     simulation_console,
@@ -105,9 +107,11 @@ __all__ = [
     "authorize",
     "build_run",
     "demo_policy_json",
+    "dump_entry",
     "dump_objects",
     "finish_run",
     "free_port",
+    "k8s_object",
     "load_objects",
     "local_console",
     "port_in_use",

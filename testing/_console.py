@@ -130,7 +130,7 @@ DIGEST = "sha256:" + "ab" * 32
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "rego"
 
 
-def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
+def k8s_object(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
     """`resource_object` with a creationTimestamp (`created`), more `metadata`, and other
     top-level fields (`status`, ...) as keywords."""
     meta = {"creationTimestamp": extra.pop("created", ""), **extra.pop("metadata", {})}
@@ -139,7 +139,8 @@ def _obj(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: An
     return body
 
 
-def _entry(res: Resource, obj: Obj) -> Obj:
+def dump_entry(res: Resource, obj: Obj) -> Obj:
+    """`obj` as `dump_objects` lists it and `load_objects` reads it: with its resource."""
     return {
         "group": res.group,
         "version": res.version,
@@ -202,11 +203,11 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         "type": t, "status": s, "reason": r, "message": m, "lastTransitionTime": at,
     }  # fmt: skip
     objs = [
-        (c.APPLICATION, _obj(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
-        (c.APPLICATION, _obj(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
+        (c.APPLICATION, k8s_object(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
         (
             c.COMPONENT,
-            _obj(
+            k8s_object(
                 c.COMPONENT,
                 "web",
                 TENANT,
@@ -216,7 +217,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN,
                 "to-prod",
                 TENANT,
@@ -226,7 +227,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.RELEASE_PLAN_ADMISSION,
-            _obj(
+            k8s_object(
                 c.RELEASE_PLAN_ADMISSION,
                 "shop-rpa",
                 MANAGED,
@@ -235,7 +236,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         ),
         (
             c.POLICY,
-            _obj(
+            k8s_object(
                 c.POLICY,
                 "prod-policy",
                 MANAGED,
@@ -259,7 +260,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
         objs.append(
             (
                 c.SNAPSHOT,
-                _obj(
+                k8s_object(
                     c.SNAPSHOT,
                     snap,
                     TENANT,
@@ -297,7 +298,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_OK,
                 TENANT,
@@ -313,7 +314,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.RELEASE,
-            _obj(
+            k8s_object(
                 c.RELEASE,
                 RELEASE_FAILED,
                 TENANT,
@@ -339,7 +340,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.PIPELINE_RUN,
-            _obj(
+            k8s_object(
                 c.PIPELINE_RUN,
                 MANAGED_RUN,
                 MANAGED,
@@ -352,7 +353,7 @@ def small_world(report_json: str | None = None) -> list[Obj]:
     objs.append(
         (
             c.TASK_RUN,
-            _obj(
+            k8s_object(
                 c.TASK_RUN,
                 f"{MANAGED_RUN}-verify",
                 MANAGED,
@@ -372,4 +373,4 @@ def small_world(report_json: str | None = None) -> list[Obj]:
             ),
         )
     )
-    return [_entry(res, obj) for res, obj in objs]
+    return [dump_entry(res, obj) for res, obj in objs]

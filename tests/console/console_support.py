@@ -27,7 +27,9 @@ from konflux.testing import (
     ApiServerAuth,
     LocalCluster,
     UserInfo,
-    dump_objects,  # noqa: F401 - the console tests' vocabulary
+    dump_entry,  # noqa: F401 - the console tests' vocabulary
+    dump_objects,  # noqa: F401
+    k8s_object,  # noqa: F401
     load_objects,
     small_world,  # noqa: F401
     violation_report,  # noqa: F401
@@ -104,10 +106,11 @@ class ServedConsole:
         poll_ms: int = 500,
         allow_local: bool = True,
         pki: Any = None,
+        vsa_keys: tuple[Any, ...] = (),
     ) -> None:
         """`pki` (the `kube_pki` fixture) serves the emulator over TLS; `console_as` then
         names the user whose token the console reads with (needs `pki`)."""
-        self.allow_local, self.pki = allow_local, pki
+        self.allow_local, self.pki, self.vsa_keys = allow_local, pki, vsa_keys
         self.dump, self.rbac, self.poll_ms = dump, list(rbac), poll_ms
         self.users = users if users is not None else {"admin": ("system:masters",)}
         self.console_as = console_as  # the user whose token the console reads with
@@ -191,6 +194,7 @@ class ServedConsole:
             RuleCatalogue(allow_local=self.allow_local),
             secure=False,
             poll_ms=self.poll_ms,
+            vsa_keys=self.vsa_keys,
         )
         runner = await start(app, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"

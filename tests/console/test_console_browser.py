@@ -120,6 +120,21 @@ def test_policy_page_and_rule_browser_search(logged_in, failing_world, screensho
     shot(driver, screenshots, "7-rules")
 
 
+def test_namespace_page_is_one_click_from_the_start_page(logged_in, failing_world, screenshots):
+    driver = logged_in
+    driver.get(failing_world.url + "/")
+    driver.find_element(By.LINK_TEXT, "demo-tenant").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/ns/demo-tenant"))
+    text = main_text(driver)
+    assert "Namespace demo-tenant" in text
+    assert "demo-app" in text and "to-production" in text  # its Application and ReleasePlan
+    apps = driver.find_elements(
+        By.CSS_SELECTOR, "section a[href='/ns/demo-tenant/applications/demo-app']"
+    )
+    assert apps
+    shot(driver, screenshots, "8-namespace")
+
+
 def test_pages_update_live_without_a_reload(logged_in, failing_world):
     driver = logged_in
     driver.get(failing_world.url + "/ns/demo-tenant/applications/demo-app")

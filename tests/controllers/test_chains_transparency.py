@@ -105,12 +105,10 @@ def sign_with_log(host: str, rekor: StandInRekor) -> tuple[dict, bytes, list[str
 def test_signatures_and_attestations_carry_verifiable_log_bundles(registry, tmp_path: Path):
     rekor = StandInRekor()
     spec, public_pem, urls = sign_with_log(registry.host, rekor)
-    # The signer signs and attests concurrently: the log's order is whichever came first.
+    # The signature and the attestation are logged concurrently: either may be entry 0.
     assert sorted(e["kind"] for e in rekor.entries) == ["hashedrekord", "intoto"]
-    assert sorted(u.rsplit("/", 1)[1] for u in urls) == [
-        "entries?logIndex=0",
-        "entries?logIndex=1",
-    ]
+    assert sorted(u.rsplit("=", 1)[1] for u in urls) == ["0", "1"]
+    assert all("/api/v1/log/entries?logIndex=" in u for u in urls)
     (tmp_path / "images.json").write_text(json.dumps(spec))
     (tmp_path / "cosign.pub").write_bytes(public_pem)
     (tmp_path / "rekor.pub").write_bytes(rekor.public_pem)
