@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from konflux.engine.documents import json_loads
 
@@ -50,6 +51,13 @@ class Envelope:
             "signatures": [{"keyid": s.keyid, "sig": s.sig} for s in self.signatures],
         }
         return json.dumps(doc, separators=(",", ":")).encode()
+
+    def payload_json(self) -> Any:
+        """The payload parsed as JSON; a payload that is not JSON is a `PayloadError`."""
+        try:
+            return json_loads(self.payload)
+        except ValueError as exc:
+            raise PayloadError(f"DSSE payload is not JSON: {exc}") from exc
 
 
 def parse_envelope(data: bytes | str, *, where: str = "attestation layer") -> Envelope:

@@ -36,12 +36,14 @@ from konflux.testing import (
 )
 from konflux.testing._console import (  # noqa: F401 - the small world's names
     APP,
+    DIGEST,
     EXAMPLES,
     MANAGED,
     MANAGED_RUN,
     RELEASE_FAILED,
     RELEASE_OK,
     SNAP_FAILED,
+    SNAP_OK,
     TENANT,
 )
 
