@@ -14,7 +14,6 @@ A value that is an existing file, inline JSON/YAML or a URL is never a cluster r
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 from dataclasses import dataclass
@@ -63,6 +62,8 @@ class ClusterRefs:
         return self._config
 
     def _get(self, resource: Resource, namespace: str, name: str) -> dict[str, Any]:
+        import asyncio  # here: a run without cluster references does not load it
+
         from konflux.kube.client import KubeClient
 
         async def read() -> Any:

@@ -1,6 +1,12 @@
 """The click classes every `konflux` command is made of.
 
 - `Failed`: an error already explained in one line (`Error: ...`), exit 1.
+- `EC_COMMANDS`: the commands `ec` has. A flag *value* they refuse (an unknown
+  output format, a bad duration or number, a bad effective time) exits 1 with
+  pflag's words (`invalid argument "5x" for "--timeout" flag: ...`), as `ec`
+  does; a malformed command line (an unknown flag, a missing flag or argument,
+  flags that cannot go together) stays click's usage error, exit 2, as for
+  every konflux command (docs/ec-differences.md says why).
 - `Command`/`Group`: an engine error (`KonfluxError`) anywhere in a command
   becomes `Failed` with its message, never a traceback; help text is wrapped
   at spaces only, so no word, hyphenated name or `[default: ...]` is split.
@@ -26,6 +32,13 @@ class Failed(click.ClickException):
     exit_code = 1
 
     def show(self, file: Any = None) -> None:
+        import os
+        import sys
+
+        if not sys.stderr.isatty() and not os.environ.get("FORCE_COLOR"):
+            # The same text rich prints there (tabs expanded), without loading rich (~30 ms).
+            click.echo(f"Error: {self.message}".expandtabs(8), err=True)
+            return
         from rich.markup import escape
 
         from konflux.cli.console import stderr
@@ -104,10 +117,46 @@ class Context(click.Context):
 # -- commands ---------------------------------------------------------------------------------
 
 
+# The commands `ec` has, by their words below `konflux` (`policy inspect` is `inspect policy`).
+EC_COMMANDS = frozenset(
+    {
+        ("validate", "input"),
+        ("validate", "image"),
+        ("validate", "policy"),
+        ("validate", "vsa"),
+        ("inspect", "policy"),
+        ("inspect", "policy-data"),
+        ("policy", "inspect"),
+        ("fetch", "policy"),
+        ("init", "policies"),
+        ("track", "bundle"),
+        ("track", "tekton-task"),
+        ("test",),
+        ("version",),
+    }
+)
+
+
 class Command(click.Command):
     """A command whose engine errors are one-line messages, reading `ec`'s flag forms."""
 
     context_class = Context
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        raw = list(args)
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except click.BadParameter as exc:
+            path = (*(_path(parent) if parent else ()), info_name or "")
+            if _refuses_values_as_ec(path, exc):
+                raise _as_ec_error(exc, raw) from None
+            raise
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         from konflux.cli.go_flags import normalise
@@ -119,6 +168,84 @@ class Command(click.Command):
             return super().invoke(ctx)
         except KonfluxError as exc:
             raise Failed(str(exc)) from None
+        except click.BadParameter as exc:
+            if _refuses_values_as_ec(_path(ctx), exc):
+                raise _as_ec_error(exc, []) from None
+            raise
+
+
+def _refuses_values_as_ec(path: tuple[str, ...], exc: click.BadParameter) -> bool:
+    # A missing option is click's BadParameter too, but it is a malformed command line.
+    return path in EC_COMMANDS and not isinstance(exc, click.MissingParameter)
+
+
+def _as_ec_error(exc: click.BadParameter, args: list[str]) -> click.UsageError:
+    """A refused flag value in `ec`'s form: pflag's sentence when the value is known, exit 1."""
+    from konflux.cli.go_flags import FlagError
+
+    param = exc.param
+    if isinstance(param, click.Option):
+        value = _raw_value(param, args)
+        if value is not None:
+            long = next((n for n in param.opts if n.startswith("--")), param.opts[0])
+            short = next((n for n in param.opts if not n.startswith("--")), None)
+            # pflag names a flag with a shorthand as "-w, --workers".
+            name = f"{short}, {long}" if short and long != short else long
+            reason = _go_reason(param.type, value) or exc.message
+            return FlagError(f"invalid argument {_quote(value)} for {_quote(name)} flag: {reason}")
+    hint = exc.param_hint if isinstance(exc.param_hint, str) else None
+    if hint is None and param is not None:
+        hint = param.get_error_hint(exc.ctx) if exc.ctx else param.name
+    where = (hint or "").strip("'\"")
+    return FlagError(f"invalid value for {where}: {exc.message}" if where else exc.message)
+
+
+def _raw_value(param: click.Option, args: list[str]) -> str | None:
+    """The value given for `param` in raw arguments: the first one its type refuses
+    (a repeatable option may be given several), else the last one."""
+    names = set(param.opts + param.secondary_opts)
+    values: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        i += 1
+        if arg == "--":
+            break
+        name, eq, value = arg.partition("=")
+        if name in names:
+            if eq:
+                values.append(value)
+            elif i < len(args):
+                values.append(args[i])
+                i += 1
+    for value in values:
+        try:
+            param.type.convert(value, param, None)
+        except (click.BadParameter, ValueError, TypeError):
+            return value
+    return values[-1] if values else None
+
+
+def _go_reason(kind: click.ParamType, value: str) -> str | None:
+    """strconv's words for a number Go could not parse (None: not such a case)."""
+    if isinstance(kind, click.types.IntParamType):
+        try:
+            int(value)
+        except ValueError:
+            return f"strconv.ParseInt: parsing {_quote(value)}: invalid syntax"
+    if isinstance(kind, click.types.FloatParamType):
+        try:
+            float(value)
+        except ValueError:
+            return f"strconv.ParseFloat: parsing {_quote(value)}: invalid syntax"
+    return None
+
+
+def _quote(text: str) -> str:
+    """Go's %q for the plain text of a flag value (JSON's escapes are the same for it)."""
+    import json
+
+    return json.dumps(text, ensure_ascii=False)
 
 
 class Group(click.Group):

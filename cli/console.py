@@ -75,5 +75,8 @@ def configure_logging(
     else:
         level = logging.WARNING
     root.setLevel(level)
+    # Our loggers follow the root's level, whatever a server's JSON logging set before
+    # (one process runs several commands: `validate vsa`'s fallback, the tests).
+    logging.getLogger("konflux").setLevel(logging.NOTSET)
     # asyncio's own debug lines ("Using selector: ...") are not ec's
     logging.getLogger("asyncio").setLevel(max(level, logging.INFO))

@@ -147,6 +147,22 @@ def dev() -> None:
     """Local development flows."""
 
 
+def _refuse_a_port_in_use(port: int) -> None:
+    import errno
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket() as probe:
+        # as the console's server binds: a port left in TIME_WAIT is free, a listener is not
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            reason = "the address is already in use" if exc.errno == errno.EADDRINUSE else exc
+            raise click.ClickException(f"cannot listen on 127.0.0.1:{port}: {reason}") from None
+
+
 @dev.command("simulate")
 @options.DEV_SIMULATE
 def simulate_command(
@@ -162,6 +178,7 @@ def simulate_command(
     scenario = "forged" if forged else "failing" if failing else "default"
     hook = None
     if with_console:
+        _refuse_a_port_in_use(console_port)  # before the run, not minutes into it
         from konflux.cli.web_console import until_interrupted
         from konflux.testing import simulation_console
 

@@ -195,9 +195,36 @@ def _global(name: str, eq: str, value: str, args: list[str], i: int, out: list[s
         elif name == "--logfile":
             GLOBALS.logfile = given or None
         else:
+            _check_global_value(name, given)
             GLOBALS.ignored.append(name)
         return True
     return False
+
+
+def _check_global_value(name: str, given: str) -> None:
+    """pflag parses a persistent flag's value even where the command makes no use of it:
+    a bad one is an error (exit 1, pflag's words), never silently dropped."""
+    import json
+
+    from konflux.cli.go_values import parse_duration
+
+    try:
+        if name in ("--timeout", "--retry-max-wait", "--retry-duration"):
+            parse_duration(given)
+        elif name == "--retry-max-retry":
+            if not given.lstrip("+-").isdigit():
+                raise ValueError(f"strconv.ParseInt: parsing {json.dumps(given)}: invalid syntax")
+        else:  # --retry-factor, --retry-jitter
+            try:
+                float(given)
+            except ValueError:
+                raise ValueError(
+                    f"strconv.ParseFloat: parsing {json.dumps(given)}: invalid syntax"
+                ) from None
+    except ValueError as exc:
+        raise FlagError(
+            f"invalid argument {json.dumps(given)} for {json.dumps(name)} flag: {exc}"
+        ) from None
 
 
 def apply() -> None:

@@ -65,11 +65,15 @@ def parse_bool(text: str) -> bool:
 
 
 def format_duration(seconds: float) -> str:
-    """Go's Duration.String for whole seconds and above (`168h0m0s`, `3s`, `1m30s`)."""
+    """Go's Duration.String (`168h0m0s`, `3s`, `1m30s`, `1.5s`, `500ms`, `20µs`, `1ns`)."""
     if seconds == 0:
         return "0s"
     sign = "-" if seconds < 0 else ""
     s = abs(seconds)
+    if s < 1:  # Go switches to the largest unit below a second that keeps a whole part
+        for unit, size in (("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
+            if s >= size or unit == "ns":
+                return f"{sign}{round(s / size, 9):g}{unit}"
     hours, rest = divmod(s, 3600)
     minutes, secs = divmod(rest, 60)
     secs_text = f"{secs:g}s"

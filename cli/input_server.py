@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import logging
 from typing import Any
 
@@ -45,5 +46,14 @@ def run_input_server(
             show_warnings=show_warnings,
         )
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve(service, address, port))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve(service, address, port))
+    except OSError as exc:  # the port: anything later is answered over HTTP
+        from konflux.cli.command import Failed
+
+        if exc.errno == errno.EADDRINUSE:
+            raise Failed(
+                f"cannot listen on {address}:{port}: the address is already in use"
+            ) from None
+        raise Failed(f"cannot listen on {address}:{port}: {exc.strerror or exc}") from None

@@ -261,10 +261,14 @@ def fetch_policy(
 ) -> None:
     """Download policy and data sources into DEST/policy/<id> and DEST/data/<id>."""
     root = Path(tempfile.mkdtemp(prefix="ec-work-")) if work_dir else Path(dest)
-    for url in sources:
-        _download(url, root, "policy", show=True)
-    for url in data_sources:
-        _download(url, root, "data", show=True)
+    try:
+        for url in sources:
+            _download(url, root, "policy", show=True)
+        for url in data_sources:
+            _download(url, root, "data", show=True)
+    except OSError as exc:  # the destination: a file in the way, no permission, a full disk
+        where = exc.filename or root
+        raise _fail(f"cannot write to {where}: {exc.strerror or exc}") from None
 
 
 @click.group("fetch", cls=Group)

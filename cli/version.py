@@ -7,7 +7,6 @@ import platform
 import re
 import subprocess
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import click
@@ -29,6 +28,8 @@ def _git(*args: str) -> str:
 
 
 def _package(name: str) -> str:
+    from importlib import metadata  # ~10 ms: only `konflux version` needs it
+
     try:
         return "v" + metadata.version(name)
     except metadata.PackageNotFoundError:

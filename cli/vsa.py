@@ -47,6 +47,16 @@ def option_errors(opts: dict[str, Any], expiration: float) -> list[str]:
 # -- validate vsa --------------------------------------------------------------------------------
 
 
+def _names_a_file(value: str) -> bool:
+    """Whether a --vsa value can only mean a file: a path form or a file suffix no image
+    reference has. (Read as an image it would send a request to Docker Hub.)"""
+    last = value.rsplit("/", 1)[-1]
+    tagged = ":" in last or "@" in last  # `repo:v1.json` is a tag
+    return value.startswith(("/", "./", "../", "~")) or (
+        not tagged and last.endswith((".json", ".jsonl", ".yaml", ".yml", ".intoto"))
+    )
+
+
 @click.command("vsa", cls=Command)
 @options.VALIDATE_VSA
 def validate_vsa(
@@ -65,9 +75,10 @@ def validate_vsa(
 ) -> None:
     """Check VSAs against a policy: an image with a valid VSA passes without being validated;
     one without falls back to `validate image` (unless --no-fallback)."""
-    from konflux.cli.cluster_refs import load_policy_ref, public_key_text
+    from konflux.cli.cluster_refs import load_policy_ref
     from konflux.cli.command import Failed
     from konflux.cli.go_values import parse_duration
+    from konflux.cli.validate_image import public_key_pem
     from konflux.engine.image.snapshot import load_snapshot
     from konflux.engine.image.vsa import backends, pinned_policy_digest
     from konflux.engine.oci import SyncRegistry, parse_reference
@@ -75,8 +86,12 @@ def validate_vsa(
     from konflux.engine.vsa_store import envelope_statement, find_valid_vsa, judge, parse_backend
 
     target = vsa_identifier or identifier
-    if bool(target) == bool(images):
+    if target and images:
         raise click.UsageError("give a VSA (--vsa FILE|IMAGE) or --images, not both")
+    if not (target or images):
+        raise click.UsageError("give a VSA (--vsa FILE|IMAGE) or the images (--images)")
+    if target and not Path(target).is_file() and _names_a_file(target):
+        raise Failed(f"{target}: no such file (--vsa takes a VSA file or an image reference)")
     if not ignore_signature_verification and not vsa_public_key:
         raise click.UsageError("--vsa-public-key is required (or --ignore-signature-verification)")
     try:
@@ -85,13 +100,15 @@ def validate_vsa(
         raise click.BadParameter(str(exc), param_hint="--vsa-expiration") from None
     rows: list[dict[str, Any]] = []
     try:
-        policy = load_policy_ref(policy_ref)
-        digest = pinned_policy_digest(policy)
+        # The key first: a wrong file fails at once, before the sources are fetched.
         key = (
             None
             if ignore_signature_verification
-            else load_public_key(public_key_text(vsa_public_key or ""))
+            # named by its file when it is one (its text is never read as a second path)
+            else load_public_key(public_key_pem(vsa_public_key or ""))
         )
+        policy = load_policy_ref(policy_ref)
+        digest = pinned_policy_digest(policy)
         now = datetime.now(UTC)
         if target and Path(target).is_file():
             statement = envelope_statement(Path(target).read_bytes()) or {}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from konflux.engine.documents import parse_text, read_document
-from konflux.engine.errors import InputError, KonfluxError
+from konflux.engine.errors import InputError, KonfluxError, PolicySchemaError, SourceError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.policy.spec import Policy
 from konflux.engine.progress import NO_PROGRESS, Progress
@@ -72,7 +72,15 @@ def validate_inputs(
     """Evaluate every input on `workers` threads sharing one prepared policy."""
     progress.start("evaluating", len(inputs))
     workers = max(1, min(workers, len(inputs)))
-    evaluator = PolicyEvaluator(policy, settings, workers=workers)
+    try:
+        evaluator = PolicyEvaluator(policy, settings, workers=workers)
+    except (SourceError, PolicySchemaError):
+        raise  # fetching and reading the policy: before any file, in ec too
+    except KonfluxError as exc:
+        # ec loads a source's Rego while it evaluates the first file, and says so
+        raise reworded(
+            exc, f"error validating file {inputs[0].name}: evaluating policy: {exc}"
+        ) from None
 
     def run(doc: InputDocument) -> TargetReport:
         try:

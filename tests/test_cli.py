@@ -74,16 +74,22 @@ def test_missing_input_file_exits_1_with_message(runner: CliRunner) -> None:
     assert "absent.json: no such file" in result.stderr
 
 
-def test_invalid_effective_time_is_usage_error(runner: CliRunner) -> None:
+def test_invalid_effective_time_exits_1_as_ec_naming_the_option(runner: CliRunner) -> None:
     result = runner.invoke(
         cli, ["validate", "input", "--policy", POLICY, INPUT, "--effective-time", "tomorrow"]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: invalid value for --effective-time: ")
 
 
-def test_unknown_output_format_is_usage_error(runner: CliRunner) -> None:
+def test_unknown_output_format_exits_1_in_ecs_words(runner: CliRunner) -> None:
+    # `ec`: `Error: "xml" is not a valid report format`, exit 1 (cobra's for every error).
     result = validate(runner, "--policy", POLICY, INPUT, "-o", "xml")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        'Error: invalid value for --output: "xml" is not a valid report format '
+        "(choose from json, yaml, text, summary, appstudio, hacbs)"
+    ]
 
 
 def test_output_to_file_writes_the_format(runner: CliRunner, tmp_path: Path) -> None:
@@ -142,10 +148,11 @@ def test_past_effective_time_is_refused_without_allow_flag(runner: CliRunner) ->
     result = runner.invoke(
         cli, ["validate", "input", "--policy", POLICY, INPUT, "--effective-time", "2020-01-01"]
     )
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "use --allow-past-effective-time" in result.output
 
 
-def test_output_option_for_unknown_format_is_usage_error(runner: CliRunner) -> None:
+def test_output_option_for_unknown_format_exits_1(runner: CliRunner) -> None:
     result = validate(runner, "--policy", POLICY, INPUT, "--output", "junit")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
+    assert '"junit" is not a valid report format' in result.stderr

@@ -6,8 +6,10 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,8 +39,25 @@ def bad(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (d / "rego" / "broken.rego").write_text("package broken\n\nimport rego.v1\n\ndeny if {\n")
     (d / "bare.yaml").write_text("spec:\n")
     (d / "not-a-snapshot.yaml").write_text("just: [a, list]\n")
+    (d / "list.yaml").write_text("- a\n- list\n")
     (d / "certs").mkdir()
+    # A cluster that is never reached: the commands fail before they would ask it anything.
+    (d / "kubeconfig").write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: x\n"
+        "clusters: [{name: c, cluster: {server: 'https://127.0.0.1:9'}}]\n"
+        "users: [{name: u, user: {token: t}}]\n"
+        "contexts: [{name: x, context: {cluster: c, user: u, namespace: default}}]\n"
+    )
     return d
+
+
+@pytest.fixture(scope="module")
+def port() -> Iterator[int]:
+    """A port on 127.0.0.1 something already listens on."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen()
+        yield held.getsockname()[1]
 
 
 # (command line, the thing the message must name); {bad} is the fixture's directory,
@@ -129,6 +148,42 @@ SWEEP = [
     ("dev image r/x:1 --label novalue", "novalue"),
     ("demo -o xml", "xml"),
     ("nonsense", "nonsense"),
+    # `ec`'s other commands
+    ("test {input} -p {bad}/nope.rego", "nope.rego"),
+    ("test {bad}/nope.json -p {rego}", "nope.json"),
+    ("test {input} -p {rego} --rego-version v0", "v0"),
+    ("validate vsa --policy {policy}", "--vsa"),
+    (
+        "validate vsa --vsa {bad}/nope.json --policy {policy} --vsa-public-key {bad}/c.pub",
+        "nope.json",
+    ),
+    ("validate vsa --vsa r/x:1 --policy {policy}", "--vsa-public-key"),
+    (
+        "validate vsa --vsa r/x:1 --policy {policy} --vsa-public-key {bad}/garbage.txt",
+        "garbage.txt",
+    ),
+    ("validate vsa --vsa r/x:1 --images {bad}/s.yml --policy {policy}", "not both"),
+    ("inspect policy --source {bad}/nope", "nope"),
+    ("inspect policy --source {bad}/rego", "broken.rego"),
+    ("inspect policy --source {rego} -o spam", "spam"),
+    ("inspect policy-data --source {bad}/nope", "nope"),
+    ("inspect policy-data --source {bad}/list.yaml", "list.yaml"),
+    ("fetch policy --source {bad}/nope --dest {bad}/out", "nope"),
+    ("fetch policy --source {rego} --dest {bad}/garbage.txt/out", "garbage.txt"),
+    ("init policies --dest-dir {bad}/garbage.txt/x", "garbage.txt"),
+    ("track bundle", "bundle"),
+    ("track bundle --bundle 'Not A Ref'", "Not A Ref"),
+    ("track bundle --git git+https://example.com/t.git//task.yaml", "revision"),
+    ("track bundle --input {bad}/nope.yml --bundle r/x:1", "nope.yml"),
+    ("console serve --kubeconfig {bad}/nope", "nope"),
+    ("console serve --kubeconfig {bad}/kubeconfig --port {port}", "{port}"),
+    ("console serve --kubeconfig {bad}/kubeconfig --port 70000", "--port"),
+    ("dev registry --port {port}", "{port}"),
+    ("dev simulate --console --console-port {port}", "{port}"),
+    ("dev simulate --output xml", "--output"),
+    ("dev simulate --failing --forged", "--forged"),
+    ("validate input --server --server-port {port} -p {policy}", "{port}"),
+    ("validate input --server -p {policy} {input}", "--server"),
 ]
 
 
@@ -145,10 +200,13 @@ def _ids() -> list[str]:
 
 
 @pytest.mark.parametrize(("args", "thing"), SWEEP, ids=_ids())
-def test_every_mistake_gets_one_line_naming_it(bad: Path, args: list[str], thing: str, monkeypatch):
+def test_every_mistake_gets_one_line_naming_it(
+    bad: Path, port: int, args: list[str], thing: str, monkeypatch
+):
     monkeypatch.setenv("COSIGN_PASSWORD", "")
     monkeypatch.chdir(bad)
-    argv = [a.format(bad=bad, **PLACES) for a in shlex.split(args)]
+    argv = [a.format(bad=bad, port=port, **PLACES) for a in shlex.split(args)]
+    thing = thing.format(port=port)
     result = CliRunner().invoke(cli, argv)
     assert result.exit_code not in (0, None), result.output
     # No exception escaped the command: the real entry point would call it a bug.
@@ -188,15 +246,41 @@ def validate_input(*args: str, **kw) -> subprocess.CompletedProcess[str]:
 def test_unwritable_target_is_refused_before_the_run_and_appstudio_still_written(tmp_path):
     test_output = tmp_path / "TEST_OUTPUT"
     done = validate_input("-o", "json=/nonexistent/x.json", "-o", f"appstudio={test_output}")
-    assert done.returncode == 2
+    assert done.returncode == 1  # a refused --output value: `ec`'s exit code
     assert "cannot write the json report to /nonexistent/x.json: no such directory" in done.stderr
     assert json.loads(test_output.read_text())["result"] == "ERROR"
 
 
 def test_a_directory_as_report_path_is_named(tmp_path):
     done = validate_input("-o", f"json={tmp_path}")
-    assert done.returncode == 2
+    assert done.returncode == 1
     assert f"cannot write the json report to {tmp_path}: it is a directory" in done.stderr
+
+
+def test_validate_image_checks_its_targets_before_anything_else(tmp_path):
+    # The policy does not exist either: a target checked later would not be what is named.
+    test_output = tmp_path / "TEST_OUTPUT"
+    done = subprocess.run(
+        [*KONFLUX, "validate", "image", "-i", "127.0.0.1:9/x:1", "-p", "/nonexistent.yaml",
+         "-o", "json=/nonexistent/x.json", "-o", f"appstudio={test_output}"],
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        "Error: invalid value for --output: cannot write the json report to "
+        "/nonexistent/x.json: no such directory /nonexistent"
+    ]
+    doc = json.loads(test_output.read_text())
+    assert doc["result"] == "ERROR"
+    assert doc["note"].startswith("Error: validating image: invalid value for --output")
+
+
+def test_validate_image_names_a_directory_given_as_report_path(tmp_path):
+    result = CliRunner().invoke(
+        cli, ["validate", "image", "-i", "r/x", "-p", IMAGE_POLICY, "-o", f"yaml={tmp_path}"]
+    )
+    assert result.exit_code == 1
+    assert f"cannot write the yaml report to {tmp_path}: it is a directory" in result.stderr
 
 
 def test_stdout_on_a_full_disk_still_writes_the_other_targets(tmp_path):

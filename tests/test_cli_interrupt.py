@@ -18,6 +18,7 @@ import pytest
 from support import ROOT
 
 from konflux.engine.evaluator._bridge import BridgeEngine
+from konflux.engine.sigstore import generate_key_pair
 
 KONFLUX = [sys.executable, "-m", "konflux"]
 # One Rego test that keeps OPA busy in Go for minutes (no builtin calls back into Python).
@@ -161,3 +162,33 @@ def test_keyboard_interrupt_in_a_builtin_ends_the_evaluation_and_propagates():
         assert engine.eval_query("v = 1") == [{"v": 1}]  # and the engine is still usable
     finally:
         engine.close()
+
+
+def test_ctrl_c_stops_validate_image_waiting_on_a_stalled_registry(
+    tmp_path: Path, tmp: Path, fault_proxy
+):
+    # Every registry request hangs: without Ctrl-C the run waits for --timeout (5 min).
+    fault_proxy.inject("hang")
+    key = tmp_path / "cosign.pub"
+    key.write_bytes(generate_key_pair(b"").public_pem)
+    proc = start(
+        ["validate", "image", "-i", f"{fault_proxy.host}/stall/app:v1", "-p",
+         str(ROOT / "examples" / "image-policy.yaml"), "-k", str(key), "--ignore-rekor"],
+        tmp,
+        ROOT,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while fault_proxy.hits == 0:  # the run is past loading and waiting on the registry
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "validate image never asked the registry"
+        time.sleep(0.05)
+    time.sleep(0.3)
+    sent = time.monotonic()
+    out, err = interrupt(proc)
+    took = time.monotonic() - sent
+    assert proc.returncode == 130, err
+    assert not any(word in out + err for word in QUIET), err
+    assert list(tmp.iterdir()) == []  # the policy sources' work directory too
+    # The figure is measured by bench/startup.py; this bound only catches a hang (the run
+    # would otherwise go on for minutes).
+    assert took < 10, took

@@ -132,7 +132,7 @@ class InputService:
 
     async def validate(self, request: web.Request) -> web.Response:
         started = time.monotonic()
-        body = await request.content.read(MAX_BODY + 1)
+        body = await _read_body(request, MAX_BODY)
         if not body:
             return _error(400, "request body is empty")
         if len(body) > MAX_BODY:
@@ -169,6 +169,23 @@ class InputService:
         return app
 
 
+async def _read_body(request: web.Request, limit: int) -> bytes:
+    """The body, or its first `limit + 1` bytes when it is longer (then refused).
+
+    `StreamReader.read(n)` answers with what has arrived so far, up to n bytes, so one
+    call would cut a body that comes in several chunks (anything past ~64 KiB).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    while size <= limit:
+        chunk = await request.content.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def _ms(started: float) -> float:
     return round((time.monotonic() - started) * 1000, 1)
 
@@ -179,10 +196,12 @@ async def serve(service: InputService, address: str, port: int) -> None:
     runner = web.AppRunner(service.app(), access_log=None)
     await runner.setup()
     try:
-        await loop.run_in_executor(None, service.load)
+        # Listen first: a port in use fails at once, and /live and /ready (503 until the
+        # sources are loaded) answer while the policy loads, as their names promise.
         site = web.TCPSite(runner, address, port)
         await site.start()
         log.info("Server listening on %s:%d", address, port)
+        await loop.run_in_executor(None, service.load)
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()

@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from konflux.engine.errors import KonfluxError
+from konflux.engine.errors import KonfluxError, PolicySchemaError, SourceError
 from konflux.engine.evaluation import PolicyEvaluator, Settings
 from konflux.engine.image.builtins import registry_builtins
 from konflux.engine.image.checks import (
@@ -342,18 +342,29 @@ class SnapshotValidator:
             when = attestation_time([s for g in gathered for s in g.statements])
             if when is not None:
                 settings = replace(settings, effective_time=when)
+
+        def failed(c: Any, exc: KonfluxError) -> KonfluxError:
+            return reworded(
+                exc, f"error validating image {c.container_image} of component {c.name}: {exc}"
+            )
+
         # One prepared policy for every evaluating thread, each evaluation on its own engine.
-        evaluator = PolicyEvaluator(self.policy, settings, workers=evaluators)
+        try:
+            evaluator = PolicyEvaluator(self.policy, settings, workers=evaluators)
+        except (SourceError, PolicySchemaError):
+            raise  # fetching and reading the policy: before any image, in ec too
+        except KonfluxError as exc:
+            # ec loads a source's Rego while it evaluates the first image, and says so
+            if not gathered:
+                raise
+            raise failed(gathered[0].component, exc) from None
         spec = expanded.to_spec()
 
         def evaluate(g: Gathered) -> TargetReport:
             try:
                 report = self._evaluate(g, evaluator, spec)
             except KonfluxError as exc:
-                c = g.component
-                raise reworded(
-                    exc, f"error validating image {c.container_image} of component {c.name}: {exc}"
-                ) from None
+                raise failed(g.component, exc) from None
             progress.advance(failed=int(bool(report.outcome.violations)))
             return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
@@ -25,7 +26,9 @@ class OutputTarget:
         fmt = fmt or default
         if fmt not in formats:
             raise ValueError(
-                f"{fmt!r} is not a valid report format (choose from {', '.join(formats)})"
+                # `ec`'s words (Go's %q quoting), then what would have been accepted
+                f"{json.dumps(fmt)} is not a valid report format "
+                f"(choose from {', '.join(formats)})"
             )
         opts = {k: v[-1].lower() for k, v in parse_qs(query).items()}
         unknown = set(opts) - {"show-successes", "show-warnings"}
