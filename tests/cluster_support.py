@@ -16,8 +16,7 @@ import pytest
 import yaml
 
 from konflux.kube.resources import POLICY, SECRET, SNAPSHOT, Resource
-from konflux.testing import LocalCluster
-from tests.fixtures.registry import LoopThread
+from konflux.testing import LocalCluster, LoopThread
 
 CONTEXT_NAMESPACE = "tenant"
 
