@@ -23,19 +23,18 @@ from pathlib import Path
 from konflux.controllers import constants as c
 from konflux.controllers.buildruns import finished_status, pipelinerun, taskruns
 from konflux.controllers.chains.operator import ChainsOptions
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.objects import Obj, name_of
 from konflux.controllers.operators import OperatorConfig
-from konflux.controllers.simulate import (
+from konflux.engine.oci import RegistryClient
+from konflux.engine.sigstore import generate_key_pair
+from konflux.testing import LocalCluster, LocalRegistry, free_port
+from konflux.testing._simulate import (
     TENANT,
     build_of,
     install_signer,
     push_bundles,
     push_component,
 )
-from konflux.engine.oci import RegistryClient
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
-from konflux.engine.sigstore import generate_key_pair
 
 
 async def builds(client: RegistryClient, host: str, n: int, prefix: str) -> list:

@@ -16,23 +16,16 @@ from __future__ import annotations
 import asyncio
 import json
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import aiohttp
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "console"))
-
-from console_support import small_world  # the release with a report and its policy
 
 from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.server import make_app, start
 from konflux.controllers import constants as c
-from konflux.controllers.emulator import LocalCluster
-from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
 from konflux.kube.client import KubeClient
+from konflux.testing import ApiServerAuth, LocalCluster, UserInfo, load_objects, small_world
 
 NS, APP, MANAGED = "team-a", "shop", "rel-managed"
 SNAPSHOTS, RELEASES, VIEWS = 500, 100, 100
@@ -116,7 +109,6 @@ async def main() -> None:
     async with LocalCluster() as cl:
         auth = ApiServerAuth.install(cl.api)
         auth.add_token("t", UserInfo("admin", ("system:masters",)))
-        from console_support import load_objects
 
         await load_objects(cl.client, small_world())
         for res, obj in big_application():

@@ -11,28 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "controllers"))
-
-from test_controllers_e2e import NS, build_run, finish, seed
 
 from konflux.controllers import constants as c
 from konflux.controllers import integration
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.gates import default_gates
 from konflux.controllers.operators import OperatorConfig
-
-MANAGED = "managed"
+from konflux.testing import LocalCluster, build_run, finish_run, seed_tenant
+from konflux.testing._world import MANAGED
+from konflux.testing._world import TENANT as NS
 
 
 async def latencies(n: int = 20) -> tuple[list[float], list[float]]:
     to_snapshot, to_managed = [], []
     async with LocalCluster() as cl:
         await cl.start(OperatorConfig(only=("integration", "release")))
-        await seed(cl)
+        await seed_tenant(cl.client)
         for i in range(n):
             run = build_run(f"b{i}")
             run["status"]["startTime"] = f"2026-05-01T10:{i:02d}:00.000Z"
@@ -64,7 +58,7 @@ async def latencies(n: int = 20) -> tuple[list[float], list[float]]:
                 interval=0.001,
             )
             t1 = time.perf_counter()
-            await finish(cl, test[0], "SUCCESS")
+            await finish_run(cl.client, test[0], "SUCCESS")
             await cl.wait_for(
                 "managed run",
                 lambda name=name: [

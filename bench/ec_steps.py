@@ -238,21 +238,12 @@ class _Services:
         self.git: GitServer | None = None
         self.registry: Any = None
 
-    def loop(self) -> Any:
-        import asyncio
-        import threading
+    def submit(self, coro: Any) -> Any:
+        from konflux.testing import LoopThread
 
         if self.loop_thread is None:
-            loop = asyncio.new_event_loop()
-            thread = threading.Thread(target=loop.run_forever, daemon=True)
-            thread.start()
-            self.loop_thread = (loop, thread)
-        return self.loop_thread[0]
-
-    def submit(self, coro: Any) -> Any:
-        import asyncio
-
-        return asyncio.run_coroutine_threadsafe(coro, self.loop()).result(60)
+            self.loop_thread = LoopThread("ec-steps-services")
+        return self.loop_thread.run(coro, timeout=60)
 
 
 SERVICES = _Services()
@@ -268,7 +259,7 @@ class GitServer:
     def __init__(self) -> None:
         from aiohttp import web
 
-        from konflux.engine.oci.local_registry import free_port
+        from konflux.testing import free_port
         from konflux.webhooks.certs import generate
 
         self.root = Path(tempfile.mkdtemp(prefix="ec-git-"))
@@ -378,7 +369,7 @@ class Registry:
 
     def __init__(self) -> None:
         from konflux.engine.oci import SyncRegistry
-        from konflux.engine.oci.local_registry import LocalRegistry, free_port
+        from konflux.testing import LocalRegistry, free_port
 
         self.server = LocalRegistry(Path(tempfile.mkdtemp(prefix="ec-registry-")), free_port())
         self.server.start()
@@ -559,7 +550,7 @@ def start_server(w: World, _: Any, params: str) -> None:
     import time
     import urllib.request
 
-    from konflux.engine.oci.local_registry import free_port
+    from konflux.testing import free_port
 
     port = free_port()
     w.variables["SERVER_PORT"] = str(port)
@@ -672,7 +663,7 @@ class Cluster:
     def __init__(self) -> None:
         import yaml
 
-        from konflux.controllers.emulator import LocalCluster
+        from konflux.testing import LocalCluster
 
         self.local = LocalCluster()
         SERVICES.submit(self.local.__aenter__())

@@ -41,22 +41,17 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-
 from konflux.engine.digests import sha256_digest
 from konflux.engine.oci import SyncRegistry, build_image, parse_reference
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.images import ImageBuild, canonical_json
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
 from konflux.engine.sigstore import (
     attest_image,
     generate_key_pair,
     load_private_key,
     sign_image,
 )
-from tests.fixtures.registry import FaultProxy, LoopThread
-from tests.support import YAML_ALIAS_BOMB
+from konflux.testing import YAML_ALIAS_BOMB, FaultProxy, LocalRegistry, LoopThread, free_port
 
 MIB = 1024 * 1024
 BOMB = YAML_ALIAS_BOMB.encode()

@@ -42,7 +42,7 @@ from konflux.engine.oci import (
     build_image,
     parse_reference,
 )
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
+from konflux.testing import LocalRegistry, free_port
 
 CONCURRENCY = 16
 

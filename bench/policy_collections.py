@@ -27,16 +27,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from konflux.engine import PolicyEvaluator, Settings, run_tests
+from konflux.engine.image.builtins import registry_builtins
+from konflux.engine.oci import SyncRegistry
+from konflux.testing import LocalRegistry, ReleaseWorld, free_port, report_codes
+from konflux.testing import ReleaseBuild as Build
+
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "release_e2e"))
-
-from release_e2e_support import Build, ReleaseWorld, codes  # noqa: E402
-
-from konflux.engine import PolicyEvaluator, Settings, run_tests  # noqa: E402
-from konflux.engine.image.builtins import registry_builtins  # noqa: E402
-from konflux.engine.oci import SyncRegistry  # noqa: E402
-from konflux.engine.oci.local_registry import LocalRegistry, free_port  # noqa: E402
-
 COLLECTIONS = ("konflux", "minimal")
 LIBRARY = ["rego/lib", "rego/release", "rego/pipeline", "rego/task", "rego/data"]
 RULE_SOURCES = ["rego/release", "rego/pipeline", "rego/task"]
@@ -54,7 +51,9 @@ def time_validations(world: ReleaseWorld, component, runs: int) -> list[dict]:
             times[name].append(time.perf_counter() - start)
             # A benchmark of a failing build would measure something else: refuse it.
             if not report.success:
-                raise SystemExit(f"{name}: the build failed the policy: {sorted(codes(report))}")
+                raise SystemExit(
+                    f"{name}: the build failed the policy: {sorted(report_codes(report))}"
+                )
             reports[name] = report
     return [
         {
@@ -62,7 +61,7 @@ def time_validations(world: ReleaseWorld, component, runs: int) -> list[dict]:
             "median_s": round(statistics.median(times[name]), 4),
             "min_s": round(min(times[name]), 4),
             "max_s": round(max(times[name]), 4),
-            "checks_passed": len(codes(reports[name], "successes")),
+            "checks_passed": len(report_codes(reports[name], "successes")),
             "evaluate_ms": evaluation_only(
                 world, policies[name], reports[name].targets[0].policy_input, runs
             ),

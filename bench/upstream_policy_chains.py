@@ -43,15 +43,10 @@ from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import record_run
 from konflux.controllers.chains.secrets import key_secrets
 from konflux.controllers.chains.signing import RunSigner, SigningKey
-from konflux.controllers.simulate import (
-    build_of,
-    push_bundles,
-    push_component,
-    trusted_tasks,
-)
 from konflux.engine.oci import RegistryClient
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
 from konflux.engine.sigstore import generate_key_pair
+from konflux.testing import LocalRegistry, free_port
+from konflux.testing._simulate import build_of, push_bundles, push_component, trusted_tasks
 
 # The upstream release packages the issue names.
 PACKAGES = [

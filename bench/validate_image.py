@@ -16,21 +16,22 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cli.demo import _policy_with_absolute_sources, publish_many
 from konflux.engine import Settings, load_policy
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
 from konflux.engine.oci import SyncRegistry, parse_reference
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
 from konflux.engine.sigstore import check_options
+from konflux.testing import (
+    LocalRegistry,
+    demo_policy_json,
+    free_port,
+    publish_passing_components,
+)
 
 
 def _floor_one(sync: SyncRegistry, image: str) -> None:
@@ -55,7 +56,7 @@ def floor(images: list[str], workers: int, host: str) -> float:
 
 
 def validate(images: list[str], workers: int, host: str, public: str) -> tuple[float, bool]:
-    policy = load_policy(_policy_with_absolute_sources())
+    policy = load_policy(demo_policy_json())
     snapshot = Snapshot("bench", "", [Component(f"c{i}", img) for i, img in enumerate(images)])
     checks = ImageCheckSettings(
         trust=check_options(public_key=public, ignore_rekor=True), key_pem=public, workers=workers
@@ -73,7 +74,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, LocalRegistry(Path(tmp), free_port()) as reg:
-        images, public = publish_many(reg.host, Path(tmp), args.components)
+        images, public = publish_passing_components(reg.host, args.components)
         rows = []
         print(f"{'workers':>7} {'validate s':>11} {'floor s':>9} {'ratio':>6} {'per image ms':>13}")
         for workers in [int(w) for w in args.workers.split(",")]:

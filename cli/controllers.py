@@ -192,7 +192,7 @@ def simulate_command(
     """Build -> signer -> Snapshot -> tests -> Release -> managed pipeline, on a local
     registry and an emulated cluster; the managed run's `konflux validate image` decides
     the Release, trusting only the signer's key."""
-    from konflux.controllers.simulate import run_simulation
+    from konflux.testing import run_simulation
 
     if failing and forged:
         raise click.UsageError("--failing and --forged are separate scenarios: choose one")
@@ -201,7 +201,7 @@ def simulate_command(
     if with_console:
         _refuse_a_port_in_use(console_port)  # before the run, not minutes into it
         from konflux.cli.web_console import until_interrupted
-        from konflux.console.run import simulation_console
+        from konflux.testing import simulation_console
 
         log = lambda msg: click.echo(msg, err=True)  # noqa: E731
         hook = simulation_console(console_port, log, until_interrupted)

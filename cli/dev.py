@@ -27,7 +27,7 @@ def dev_registry(port: int, storage: str | None) -> None:
     ends; a port already in use is an error, never a second registry.
     """
     from konflux.engine import cleanup
-    from konflux.engine.oci.local_registry import LocalRegistry
+    from konflux.testing import LocalRegistry
 
     root = Path(storage) if storage else cleanup.temporary_directory("konflux-registry-")
     registry = LocalRegistry(root, port).start()

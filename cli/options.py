@@ -289,8 +289,8 @@ VALIDATE_IMAGE = compose(
         "--trusted-root",
         type=click.Path(dir_okay=False),
         metavar="FILE",
-        help="A sigstore TrustedRoot JSON (Fulcio CAs, Rekor keys). Default: the public-good "
-        "root shipped with sigstore.",
+        help="A sigstore TrustedRoot JSON (Fulcio CAs, Rekor keys). Default: sigstore's "
+        "public-good root, shipped with konflux.",
     ),
     click.option(
         "--rekor-url",

@@ -8,14 +8,12 @@
 - `--vsa-expiration DURATION` (default 168h, `0` turns it off) with `--vsa-public-key`:
   an image whose stored VSA is still valid (engine/vsa_store.py) is not validated again.
 `validate vsa` checks stored VSAs against a policy, falling back to validating the image.
+The VSA steps of a run are the engine's (engine/image/vsa.py); here are the flags only.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import logging
-import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,50 +22,15 @@ import click
 
 from konflux.cli import options
 from konflux.cli.command import Command
+from konflux.engine.choices import VSA_FORMATS
 from konflux.engine.errors import KonfluxError
-from konflux.engine.vsa_store import (
-    Backend,
-    VsaError,
-    find_valid_vsa,
-    parse_backend,
-    policy_digest,
-    upload_local,
-    write_local,
-)
-
-log = logging.getLogger("konflux.vsa")
-FORMATS = ("dsse", "predicate")
-
-
-def backends(specs: tuple[str, ...]) -> list[Backend]:
-    """The usable backends (an invalid one is warned about at each upload, as `ec`)."""
-    out = []
-    for spec in specs:
-        try:
-            out.append(parse_backend(spec))
-        except VsaError:
-            continue
-    return out
-
-
-def _warn_invalid(specs: tuple[str, ...]) -> None:
-    """`ec` parses the --vsa-upload specs at each upload and warns about the bad ones."""
-    for spec in specs:
-        try:
-            parse_backend(spec)
-        except VsaError:
-            kind = spec.partition("@")[0]
-            log.warning(
-                f"invalid storage config '{spec}': unsupported backend '{kind}'. "
-                "Supported backends: rekor, local, oci"
-            )
 
 
 def option_errors(opts: dict[str, Any], expiration: float) -> list[str]:
     """Every problem with the VSA flags (reported together, as `ec` joins them)."""
     errors = []
     if opts["vsa"]:
-        if opts["attestation_format"] not in FORMATS:
+        if opts["attestation_format"] not in VSA_FORMATS:
             errors.append(
                 f"invalid --attestation-format: {opts['attestation_format']} "
                 "(valid: dsse, predicate)"
@@ -79,127 +42,6 @@ def option_errors(opts: dict[str, Any], expiration: float) -> list[str]:
             "--vsa-public-key required when --vsa-upload is set with --vsa-expiration > 0"
         )
     return errors
-
-
-def pinned_policy_digest(policy: Any) -> str:
-    """The digest of the policy as it would be reported (sources pinned), fetched now."""
-    import copy
-    import shutil
-
-    from konflux.engine.policy.sources import fetch_pinned
-
-    spec = copy.deepcopy(policy.spec)
-    work = Path(tempfile.mkdtemp(prefix="konflux-vsa-"))
-    try:
-        for source in spec.get("sources") or []:
-            for key in ("policy", "data"):
-                if key in source:
-                    source[key] = [fetch_pinned(u, work).pinned for u in source[key]]
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return policy_digest(spec)
-
-
-def reusable(
-    snapshot: Any,
-    policy: Any,
-    *,
-    stores: list[Backend],
-    public_key_pem: str,
-    expiration: float,
-    registry: Any,
-) -> dict[str, str]:
-    """Component name -> why its stored VSA lets it skip validation (others are validated)."""
-    from konflux.engine.oci import parse_reference
-    from konflux.engine.sigstore.keys import load_public_key
-
-    if expiration <= 0 or not stores or not public_key_pem:
-        return {}
-    key = load_public_key(public_key_pem)
-    digest = pinned_policy_digest(policy)
-    skipped = {}
-    for c in snapshot.components:
-        try:
-            pinned = str(registry.resolve(parse_reference(c.container_image)))
-        except (KonfluxError, ValueError):
-            continue  # validation will say why it cannot be read
-        verdict = find_valid_vsa(
-            stores,
-            pinned,
-            public_key=key,
-            policy=digest,
-            max_age=timedelta(seconds=expiration),
-            registry=registry,
-        )
-        if verdict.usable:
-            log.info(f"Validation skipped for {pinned}: {verdict.reason}")
-            skipped[c.name] = pinned
-        else:
-            log.debug(f"VSA for {pinned} not used: {verdict.reason}")
-    return skipped
-
-
-def skipped_target(name: str, image: str) -> Any:
-    from konflux.engine.report import Outcome, Result, TargetReport
-
-    result = Result(
-        "Validation skipped: a valid VSA for this image and policy exists",
-        {"code": "builtin.vsa.reused"},
-    )
-    return TargetReport(name, Outcome(successes=[result]), image=image)
-
-
-def generate(
-    report: Any,
-    opts: dict[str, Any],
-    stores: list[Backend],
-    *,
-    key: Any,
-    registry: Any,
-) -> Path:
-    """Write (and store) one VSA per image; the directory written to."""
-    from konflux.engine.output.vsa import signed_vsa, vsa_statement
-
-    out = Path(opts["attestation_output_dir"] or tempfile.mkdtemp(prefix="vsa-"))
-    out.mkdir(parents=True, exist_ok=True)
-    uploads = 0
-    for target in report.targets:
-        if "@" not in target.image:
-            continue  # never resolved: nothing a VSA could name
-        uploads += 1
-        single = dataclasses.replace(report, targets=[target])
-        if opts["attestation_format"] == "predicate":
-            text = json.dumps(vsa_statement(single), separators=(",", ":"))
-        else:
-            text = signed_vsa(single, key)
-        write_local(out, target.image, text)
-        for store in stores:
-            if store.kind == "local":
-                upload_local(Path(store.location), text)
-            elif store.kind == "oci" and opts["attestation_format"] == "dsse":
-                _attach(registry, target.image, single, key)
-            elif store.kind == "rekor":
-                log.error(f"[VSA] uploading to Rekor ({store.location}) is not supported")
-    if opts["vsa_upload"]:
-        # once per component VSA and once for ec's snapshot VSA (uploaded apart there)
-        for _ in range(uploads + 1 if uploads else 0):
-            _warn_invalid(opts["vsa_upload"])
-    else:
-        log.error("[VSA] VSA files generated but not uploaded (no --vsa-upload backends specified)")
-    return out
-
-
-def _attach(registry: Any, image: str, report: Any, key: Any) -> None:
-    from konflux.engine.oci import parse_reference
-    from konflux.engine.output.vsa import VSA_PREDICATE, vsa_statement
-    from konflux.engine.sigstore import attest_image
-
-    statement = vsa_statement(report)
-    registry.run(
-        attest_image(
-            registry.client, parse_reference(image), key, VSA_PREDICATE, statement["predicate"]
-        )
-    )
 
 
 # -- validate vsa --------------------------------------------------------------------------------
@@ -238,9 +80,10 @@ def validate_vsa(
     from konflux.cli.go_values import parse_duration
     from konflux.cli.validate_image import public_key_pem
     from konflux.engine.image.snapshot import load_snapshot
+    from konflux.engine.image.vsa import backends, pinned_policy_digest
     from konflux.engine.oci import SyncRegistry, parse_reference
     from konflux.engine.sigstore.keys import load_public_key
-    from konflux.engine.vsa_store import envelope_statement, judge
+    from konflux.engine.vsa_store import envelope_statement, find_valid_vsa, judge, parse_backend
 
     target = vsa_identifier or identifier
     if target and images:

@@ -53,3 +53,5 @@ PREDICATE_KINDS = (
 
 # `sbom attach --type` (`konflux.engine.sigstore.cosign_layout`).
 SBOM_KINDS = ("spdx", "cyclonedx", "syft")
+# `validate image --attestation-format`: a signed DSSE envelope or the bare VSA statement.
+VSA_FORMATS = ("dsse", "predicate")

@@ -15,9 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from konflux.controllers.emulator import LocalCluster
 from konflux.kube.resources import POLICY, SECRET, SNAPSHOT, Resource
-from tests.fixtures.registry import LoopThread
+from konflux.testing import LocalCluster, LoopThread
 
 CONTEXT_NAMESPACE = "tenant"
 

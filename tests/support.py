@@ -17,19 +17,9 @@ import yaml
 from click.testing import CliRunner
 
 from konflux.engine import Outcome, PolicyEvaluator, Settings, load_policy
+from konflux.testing import YAML_ALIAS_BOMB  # noqa: F401 - the tests import it from here
 
 ROOT = Path(__file__).resolve().parents[1]
-# A 324-byte YAML "billion laughs": nine levels of nine aliases, ~2 billion nodes expanded.
-YAML_ALIAS_BOMB = """a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
-i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
-"""
 EXAMPLES = ROOT / "examples"
 # Every evaluation in the suite happens at this instant unless a test says otherwise.
 AT = datetime(2026, 1, 1, tzinfo=UTC)

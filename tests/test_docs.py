@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from konflux.engine.oci.local_registry import LocalRegistry, free_port
+from konflux.testing import LocalRegistry, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").rglob("*.md")])

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pytest
 from support import ROOT
 
-from konflux.engine.oci.local_registry import free_port
+from konflux.testing import free_port
 
 POLICY = str(ROOT / "examples" / "policy.yaml")
 PASSING = {

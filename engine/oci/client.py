@@ -587,18 +587,6 @@ class RegistryClient:
         self._remember(ref, digest, media_type, raw)
         return ref.with_digest(digest)
 
-    async def delete_manifest(self, ref: ImageReference) -> None:
-        digest = (await self.resolve(ref)).digest
-        await self._request(
-            "DELETE",
-            ref,
-            f"/v2/{ref.repository}/manifests/{digest}",
-            what="manifest",
-            actions="pull,push,delete",
-            ok=(202, 200),
-        )
-        self._cache.pop((ref.context, digest or ""), None)
-
     # -- blobs -------------------------------------------------------------------------------
 
     async def get_blob(

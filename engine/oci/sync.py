@@ -27,6 +27,7 @@ from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from konflux.engine.documents import json_loads
+from konflux.engine.loop_thread import LoopThread
 from konflux.engine.oci import media_types as mt
 from konflux.engine.oci.client import Descriptor, Manifest, RegistryClient
 from konflux.engine.oci.errors import RegistryError
@@ -48,11 +49,8 @@ class SyncRegistry:
         call_timeout: float | None = None,
         **client_options: Any,
     ) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(
-            target=self._loop.run_forever, name="oci-client", daemon=True
-        )
-        self._thread.start()
+        self._loop_thread = LoopThread("oci-client")
+        self._loop, self._thread = self._loop_thread.loop, self._loop_thread.thread
         self.client = client if client is not None else RegistryClient(**client_options)
         self.call_timeout = call_timeout
         self._memo: dict[tuple[Any, ...], concurrent.futures.Future[Any]] = {}
@@ -73,9 +71,7 @@ class SyncRegistry:
         # waiting on those calls get CancelledError instead of waiting forever.
         asyncio.run_coroutine_threadsafe(_cancel_others(), self._loop).result(30)
         asyncio.run_coroutine_threadsafe(self.client.close(), self._loop).result(30)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(30)
-        self._loop.close()
+        self._loop_thread.stop(30)
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run a client coroutine on the loop thread and wait for its result."""

@@ -53,6 +53,7 @@ class Envelope:
         return json.dumps(doc, separators=(",", ":")).encode()
 
     def payload_json(self) -> Any:
+        """The payload parsed as JSON; a payload that is not JSON is a `PayloadError`."""
         try:
             return json_loads(self.payload)
         except ValueError as exc:

@@ -157,7 +157,7 @@ def parse_trusted_root(
 
 
 def load_trusted_root(path: str | None = None) -> TrustedRoot:
-    """`--trusted-root FILE`, or the public-good root shipped with the `sigstore` package."""
+    """`--trusted-root FILE`, or the sigstore public-good root shipped with konflux."""
     if path:
         p = Path(path)
         try:
@@ -167,24 +167,25 @@ def load_trusted_root(path: str | None = None) -> TrustedRoot:
     return _shipped_trusted_root()
 
 
+# Sigstore's public-good TrustedRoot (Fulcio CAs, Rekor and CT keys), as its TUF repository
+# (tuf-repo-cdn.sigstore.dev) published it; the copy sigstore-python 4.5.1 embeds. Shipped
+# here rather than read from the `sigstore` package: that package exposes the root only
+# behind its private `_store/` directory or its TUF client (network, a user cache), so we
+# keep the file ourselves and drop the dependency. Refresh: docs/sigstore.md.
+PUBLIC_GOOD_ROOT = Path(__file__).parent / "roots" / "public-good.json"
+
+
 @functools.cache
 def _shipped_trusted_root() -> TrustedRoot:
     # Parsed once per process: it only changes when the package is upgraded.
     try:
-        import sigstore
-
-        shipped = (
-            Path(sigstore.__file__).parent
-            / "_store"
-            / "https%3A%2F%2Ftuf-repo-cdn.sigstore.dev"
-            / "trusted_root.json"
-        )
-        return parse_trusted_root(shipped.read_bytes(), source=f"sigstore {sigstore.__version__}")
-    except (ImportError, OSError) as exc:
+        data = PUBLIC_GOOD_ROOT.read_bytes()
+    except OSError as exc:
         raise TrustedRootError(
-            "no trusted root: pass --trusted-root FILE (the sigstore package's shipped "
-            f"root is unavailable: {exc})"
+            f"no trusted root: pass --trusted-root FILE (the shipped root {PUBLIC_GOOD_ROOT} "
+            f"is unreadable: {exc.strerror})"
         ) from exc
+    return parse_trusted_root(data, source="the shipped sigstore public-good root")
 
 
 @dataclass(frozen=True)

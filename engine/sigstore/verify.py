@@ -149,7 +149,7 @@ def check_options(
 
     `public_key` is a PEM file path or inline PEM; without it the keyless flags apply.
     Rekor keys come from `rekor_public_key` (file or PEM), else from the trusted root
-    (`trusted_root` file, else the one shipped with the `sigstore` package) — but only
+    (`trusted_root` file, else the public-good root shipped in engine/sigstore/roots) — but only
     when a bundle has to be checked, so key-based verification without bundles needs no
     root at all.
     """

@@ -83,8 +83,7 @@ class SimulatedFlow:
 
 @pytest.fixture(scope="session")
 def simulated() -> SimulatedFlow:
-    from konflux.console.run import local_console
-    from konflux.controllers.simulate import run_simulation
+    from konflux.testing import local_console, run_simulation
 
     flow = SimulatedFlow()
 

@@ -8,7 +8,6 @@ with `served.call(coroutine_function)`.
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import threading
 import urllib.error
@@ -22,46 +21,33 @@ from typing import Any
 from konflux.console.access import ClusterAccess
 from konflux.console.catalogue import RuleCatalogue
 from konflux.console.server import make_app, start
-from konflux.controllers.emulator import LocalCluster
-from konflux.controllers.emulator_auth import (
-    CLUSTER_ROLE,
-    CLUSTER_ROLE_BINDING,
-    ROLE,
-    ROLE_BINDING,
-    ApiServerAuth,
-    UserInfo,
-)
 from konflux.kube.client import KubeClient
-from konflux.kube.resources import Resource
+from konflux.kube.resources import CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROLE_BINDING, Resource
+from konflux.testing import (
+    ApiServerAuth,
+    LocalCluster,
+    UserInfo,
+    dump_entry,  # noqa: F401 - the console tests' vocabulary
+    dump_objects,  # noqa: F401
+    k8s_object,  # noqa: F401
+    load_objects,
+    small_world,  # noqa: F401
+    violation_report,  # noqa: F401
+)
+from konflux.testing._console import (  # noqa: F401 - the small world's names
+    APP,
+    DIGEST,
+    EXAMPLES,
+    MANAGED,
+    MANAGED_RUN,
+    RELEASE_FAILED,
+    RELEASE_OK,
+    SNAP_FAILED,
+    SNAP_OK,
+    TENANT,
+)
 
 Obj = dict[str, Any]
-
-
-def dump_objects(api: Any) -> list[Obj]:
-    """Every live object of an emulator, with the resource it was stored under."""
-    out = []
-    for (res, ns, _name), obj in api.objects.items():
-        if obj.deleted:
-            continue
-        out.append(
-            {
-                "group": res.group or "",
-                "version": res.version,
-                "plural": res.plural,
-                "namespaced": ns is not None,
-                "object": obj.raw,
-            }
-        )
-    return out
-
-
-async def load_objects(client: KubeClient, dump: list[Obj]) -> None:
-    for entry in dump:
-        obj = entry["object"]
-        res = Resource(
-            entry["group"], entry["version"], entry["plural"], obj["kind"], entry["namespaced"]
-        )
-        await client.create(res, obj)
 
 
 def role(ns: str, name: str, rules: list[Obj]) -> tuple[Resource, Obj]:
@@ -223,262 +209,6 @@ class ServedConsole:
     def call(self, fn: Callable[[LocalCluster], Awaitable[Any]], timeout: float = 30) -> Any:
         """Run `fn(cluster)` on the cluster's loop and return its result."""
         return asyncio.run_coroutine_threadsafe(fn(self.cluster), self._loop).result(timeout)
-
-
-# --- a small synthetic world: one tenant, one managed namespace, a failed Release -------------
-
-TENANT, MANAGED, APP = "team-a", "rel-managed", "shop"
-RELEASE_OK, RELEASE_FAILED = "shop-1-ok", "shop-2-failed"
-SNAP_OK, SNAP_FAILED = "snap-one", "snap-two"
-MANAGED_RUN = f"{RELEASE_FAILED}-managed-0"
-DIGEST = "sha256:" + "ab" * 32
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "rego"
-
-
-def k8s_object(res: Resource, name: str, ns: str, spec: Obj | None = None, **extra: Any) -> Obj:
-    meta = {"name": name, "namespace": ns, "creationTimestamp": extra.pop("created", "")}
-    meta.update(extra.pop("metadata", {}))
-    body: Obj = {"apiVersion": res.api_version, "kind": res.kind, "metadata": meta}
-    if spec is not None:
-        body["spec"] = spec
-    body.update(extra)
-    return body
-
-
-def dump_entry(res: Resource, obj: Obj) -> Obj:
-    return {
-        "group": res.group,
-        "version": res.version,
-        "plural": res.plural,
-        "namespaced": res.namespaced,
-        "object": obj,
-    }
-
-
-def violation_report(
-    *, with_info: bool = False, sources: list[str] | None = None, message: str = ""
-) -> str:
-    """A JSON report as `validate image --output json` writes it: `web` misses a label."""
-    from datetime import UTC, datetime
-
-    from konflux.engine.output.documents import report_document
-    from konflux.engine.report import Outcome, Report, Result, TargetReport
-
-    meta: Obj = {"code": "image.required_labels", "term": "vendor"}
-    if with_info:
-        meta |= {"title": "Labels are set (from the report)", "solution": "Set them, says --info."}
-    policy = {"sources": [{"name": "release", "policy": sources or [str(EXAMPLES / "image")]}]}
-    report = Report(
-        targets=[
-            TargetReport(
-                "web",
-                Outcome(
-                    violations=[Result(message or 'The required label "vendor" is missing', meta)],
-                    warnings=[
-                        Result(
-                            "Provenance will be required",
-                            {"code": "image.provenance_present", "effective_on": "2099-01-01"},
-                        )
-                    ],
-                ),
-                image=f"registry.local/team-a/web@{DIGEST}",
-                signatures=[{"keyid": "k1", "sig": "MEUC"}],
-            ),
-            TargetReport(
-                "api",
-                Outcome(successes=[Result("Pass", {"code": "image.allowed_builder"})]),
-                image=f"registry.local/team-a/api@{DIGEST}",
-            ),
-        ],
-        policy=policy,
-        effective_time=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
-        kind="image",
-        key="-----BEGIN PUBLIC KEY-----",
-        info=with_info,
-    )
-    return json.dumps(report_document(report))
-
-
-def small_world(report_json: str | None = None) -> list[Obj]:
-    """Objects of a tenant with two Snapshots and Releases (one failed by policy)."""
-    from konflux.controllers import constants as c
-
-    report_json = report_json if report_json is not None else violation_report()
-    cond = lambda t, s, r, m="", at="2026-01-01T00:00:00Z": {  # noqa: E731
-        "type": t, "status": s, "reason": r, "message": m, "lastTransitionTime": at,
-    }  # fmt: skip
-    objs = [
-        (c.APPLICATION, k8s_object(c.APPLICATION, APP, TENANT, {"displayName": "Shop"})),
-        (c.APPLICATION, k8s_object(c.APPLICATION, "other-app", TENANT, {"displayName": "Other"})),
-        (
-            c.COMPONENT,
-            k8s_object(
-                c.COMPONENT,
-                "web",
-                TENANT,
-                {"application": APP, "source": {"git": {"url": "https://git.example/web"}}},
-                status={"lastPromotedImage": f"registry.local/team-a/web@{DIGEST}"},
-            ),
-        ),
-        (
-            c.RELEASE_PLAN,
-            k8s_object(
-                c.RELEASE_PLAN,
-                "to-prod",
-                TENANT,
-                {"application": APP, "target": MANAGED},
-                status={"releasePlanAdmission": {"name": f"{MANAGED}/shop-rpa", "active": True}},
-            ),
-        ),
-        (
-            c.RELEASE_PLAN_ADMISSION,
-            k8s_object(
-                c.RELEASE_PLAN_ADMISSION,
-                "shop-rpa",
-                MANAGED,
-                {"applications": [APP], "origin": TENANT, "policy": "prod-policy"},
-            ),
-        ),
-        (
-            c.POLICY,
-            k8s_object(
-                c.POLICY,
-                "prod-policy",
-                MANAGED,
-                {
-                    "description": "Production policy",
-                    "sources": [
-                        {
-                            "name": "release",
-                            "policy": [str(EXAMPLES / "image"), str(EXAMPLES / "lib")],
-                            "config": {"exclude": ["image.allowed_builder"]},
-                        }
-                    ],
-                },
-            ),
-        ),
-    ]
-    for snap, created, passed in (
-        (SNAP_OK, "2026-01-01T01:00:00Z", True),
-        (SNAP_FAILED, "2026-01-02T01:00:00Z", True),
-    ):
-        objs.append(
-            (
-                c.SNAPSHOT,
-                k8s_object(
-                    c.SNAPSHOT,
-                    snap,
-                    TENANT,
-                    {
-                        "application": APP,
-                        "components": [
-                            {"name": "web", "containerImage": f"registry.local/team-a/web@{DIGEST}"}
-                        ],
-                    },
-                    created=created,
-                    metadata={
-                        "labels": {c.COMPONENT_LABEL: "web"},
-                        "annotations": {
-                            c.TEST_STATUS_ANNOTATION: json.dumps(
-                                [
-                                    {
-                                        "scenario": "conforma",
-                                        "status": "TestPassed" if passed else "TestFail",
-                                        "details": "ok",
-                                        "testPipelineRunName": f"{snap}-conforma",
-                                    }
-                                ]
-                            )
-                        },
-                    },
-                    status={
-                        "conditions": [
-                            cond(c.CONDITION_TEST_SUCCEEDED, "True", "Passed"),
-                            cond(c.CONDITION_AUTO_RELEASED, "True", "AutoReleased"),
-                        ]
-                    },
-                ),
-            )
-        )
-    objs.append(
-        (
-            c.RELEASE,
-            k8s_object(
-                c.RELEASE,
-                RELEASE_OK,
-                TENANT,
-                {"snapshot": SNAP_OK, "releasePlan": "to-prod"},
-                created="2026-01-01T02:00:00Z",
-                status={
-                    "target": MANAGED,
-                    "conditions": [cond(c.CONDITION_RELEASED, "True", "Succeeded")],
-                },
-            ),
-        )
-    )
-    objs.append(
-        (
-            c.RELEASE,
-            k8s_object(
-                c.RELEASE,
-                RELEASE_FAILED,
-                TENANT,
-                {"snapshot": SNAP_FAILED, "releasePlan": "to-prod"},
-                created="2026-01-02T02:00:00Z",
-                status={
-                    "target": MANAGED,
-                    "managedProcessing": {"pipelineRun": f"{MANAGED}/{MANAGED_RUN}"},
-                    "conditions": [
-                        cond(c.CONDITION_VALIDATED, "True", "Succeeded", at="2026-01-02T02:00:01Z"),
-                        cond(
-                            c.CONDITION_RELEASED,
-                            "False",
-                            "Failed",
-                            "Release processing failed on managed pipelineRun",
-                            at="2026-01-02T02:05:00Z",
-                        ),
-                    ],
-                },
-            ),
-        )
-    )
-    objs.append(
-        (
-            c.PIPELINE_RUN,
-            k8s_object(
-                c.PIPELINE_RUN,
-                MANAGED_RUN,
-                MANAGED,
-                {"pipelineRef": {"name": "release"}},
-                metadata={"labels": {c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_MANAGED}},
-                status={"conditions": [cond(c.SUCCEEDED_CONDITION, "False", "Failed")]},
-            ),
-        )
-    )
-    objs.append(
-        (
-            c.TASK_RUN,
-            k8s_object(
-                c.TASK_RUN,
-                f"{MANAGED_RUN}-verify",
-                MANAGED,
-                {},
-                metadata={"labels": {"tekton.dev/pipelineRun": MANAGED_RUN}},
-                status={
-                    "results": [
-                        {
-                            "name": "TEST_OUTPUT",
-                            "value": json.dumps(
-                                {"result": "FAILURE", "failures": 1, "warnings": 1, "successes": 1}
-                            ),
-                        },
-                        {"name": "REPORT_JSON", "value": report_json},
-                    ]
-                },
-            ),
-        )
-    )
-    return [dump_entry(res, obj) for res, obj in objs]
 
 
 READ_EVERYTHING = [

@@ -11,10 +11,9 @@ from console_support import READ_EVERYTHING, TENANT, binding, role, small_world,
 from konflux.console.access import ClusterAccess, User
 from konflux.console.errors import AccessDenied, ApiUnavailable, Unauthenticated
 from konflux.controllers import constants as c
-from konflux.controllers.emulator import LocalCluster
-from konflux.controllers.emulator_auth import ApiServerAuth, UserInfo
 from konflux.kube.client import KubeClient
 from konflux.kube.config import ClusterConfig
+from konflux.testing import ApiServerAuth, LocalCluster, UserInfo
 
 
 class Clock:

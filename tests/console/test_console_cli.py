@@ -17,7 +17,7 @@ from console_support import ServedConsole, small_world
 
 from konflux.cli.controllers import dev
 from konflux.cli.web_console import console
-from konflux.engine.oci.local_registry import free_port
+from konflux.testing import free_port
 
 
 def test_version_does_not_import_the_console():
@@ -96,8 +96,7 @@ def test_serve_over_tls_with_a_kubeconfig(tmp_path, kube_pki):
 
 
 def test_simulation_hook_serves_while_the_flow_runs_and_then_until_interrupted():
-    from konflux.console.run import simulation_console
-    from konflux.controllers.emulator import LocalCluster
+    from konflux.testing import LocalCluster, simulation_console
 
     lines: list[str] = []
 

@@ -16,7 +16,7 @@ from console_support import (
 )
 
 from konflux.cli.web_console import serve
-from konflux.controllers.emulator_auth import CLUSTER_ROLE, CLUSTER_ROLE_BINDING
+from konflux.kube.resources import CLUSTER_ROLE, CLUSTER_ROLE_BINDING
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy" / "console"

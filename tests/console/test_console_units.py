@@ -19,11 +19,11 @@ from konflux.console.views import (
     scenario_statuses,
 )
 from konflux.controllers import constants as c
-from konflux.controllers.emulator_auth import Attributes, UserInfo, authorize, rule_allows
 from konflux.engine.output.documents import report_document
 from konflux.engine.output.reader import ReportFormatError, report_from_document
 from konflux.engine.policy.spec import Source
 from konflux.engine.rules import Rule
+from konflux.testing import Attributes, UserInfo, authorize, rule_allows
 
 # --- the report reader: the inverse of the JSON writer -----------------------------------------
 

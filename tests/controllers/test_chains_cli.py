@@ -12,13 +12,13 @@ from konflux.controllers import constants as c
 from konflux.controllers.buildruns import play_build
 from konflux.controllers.chains.config import DEFAULT_NAMESPACE
 from konflux.controllers.chains.secrets import key_secrets
-from konflux.controllers.emulator import SIGNER_RESOURCES
 from konflux.controllers.objects import annotations_of, name_of
-from konflux.controllers.simulate import TENANT, build_of, push_bundles, push_component
 from konflux.engine.oci import RegistryClient
 from konflux.engine.sigstore import generate_key_pair
 from konflux.kube.client import KubeClient
 from konflux.kube.config import load_config
+from konflux.testing import SIGNER_RESOURCES
+from konflux.testing._simulate import TENANT, build_of, push_bundles, push_component
 from tests.fixtures.kube_api import TlsApiServer
 from tests.kube.test_kube_operators import controllers_run, data_kubeconfig, wait_for
 

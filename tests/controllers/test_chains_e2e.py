@@ -7,8 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from konflux.controllers.simulate import simulate
 from konflux.engine.oci import NotFoundError, RegistryClient, parse_reference
+from konflux.testing import simulate
 
 
 def production_tags(host: str, component: str) -> list[str]:

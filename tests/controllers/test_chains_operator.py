@@ -19,17 +19,9 @@ from konflux.controllers import constants as c
 from konflux.controllers.buildruns import Build, fake_digest, play_build
 from konflux.controllers.chains.config import DEFAULT_NAMESPACE
 from konflux.controllers.chains.operator import ChainsOptions
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.errors import ControllerError
 from konflux.controllers.objects import Obj, annotations_of, name_of
 from konflux.controllers.operators import OperatorConfig
-from konflux.controllers.simulate import (
-    TENANT,
-    build_of,
-    install_signer,
-    push_bundles,
-    push_component,
-)
 from konflux.engine.oci import ImageReference, RegistryClient, RetryPolicy, parse_reference
 from konflux.engine.sigstore import (
     CheckOptions,
@@ -42,6 +34,14 @@ from konflux.engine.sigstore.verify import (
     fetch_artifact_layers,
     verify_attestation_layers,
     verify_signature_layers,
+)
+from konflux.testing import LocalCluster
+from konflux.testing._simulate import (
+    TENANT,
+    build_of,
+    install_signer,
+    push_bundles,
+    push_component,
 )
 
 QUICK = RetryPolicy(max_retry=0, duration=0.01, max_wait=0.01)
@@ -271,7 +271,7 @@ def test_results_edited_after_completion_are_not_what_gets_signed(registry):
 
 
 def test_signing_failures_are_retried_then_the_run_is_marked_failed_with_a_reason(registry):
-    from konflux.engine.oci.local_registry import free_port
+    from konflux.testing import free_port
 
     async def scenario() -> None:
         async with world(registry.host, extra={"signing.max-retries": "2"}) as w:

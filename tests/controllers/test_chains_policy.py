@@ -18,15 +18,15 @@ from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import record_run
 from konflux.controllers.chains.secrets import key_secrets
 from konflux.controllers.chains.signing import RunSigner, SigningKey
-from konflux.controllers.simulate import (
+from konflux.engine.oci import RegistryClient
+from konflux.engine.sigstore import generate_key_pair
+from konflux.testing._simulate import (
     build_of,
     push_bundles,
     push_component,
     release_policy,
     trusted_tasks,
 )
-from konflux.engine.oci import RegistryClient
-from konflux.engine.sigstore import generate_key_pair
 
 FORMATS = ["slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]
 

@@ -23,10 +23,10 @@ from konflux.controllers.chains.config import ChainsConfig
 from konflux.controllers.chains.record import record_run
 from konflux.controllers.chains.secrets import key_secrets
 from konflux.controllers.chains.signing import RekorLog, RunSigner, SigningFailure, SigningKey
-from konflux.controllers.simulate import ROOT, build_of, push_bundles, push_component
 from konflux.engine.oci import RegistryClient
-from konflux.engine.oci.local_registry import free_port
 from konflux.engine.sigstore import LocalLog, generate_key_pair, load_private_key
+from konflux.testing import free_port
+from konflux.testing._simulate import ROOT, build_of, push_bundles, push_component
 
 
 class StandInRekor:

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from konflux.cli.controllers import controllers
 from konflux.controllers import constants as c
-from konflux.controllers.emulator import LocalCluster
+from konflux.testing import LocalCluster
 
 
 def test_run_rejects_unknown_operator():

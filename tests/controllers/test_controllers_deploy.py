@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 from konflux.controllers import constants as c
-from konflux.controllers.emulator import ALL_RESOURCES
+from konflux.testing import ALL_RESOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 

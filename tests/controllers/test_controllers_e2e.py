@@ -5,188 +5,29 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 from konflux.controllers import constants as c
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.operators import OperatorConfig
+from konflux.testing import LocalCluster, build_run, finish_run, seed_tenant
+from konflux.testing import resource_object as obj
+from konflux.testing import seed_release as kit_seed_release
+from konflux.testing._world import DIGEST, MANAGED, OTHER_DIGEST, TENANT
 
-NS, MANAGED = "tenant", "managed"
-DIGEST = "sha256:" + "a" * 64
-OTHER_DIGEST = "sha256:" + "b" * 64
-
-
-def obj(res: c.Resource, name: str, ns: str | None, spec: Any = None, **meta: Any) -> dict:
-    body: dict[str, Any] = {
-        "apiVersion": res.api_version,
-        "kind": res.kind,
-        "metadata": {"name": name, **({"namespace": ns} if ns else {}), **meta},
-    }
-    if spec is not None:
-        body["spec"] = spec
-    return body
+NS = TENANT
 
 
 async def seed(cl: LocalCluster) -> None:
-    create = cl.client.create
-    await create(c.APPLICATION, obj(c.APPLICATION, "app", NS, {"displayName": "app"}))
-    await create(
-        c.COMPONENT,
-        obj(
-            c.COMPONENT,
-            "api",
-            NS,
-            {
-                "application": "app",
-                "componentName": "api",
-                "source": {"git": {"url": "https://git.example/org/api.git"}},
-                "containerImage": "registry.local/tenant/api",
-            },
-        ),
-    )
-    web = obj(
-        c.COMPONENT,
-        "web",
-        NS,
-        {
-            "application": "app",
-            "componentName": "web",
-            "source": {"git": {"url": "https://git.example/org/web"}},
-        },
-    )
-    web["status"] = {
-        "lastPromotedImage": f"registry.local/tenant/web@{OTHER_DIGEST}",
-        "lastBuiltCommit": "c0ffee",
-    }
-    await create(c.COMPONENT, web)
-    docs_source = {"git": {"url": "https://git.example/org/docs"}}
-    await create(
-        c.COMPONENT, obj(c.COMPONENT, "docs", NS, {"application": "app", "source": docs_source})
-    )
-    ref = {"resolver": "git", "params": [{"name": "url", "value": "https://git.example/t"}]}
-    await create(
-        c.SCENARIO,
-        obj(
-            c.SCENARIO,
-            "conforma",
-            NS,
-            {
-                "application": "app",
-                "resolverRef": ref,
-                "params": [{"name": "POLICY", "value": "strict"}],
-            },
-        ),
-    )
-    await create(
-        c.SCENARIO,
-        obj(
-            c.SCENARIO,
-            "smoke",
-            NS,
-            {"application": "app", "resolverRef": ref},
-            labels={c.OPTIONAL_LABEL: "true"},
-        ),
-    )
-    await create(
-        c.SCENARIO,
-        obj(
-            c.SCENARIO,
-            "pr-only",
-            NS,
-            {"application": "app", "resolverRef": ref, "contexts": [{"name": "pull_request"}]},
-        ),
-    )
-    await seed_release(cl, "to-prod", "accept", ("application", "app"), "release-sa")
+    await seed_tenant(cl.client)
 
 
 async def seed_release(
     cl: LocalCluster, plan: str, rpa: str, owner: tuple[str, str], account: str = ""
 ) -> None:
-    """A ReleasePlan of `owner` (("application" | "componentGroup", name)) auto-releasing to
-    MANAGED, the ReleasePlanAdmission there admitting it, and its EnterpriseContractPolicy."""
-    key, name = owner
-    create = cl.client.create
-    await create(
-        c.RELEASE_PLAN,
-        obj(
-            c.RELEASE_PLAN,
-            plan,
-            NS,
-            {key: name, "target": MANAGED},
-            labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "alice"},
-        ),
-    )
-    pipeline: dict[str, Any] = {"pipelineRef": {"resolver": "git", "params": []}}
-    if account:
-        pipeline["serviceAccountName"] = account
-    await create(
-        c.RELEASE_PLAN_ADMISSION,
-        obj(
-            c.RELEASE_PLAN_ADMISSION,
-            rpa,
-            MANAGED,
-            {f"{key}s": [name], "origin": NS, "policy": "ecp", "pipeline": pipeline},
-        ),
-    )
-    await create(
-        c.POLICY, obj(c.POLICY, "ecp", MANAGED, {"sources": [{"policy": ["oci::quay.io/x"]}]})
-    )
-
-
-def build_run(name: str, succeeded: bool = True) -> dict:
-    run = obj(
-        c.PIPELINE_RUN,
-        name,
-        NS,
-        {"pipelineRef": {"name": "build"}},
-        labels={
-            c.PIPELINE_TYPE_LABEL: c.PIPELINE_TYPE_BUILD,
-            c.COMPONENT_LABEL: "api",
-            c.APPLICATION_LABEL: "app",
-            c.PAC_EVENT_TYPE_LABEL: "push",
-        },
-        annotations={c.CHAINS_SIGNED_ANNOTATION: "true"},
-    )
-    run["status"] = {
-        "startTime": "2026-05-01T10:20:30.456Z",
-        "conditions": [{"type": "Succeeded", "status": "True" if succeeded else "False"}],
-        "results": [
-            {"name": "IMAGE_URL", "value": "registry.local/tenant/api:abc"},
-            {"name": "IMAGE_DIGEST", "value": DIGEST},
-            {"name": "CHAINS-GIT_URL", "value": "https://git.example/org/api.git"},
-            {"name": "CHAINS-GIT_COMMIT", "value": "abc123"},
-        ],
-    }
-    return run
+    await kit_seed_release(cl.client, plan, rpa, owner, service_account=account)
 
 
 async def finish(cl: LocalCluster, run: dict, test_result: str | None = None) -> None:
-    """Play Tekton: a TaskRun with TEST_OUTPUT, then the run's Succeeded condition."""
-    ns, name = run["metadata"]["namespace"], run["metadata"]["name"]
-    if test_result is not None:
-        tr = obj(c.TASK_RUN, f"{name}-verify", ns, {}, labels={"tekton.dev/pipelineRun": name})
-        tr["status"] = {
-            "results": [
-                {
-                    "name": "TEST_OUTPUT",
-                    "value": json.dumps(
-                        {"result": test_result, "successes": 3, "failures": 0, "warnings": 0}
-                    ),
-                }
-            ]
-        }
-        await cl.client.create(c.TASK_RUN, tr)
-    await cl.client.patch(
-        c.PIPELINE_RUN,
-        ns,
-        name,
-        {
-            "status": {
-                "conditions": [{"type": "Succeeded", "status": "True", "reason": "Succeeded"}]
-            }
-        },
-        status=True,
-    )
+    await finish_run(cl.client, run, test_result)
 
 
 def test_build_to_release_exactly_once_across_a_restart() -> None:

@@ -13,16 +13,11 @@ import pytest
 from konflux.engine import Settings, load_policy
 from konflux.engine.image.snapshot import Component, Snapshot
 from konflux.engine.image.validator import ImageCheckSettings, SnapshotValidator
-from konflux.engine.oci import ImageReference, SyncRegistry, build_image
+from konflux.engine.oci import ImageReference, SyncRegistry
 from konflux.engine.report import Report
-from konflux.engine.sigstore import (
-    PrivateKey,
-    attest_image,
-    check_options,
-    generate_key_pair,
-    load_private_key,
-    sign_image,
-)
+from konflux.engine.sigstore import check_options
+from konflux.testing import Publisher as KitPublisher
+from konflux.testing import Signer
 from tests.fixtures.registry import OciTools, RegistryServer, make_sync_registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -40,30 +35,21 @@ def provenance(builder: str = TRUSTED_BUILDER, finished: str = "2026-03-01T10:00
     }
 
 
-@dataclass(frozen=True)
-class Signer:
-    key: PrivateKey
-    public_pem: str
-
-
 @pytest.fixture(scope="session")
 def signer() -> Signer:
-    pair = generate_key_pair(b"")
-    return Signer(load_private_key(pair.private_pem, b""), pair.public_pem.decode())
+    return Signer.generate()
 
 
 @pytest.fixture(scope="session")
 def other_signer() -> Signer:
-    pair = generate_key_pair(b"")
-    return Signer(load_private_key(pair.private_pem, b""), pair.public_pem.decode())
+    return Signer.generate()
 
 
 @dataclass
-class Publisher:
-    """Builds, pushes, signs and attests images in the test registry."""
+class Publisher(KitPublisher):
+    """The kit's publisher on the test registry, with the image tests' defaults."""
 
-    sync: SyncRegistry
-    registry: RegistryServer
+    registry: RegistryServer | None = None
 
     def image(
         self,
@@ -73,22 +59,18 @@ class Publisher:
         annotations: Mapping[str, str] | None = None,
         tag: str = "v1",
     ) -> ImageReference:
-        build = build_image(
-            {"app.bin": secrets.token_bytes(64)},
+        assert self.registry is not None
+        return self.publish(
+            self.registry.ref(repo, tag),
+            files={"app.bin": secrets.token_bytes(64)},
             labels=LABELS if labels is None else labels,
             annotations=annotations,
         )
-        return self.sync.run(build.push(self.sync.client, self.registry.ref(repo, tag)))
 
-    def sign(self, ref: ImageReference, signer: Signer) -> None:
-        self.sync.run(sign_image(self.sync.client, ref, signer.key))
-
-    def attest(self, ref: ImageReference, signer: Signer, predicate: dict | None = None) -> None:
-        self.sync.run(
-            attest_image(
-                self.sync.client, ref, signer.key, PROVENANCE_V02, predicate or provenance()
-            )
-        )
+    def attest(  # type: ignore[override]
+        self, ref: ImageReference, signer: Signer, predicate: dict | None = None
+    ) -> None:
+        super().attest(ref, signer, PROVENANCE_V02, predicate or provenance())
 
     def release_ready(self, repo: str, signer: Signer, **kw: Any) -> ImageReference:
         ref = self.image(repo, **kw)

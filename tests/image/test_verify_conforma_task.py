@@ -8,8 +8,8 @@ import json
 
 from image_support import IMAGE_SPEC
 
-from konflux.controllers.simulate import VERIFY_CONFORMA
 from konflux.controllers.task_runner import load_task, run_task
+from konflux.testing._simulate import VERIFY_CONFORMA
 
 SPEC = {**IMAGE_SPEC, "publicKey": "k8s://openshift-pipelines/public-key"}
 

@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 import pytest
-import sigstore
 from tests_sigstore_helpers import as_layer
 
 from konflux.engine.sigstore import (
@@ -28,12 +27,7 @@ from konflux.engine.sigstore.keys import decrypt_private_key, pem_encode
 from konflux.engine.sigstore.rekor import RekorBundle, check_body, verify_set
 
 DATA = Path(__file__).parent / "data"
-STAGING_ROOT = (
-    Path(sigstore.__file__).parent
-    / "_store"
-    / "https%3A%2F%2Ftuf-repo-cdn.sigstage.dev"
-    / "trusted_root.json"
-)
+STAGING_ROOT = DATA / "sigstage_trusted_root.json"
 
 
 def test_key_written_by_cosign_decrypts():

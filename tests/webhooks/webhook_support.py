@@ -10,8 +10,7 @@ import asyncio
 import json
 import ssl
 import textwrap
-import threading
-from collections.abc import Coroutine, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +21,7 @@ import yaml
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
+from konflux.testing import LoopThread
 from konflux.webhooks.bundle import AdmissionEngine, load_bundle
 from konflux.webhooks.certs import make_ca, write_serving
 from konflux.webhooks.server import WebhookConfig, WebhookService
@@ -36,27 +36,11 @@ RESOURCES = [
 ]
 
 
-class Loop:
-    """An event loop on a daemon thread; `run` executes a coroutine there and waits."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, Any], timeout: float = 120) -> Any:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-
-
 @pytest.fixture(scope="session")
-def bg() -> Iterator[Loop]:
-    loop = Loop()
+def bg() -> Iterator[LoopThread]:
+    loop = LoopThread()
     yield loop
-    loop.close()
+    loop.stop()
 
 
 class PKI:
@@ -85,7 +69,7 @@ def pki(tmp_path_factory: pytest.TempPathFactory) -> PKI:
 class Cluster:
     """A kmock KubernetesEmulator served over HTTP, with helpers to create objects."""
 
-    def __init__(self, bg: Loop, kubeconfig: Path):
+    def __init__(self, bg: LoopThread, kubeconfig: Path):
         self.bg = bg
         self.kubeconfig = kubeconfig
 
@@ -174,7 +158,7 @@ def component(name: str, nudges: list[str] | None = None, app: str = "app") -> d
 
 
 @pytest.fixture(scope="session")
-def cluster(bg: Loop, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+def cluster(bg: LoopThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     c = Cluster(bg, tmp_path_factory.mktemp("kube") / "kubeconfig")
     c.start()
     c.create("applications", application("app", "uid-app"))
@@ -192,7 +176,7 @@ class Webhook:
     """A running WebhookService and a client for it."""
 
     def __init__(
-        self, bg: Loop, pki: PKI, config: WebhookConfig, engine: AdmissionEngine | None = None
+        self, bg: LoopThread, pki: PKI, config: WebhookConfig, engine: AdmissionEngine | None = None
     ):
         self.bg, self.pki = bg, pki
         self.service: WebhookService = bg.run(self._make(config, engine))
@@ -269,7 +253,7 @@ def make_config(pki: PKI, **kw: Any) -> WebhookConfig:
 
 
 @pytest.fixture(scope="session")
-def webhook(bg: Loop, pki: PKI, cluster: Cluster) -> Iterator[Webhook]:
+def webhook(bg: LoopThread, pki: PKI, cluster: Cluster) -> Iterator[Webhook]:
     hook = Webhook(
         bg, pki, make_config(pki, kubeconfig=str(cluster.kubeconfig), cache_ttl=0.0, workers=2)
     )
@@ -278,7 +262,7 @@ def webhook(bg: Loop, pki: PKI, cluster: Cluster) -> Iterator[Webhook]:
 
 
 @pytest.fixture(scope="session")
-def lonely_webhook(bg: Loop, pki: PKI) -> Iterator[Webhook]:
+def lonely_webhook(bg: LoopThread, pki: PKI) -> Iterator[Webhook]:
     """A webhook without any Kubernetes API: lookups fail, and the rules needing them deny."""
     mp = pytest.MonkeyPatch()
     mp.delenv("KUBECONFIG", raising=False)

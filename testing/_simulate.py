@@ -39,8 +39,6 @@ from konflux.controllers import constants as c
 from konflux.controllers.buildruns import Build, TaskBundle, play_build
 from konflux.controllers.chains.config import CONFIG_MAP_NAME, DEFAULT_NAMESPACE
 from konflux.controllers.chains.secrets import key_secrets
-from konflux.controllers.demoapp import COMPONENTS, GIT_URL, sbom_document
-from konflux.controllers.emulator import LocalCluster
 from konflux.controllers.objects import (
     Obj,
     annotations_of,
@@ -52,16 +50,13 @@ from konflux.controllers.objects import (
 from konflux.controllers.operators import OperatorConfig
 from konflux.controllers.release import is_finished
 from konflux.engine.oci import ImageReference, RegistryClient, build_image, parse_reference
-from konflux.engine.sigstore import (
-    KeyPair,
-    attach_sbom,
-    attest_image,
-    generate_key_pair,
-    load_private_key,
-    sign_image,
-)
+from konflux.engine.sigstore import KeyPair, generate_key_pair
 from konflux.engine.sigstore import cosign_layout as layout
 from konflux.engine.sigstore.verify import fetch_artifact_layers
+from konflux.testing._demo import COMPONENTS, GIT_URL, sbom_document
+from konflux.testing._emulator import LocalCluster
+from konflux.testing._publish import Signer, publish_component
+from konflux.testing._world import resource_object, seed_release
 
 TENANT, MANAGED, APP = "demo-tenant", "demo-managed", "demo-app"
 # `dev simulate --console`: given the running cluster, serve something over it meanwhile.
@@ -154,10 +149,14 @@ async def push_component(
 ) -> tuple[ImageReference, str]:
     """Build and push one component's image and its SBOM, as the build task does (no
     signature: the build has no key); the image by digest and its SBOM_BLOB_URL."""
-    image = build_image({f"app/{name}": secrets.token_bytes(128)}, labels=COMPONENTS[name])
-    ref = await image.push(client, parse_reference(f"{host}/demo/{name}:{tag}"))
     document = sbom_document(name)
-    await attach_sbom(client, ref, document, layout.CYCLONEDX_JSON_MEDIA_TYPE)
+    ref = await publish_component(
+        client,
+        parse_reference(f"{host}/demo/{name}:{tag}"),
+        files={f"app/{name}": secrets.token_bytes(128)},
+        labels=COMPONENTS[name],
+        sbom=document,
+    )
     return ref, f"{ref.context}@{layout.Blob(document, '').digest}"
 
 
@@ -358,15 +357,6 @@ class TektonStandIn:
 # --- the chain -----------------------------------------------------------------------------
 
 
-def _obj(res: c.Resource, name: str, ns: str, spec: Obj, **meta: Any) -> Obj:
-    return {
-        "apiVersion": res.api_version,
-        "kind": res.kind,
-        "metadata": {"name": name, "namespace": ns, **meta},
-        "spec": spec,
-    }
-
-
 async def install_signer(
     cl: LocalCluster, pair: KeyPair, fmt: str = "slsa/v1", extra: Obj | None = None
 ) -> None:
@@ -406,20 +396,23 @@ async def forge(
     attested with a key the tenant made, the provenance copied from a genuine build of
     the same component (trusted tasks and all) with its digests changed to the laptop
     image's. The tenant's public key file."""
-    laptop = build_image({"app/api": b"built on a laptop"}, labels=COMPONENTS["api"])
-    ref = await laptop.push(client, parse_reference(f"{host}/demo/api:laptop"))
     layers = await fetch_artifact_layers(client, genuine, layout.ATTESTATION_SUFFIX) or []
     envelope = json.loads(layers[0][1])
     # Copy the genuine provenance and make it claim the laptop image: every mention of the
     # genuine digest (the build task's IMAGE_DIGEST result, the subject) now names it.
     text = base64.b64decode(envelope["payload"]).decode()
-    statement = json.loads(text.replace(str(genuine.digest), str(ref.digest)))
-    pair = generate_key_pair(b"")
-    key = load_private_key(pair.private_pem, b"")
-    await sign_image(client, ref, key)
-    await attest_image(client, ref, key, statement["predicateType"], statement["predicate"])
+    laptop = build_image({"app/api": b"built on a laptop"}, labels=COMPONENTS["api"])
+    statement = json.loads(text.replace(str(genuine.digest), laptop.digest))
+    tenant = Signer.generate()
+    ref = await publish_component(
+        client,
+        parse_reference(f"{host}/demo/api:laptop"),
+        signer=tenant,
+        image=laptop,
+        attestations=[(statement["predicateType"], statement["predicate"])],
+    )
     public = workdir / "tenant.pub"
-    public.write_bytes(pair.public_pem)
+    public.write_text(tenant.public_pem)
     return ref, public
 
 
@@ -508,9 +501,9 @@ async def _seed(
     scenario_params: list[Obj],
 ) -> None:
     create = cl.client.create
-    await create(c.APPLICATION, _obj(c.APPLICATION, APP, TENANT, {"displayName": APP}))
+    await create(c.APPLICATION, resource_object(c.APPLICATION, APP, TENANT, {"displayName": APP}))
     for i, name in enumerate(names):
-        body = _obj(
+        body = resource_object(
             c.COMPONENT,
             name,
             TENANT,
@@ -529,7 +522,7 @@ async def _seed(
     labels = {c.OPTIONAL_LABEL: "true"} if scenario in ("failing", "untrusted") else {}
     await create(
         c.SCENARIO,
-        _obj(
+        resource_object(
             c.SCENARIO,
             "conforma",
             TENANT,
@@ -548,42 +541,31 @@ async def _seed(
             labels=labels,
         ),
     )
-    await create(
-        c.RELEASE_PLAN,
-        _obj(
-            c.RELEASE_PLAN,
-            "to-production",
-            TENANT,
-            {"application": APP, "target": MANAGED},
-            labels={c.AUTO_RELEASE_LABEL: "true", c.AUTHOR_LABEL: "demo-user"},
-        ),
+    release_pipeline = {
+        "pipelineRef": {
+            "resolver": "cluster",
+            "params": [
+                {"name": "kind", "value": "pipeline"},
+                {"name": "name", "value": "konflux-release"},
+            ],
+        },
+    }
+    await seed_release(
+        cl.client,
+        "to-production",
+        "demo-app",
+        ("application", APP),
+        tenant=TENANT,
+        managed=MANAGED,
+        policy=("demo-policy", policy),
+        pipeline=release_pipeline,
+        service_account="release-service-account",
+        author="demo-user",
     )
-    await create(
-        c.RELEASE_PLAN_ADMISSION,
-        _obj(
-            c.RELEASE_PLAN_ADMISSION,
-            "demo-app",
-            MANAGED,
-            {
-                "applications": [APP],
-                "origin": TENANT,
-                "policy": "demo-policy",
-                "pipeline": {
-                    "pipelineRef": {
-                        "resolver": "cluster",
-                        "params": [
-                            {"name": "kind", "value": "pipeline"},
-                            {"name": "name", "value": "konflux-release"},
-                        ],
-                    },
-                    "serviceAccountName": "release-service-account",
-                },
-            },
-        ),
-    )
-    await create(c.POLICY, _obj(c.POLICY, "demo-policy", MANAGED, policy))
     # The test scenario's verify-conforma keeps its default POLICY_CONFIGURATION.
-    await create(c.POLICY, _obj(c.POLICY, DEFAULT_POLICY, DEFAULT_POLICY_NAMESPACE, policy))
+    await create(
+        c.POLICY, resource_object(c.POLICY, DEFAULT_POLICY, DEFAULT_POLICY_NAMESPACE, policy)
+    )
 
 
 async def _manual_snapshot(
@@ -592,7 +574,7 @@ async def _manual_snapshot(
     """The tenant creates a push Snapshot itself (its role allows it)."""
     await cl.client.create(
         c.SNAPSHOT,
-        _obj(
+        resource_object(
             c.SNAPSHOT,
             "demo-app-by-hand",
             TENANT,
@@ -660,7 +642,7 @@ def run_simulation(
     scenario: str, log: Callable[[str], None], console: ConsoleHook | None = None
 ) -> SimulationResult:
     """Start the registry, run the chain (sync entry point)."""
-    from konflux.engine.oci.local_registry import LocalRegistry, free_port
+    from konflux.testing._registry import LocalRegistry, free_port
 
     with tempfile.TemporaryDirectory(prefix="konflux-simulate-") as tmp:
         workdir = Path(tmp)

@@ -49,7 +49,7 @@ def _matches(obj: Any, selector: dict[str, str]) -> bool:
 class ApiServerEmulator(KubernetesEmulator):
     """`KubernetesEmulator` with the API-server metadata behaviours the controllers need."""
 
-    # Bearer tokens, TokenReview/SubjectAccessReview and RBAC (`emulator_auth.ApiServerAuth`),
+    # Bearer tokens, TokenReview/SubjectAccessReview and RBAC (`_auth.ApiServerAuth`),
     # when a test or `dev simulate --console` installs them.
     auth: Any = None
 
