@@ -6,6 +6,7 @@ so the console reads exactly what the controllers write.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -183,8 +184,76 @@ def snapshot_badge(snapshot: Obj) -> Badge:
     return Badge("Testing", "busy", str(status.get("message") or "tests not started"))
 
 
-def promotion(snapshot: Obj, release_plans: list[Obj] | None) -> Badge:
-    """Whether the Snapshot was auto-released, and if not, why not."""
+@dataclass(frozen=True)
+class GateDenial:
+    code: str
+    msg: str
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """What a page says about a Snapshot's promotion. `state` is where it comes from:
+    "decided" (the gates' decision, recorded by the integration controller), "undecided"
+    (no decision recorded yet: the console's own reading of the conditions) or
+    "unreadable" (a record that is not the controllers' shape: an error, never promoted)."""
+
+    badge: Badge
+    state: str
+    denied: tuple[GateDenial, ...] = ()
+    release_plans: tuple[str, ...] = ()
+    gates: str = ""  # the digest of the gates bundle that decided
+
+
+def promotion(snapshot: Obj, release_plans: list[Obj] | None) -> Promotion:
+    """Whether the Snapshot was promoted, and if not, why not: the gates' codes once they
+    decided (the promotion annotation), else the console's reading of its conditions."""
+    raw = annotations_of(snapshot).get(c.PROMOTION_ANNOTATION)
+    if raw is None:
+        return Promotion(_derived_promotion(snapshot, release_plans), "undecided")
+    try:
+        return _gates_promotion(raw)
+    except ValueError as exc:
+        why = f"the {c.PROMOTION_ANNOTATION} annotation is unreadable: {exc}"
+        return Promotion(Badge("promotion unknown", "bad", why), "unreadable")
+
+
+def _gates_promotion(raw: Any) -> Promotion:
+    """The recorded decision, checked for the shape `_promotion_record` writes (a record
+    contradicting itself is refused: it must never read as promoted by mistake)."""
+    try:
+        record = json.loads(raw) if isinstance(raw, str) else None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc.msg} at {exc.pos})") from None
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    promoted, denied, gates = record.get("promoted"), record.get("denied"), record.get("gates")
+    plans = record.get("releasePlans", [])
+    if not isinstance(promoted, bool):
+        raise ValueError('"promoted" is not true or false')
+    if not isinstance(gates, str) or not gates:
+        raise ValueError('"gates" does not name the gates\' digest')
+    if not isinstance(denied, list) or not all(
+        isinstance(d, dict) and isinstance(d.get("code"), str) and isinstance(d.get("msg"), str)
+        for d in denied
+    ):
+        raise ValueError('"denied" is not a list of {code, msg}')
+    if not isinstance(plans, list) or not all(isinstance(p, str) for p in plans):
+        raise ValueError('"releasePlans" is not a list of names')
+    if promoted == bool(denied):
+        raise ValueError("promoted with denials" if promoted else "not promoted, yet no denial")
+    denials = tuple(GateDenial(d["code"], d["msg"]) for d in denied)
+    if promoted:
+        detail = "no ReleasePlan auto-releases it"
+        if plans:
+            detail = f"auto-released by {', '.join(plans)}"
+        badge = Badge("promoted", "ok", detail)
+    else:
+        badge = Badge("not promoted", "bad", "; ".join(f"{d.code}: {d.msg}" for d in denials))
+    return Promotion(badge, "decided", denials, tuple(plans), gates)
+
+
+def _derived_promotion(snapshot: Obj, release_plans: list[Obj] | None) -> Badge:
+    """Before the gates decided: the console's own reading of the conditions."""
     auto = condition(snapshot, c.CONDITION_AUTO_RELEASED)
     if auto is not None and auto.get("status") == "True":
         return Badge("auto-released", "ok", str(auto.get("message") or ""))
@@ -208,7 +277,7 @@ class SnapshotRow:
     component: str
     badge: Badge
     tests: list[TestStatus]
-    promotion: Badge
+    promotion: Promotion
     releases: list[str]
 
 

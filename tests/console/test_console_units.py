@@ -179,7 +179,7 @@ def test_release_badge_and_conditions_in_time_order():
 
 def test_promotion_says_why_a_snapshot_was_not_released():
     failed = {"status": {"conditions": [_cond(c.CONDITION_TEST_SUCCEEDED, "False", m="1 of 1")]}}
-    assert promotion(failed, []).detail == "required tests failed: 1 of 1"
+    assert promotion(failed, []).badge.detail == "required tests failed: 1 of 1"
     passed = {
         "metadata": {
             "labels": {
@@ -189,11 +189,11 @@ def test_promotion_says_why_a_snapshot_was_not_released():
         },
         "status": {"conditions": [_cond(c.CONDITION_TEST_SUCCEEDED, "True")]},
     }
-    assert "push builds" in promotion(passed, []).detail
+    assert "push builds" in promotion(passed, []).badge.detail
     pushed = {**passed, "metadata": {"labels": {}}}
-    assert promotion(pushed, []).detail == "no ReleasePlan auto-releases this Snapshot"
+    assert promotion(pushed, []).badge.detail == "no ReleasePlan auto-releases this Snapshot"
     auto = {"status": {"conditions": [_cond(c.CONDITION_AUTO_RELEASED, "True")]}}
-    assert promotion(auto, None).word == "auto-released"
+    assert promotion(auto, None).badge.word == "auto-released"
 
 
 def test_test_statuses_tolerate_a_malformed_annotation():
@@ -350,3 +350,27 @@ def test_release_processing_names_every_pipeline_and_earlier_attempts():
     )
     assert p.earlier_attempts == [("m", "r-managed-0")]
     assert release_processing({"status": {"managedProcessing": "junk"}}).managed is None
+
+
+@pytest.mark.parametrize(
+    ("record", "why"),
+    [
+        ("[]", "not a JSON object"),
+        ('{"promoted": "yes", "denied": [], "gates": "g"}', '"promoted" is not true or false'),
+        (
+            '{"promoted": true, "denied": [], "gates": ""}',
+            '"gates" does not name the gates\' digest',
+        ),
+        ('{"promoted": false, "denied": ["x"], "gates": "g"}', '"denied" is not a list of {code'),
+        ('{"promoted": true, "denied": [], "gates": "g", "releasePlans": "p"}', '"releasePlans"'),
+        ('{"promoted": false, "denied": [], "gates": "g"}', "not promoted, yet no denial"),
+    ],
+)
+def test_promotion_record_of_another_shape_is_an_error(record, why):
+    shown = promotion({"metadata": {"annotations": {c.PROMOTION_ANNOTATION: record}}}, [])
+    assert (shown.state, shown.badge.word, shown.badge.tone) == (
+        "unreadable",
+        "promotion unknown",
+        "bad",
+    )
+    assert why in shown.badge.detail
