@@ -43,8 +43,9 @@ class InputShape:
     def request_fields(self, request: dict[str, Any], known: Iterable[str]) -> dict[str, Any]:
         """The `known` request fields the rules read; objects without managedFields if unread."""
         read = self.fields
-        doc = {key: request[key] for key in known
-               if key in request and (read is None or key in read)}
+        doc = {
+            key: request[key] for key in known if key in request and (read is None or key in read)
+        }
         if not self.managed_fields:
             for key in ("object", "oldObject"):
                 if key in doc:

@@ -55,24 +55,37 @@ class Metrics:
         """The exposition text; `engine` is (OPA evaluations, requests they decided)."""
         lines: list[str] = []
         with self._lock:
-            lines += ["# HELP konflux_webhook_requests_total HTTP requests by path and code.",
-                      "# TYPE konflux_webhook_requests_total counter"]
-            lines += [f"konflux_webhook_requests_total{_labels(k)} {v}"
-                      for k, v in sorted(self.requests.items())]
-            lines += ["# HELP konflux_webhook_decisions_total Admission decisions by outcome.",
-                      "# TYPE konflux_webhook_decisions_total counter"]
-            lines += [f"konflux_webhook_decisions_total{_labels(k)} {v}"
-                      for k, v in sorted(self.decisions.items())]
-            lines += ["# HELP konflux_webhook_lookups_total Kubernetes API lookups by result.",
-                      "# TYPE konflux_webhook_lookups_total counter"]
-            lines += [f"konflux_webhook_lookups_total{_labels(k)} {v}"
-                      for k, v in sorted(self.lookups.items())]
+            lines += [
+                "# HELP konflux_webhook_requests_total HTTP requests by path and code.",
+                "# TYPE konflux_webhook_requests_total counter",
+            ]
+            lines += [
+                f"konflux_webhook_requests_total{_labels(k)} {v}"
+                for k, v in sorted(self.requests.items())
+            ]
+            lines += [
+                "# HELP konflux_webhook_decisions_total Admission decisions by outcome.",
+                "# TYPE konflux_webhook_decisions_total counter",
+            ]
+            lines += [
+                f"konflux_webhook_decisions_total{_labels(k)} {v}"
+                for k, v in sorted(self.decisions.items())
+            ]
+            lines += [
+                "# HELP konflux_webhook_lookups_total Kubernetes API lookups by result.",
+                "# TYPE konflux_webhook_lookups_total counter",
+            ]
+            lines += [
+                f"konflux_webhook_lookups_total{_labels(k)} {v}"
+                for k, v in sorted(self.lookups.items())
+            ]
             name = "konflux_webhook_request_duration_seconds"
             lines += [f"# HELP {name} Request latency.", f"# TYPE {name} histogram"]
             for path in sorted(self.latency):
                 for bound, count in zip(BUCKETS, accumulate(self.latency[path]), strict=False):
-                    lines.append(f"{name}_bucket{_labels((('path', path), ('le', str(bound))))} "
-                                 f"{count}")
+                    lines.append(
+                        f"{name}_bucket{_labels((('path', path), ('le', str(bound))))} {count}"
+                    )
                 total = self.latency_count[path]
                 lines.append(f"{name}_bucket{_labels((('path', path), ('le', '+Inf')))} {total}")
                 lines.append(f"{name}_sum{_labels((('path', path),))} {self.latency_sum[path]}")
@@ -82,11 +95,15 @@ class Metrics:
                     ("evaluations", "Policy evaluations (a batch of requests is one).", engine[0]),
                     ("evaluated_requests", "Requests decided by those evaluations.", engine[1]),
                 ):
-                    lines += [f"# HELP konflux_webhook_{name}_total {help_text}",
-                              f"# TYPE konflux_webhook_{name}_total counter",
-                              f"konflux_webhook_{name}_total {value}"]
-            lines += ["# HELP konflux_webhook_bundle_info The loaded policy bundle.",
-                      "# TYPE konflux_webhook_bundle_info gauge"]
+                    lines += [
+                        f"# HELP konflux_webhook_{name}_total {help_text}",
+                        f"# TYPE konflux_webhook_{name}_total counter",
+                        f"konflux_webhook_{name}_total {value}",
+                    ]
+            lines += [
+                "# HELP konflux_webhook_bundle_info The loaded policy bundle.",
+                "# TYPE konflux_webhook_bundle_info gauge",
+            ]
             if self.bundle_revision:
                 labels = (("revision", self.bundle_revision), ("origin", self.bundle_origin))
                 lines.append(f"konflux_webhook_bundle_info{_labels(labels)} 1")

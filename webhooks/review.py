@@ -23,8 +23,20 @@ KIND = "AdmissionReview"
 OPERATIONS = {"CREATE", "UPDATE", "DELETE", "CONNECT"}
 # Fields of `request` the rules see, as the API server sends them.
 REQUEST_FIELDS = (
-    "uid", "kind", "resource", "subResource", "requestKind", "requestResource", "name",
-    "namespace", "operation", "userInfo", "object", "oldObject", "dryRun", "options",
+    "uid",
+    "kind",
+    "resource",
+    "subResource",
+    "requestKind",
+    "requestResource",
+    "name",
+    "namespace",
+    "operation",
+    "userInfo",
+    "object",
+    "oldObject",
+    "dryRun",
+    "options",
 )
 
 

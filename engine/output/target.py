@@ -27,8 +27,7 @@ class OutputTarget:
         if fmt not in formats:
             raise ValueError(
                 # `ec`'s words (Go's %q quoting), then what would have been accepted
-                f"{json.dumps(fmt)} is not a valid report format "
-                f"(choose from {', '.join(formats)})"
+                f"{json.dumps(fmt)} is not a valid report format (choose from {', '.join(formats)})"
             )
         opts = {k: v[-1].lower() for k, v in parse_qs(query).items()}
         unknown = set(opts) - {"show-successes", "show-warnings"}

@@ -11,7 +11,8 @@ from konflux.webhooks.review import parse_review, rule_input
 
 # `slow` keeps the one worker busy while the others queue; `zero` has an empty spec and makes the
 # rules divide by zero (an engine error that must deny that request alone).
-BUNDLE = {"component.rego": """
+BUNDLE = {
+    "component.rego": """
     package admission.component
     import rego.v1
     deny contains "slow" if {
@@ -23,7 +24,8 @@ BUNDLE = {"component.rego": """
     }
     deny contains "never" if { 1 / count(input.object.spec) == 0 }
     warn contains sprintf("hello %s", [input.object.metadata.name])
-"""}
+"""
+}
 
 
 def _input(name: str) -> dict:
@@ -73,12 +75,12 @@ def test_a_burst_is_batched_and_each_request_gets_its_own_decision(tmp_path):
 
 
 def test_batched_answers_over_https_match_single_ones(bg, pki, tmp_path):
-    hook = Webhook(bg, pki, make_config(pki),
-                   engine_for(bundle_dir(tmp_path, BUNDLE), workers=1))
+    hook = Webhook(bg, pki, make_config(pki), engine_for(bundle_dir(tmp_path, BUNDLE), workers=1))
     try:
         names = [f"w{i}-{'odd' if i % 2 else 'even'}" for i in range(40)]
-        bodies = [("/validate-component", _body(review(component(n), uid=f"uid-{n}")))
-                  for n in names]
+        bodies = [
+            ("/validate-component", _body(review(component(n), uid=f"uid-{n}"))) for n in names
+        ]
         answers = [doc for _, doc in hook.post_many(bodies, concurrency=16)]
         singles = [hook.post(path, body)[1] for path, body in bodies[:6]]
         for name, doc in zip(names, answers, strict=True):
