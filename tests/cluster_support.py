@@ -85,3 +85,27 @@ def emulated_cluster(
         yield cluster
     finally:
         cluster.close()
+
+
+@pytest.fixture
+def schema_checked_clusters(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[LocalCluster]]:
+    """Every `LocalCluster` the test starts, checked after the test against the CRDs in
+    deploy/crds: an object the controllers (or the kit's seed) wrote that the real API server
+    would refuse or prune fails the test, naming the object and the problem. Wrapping the
+    constructor catches clusters a test builds inside its own event loop."""
+    clusters: list[LocalCluster] = []
+    original = LocalCluster.__init__
+
+    def recording_init(self: LocalCluster) -> None:
+        original(self)
+        clusters.append(self)
+
+    monkeypatch.setattr(LocalCluster, "__init__", recording_init)
+    yield clusters
+    # Checked after the test body, so a scenario that forgets to assert it is still covered;
+    # an empty list would mean the wrapper never ran, which is a broken check, not a pass.
+    assert clusters, "no LocalCluster was started: the schema check checked nothing"
+    violations = [v for cluster in clusters for v in cluster.api.schema_violations()]
+    assert violations == [], "objects upstream's CRDs would refuse or prune:\n" + "\n".join(
+        violations
+    )

@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 
+import pytest
+from cluster_support import schema_checked_clusters  # noqa: F401 - fixture
+
 from konflux.controllers import constants as c
 from konflux.controllers.operators import OperatorConfig
 from konflux.testing import LocalCluster, build_run, finish_run, seed_tenant
@@ -14,6 +17,10 @@ from konflux.testing import seed_release as kit_seed_release
 from konflux.testing._world import DIGEST, MANAGED, OTHER_DIGEST, TENANT
 
 NS = TENANT
+
+# Every flow here ends with the emulated API server's objects checked against upstream's CRDs
+# (deploy/crds): what the kit seeded and everything the controllers wrote.
+pytestmark = pytest.mark.usefixtures("schema_checked_clusters")
 
 
 async def seed(cl: LocalCluster) -> None:
