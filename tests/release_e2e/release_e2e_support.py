@@ -7,7 +7,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
+import yaml
 
+from konflux.controllers.crd_validation import admit
+from konflux.engine.image.snapshot import Component
 from konflux.engine.oci import SyncRegistry
 from konflux.engine.report import Report
 from konflux.testing._release_world import (  # noqa: F401 - the tests' vocabulary
@@ -46,3 +49,49 @@ def release(release_world: ReleaseWorld) -> Callable[..., Report]:
         return release_world.validate(published.component)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def schema_checked_release(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, Any]]]:
+    """Every Snapshot a test validates, written as the custom resource integration-service
+    makes, and every EnterpriseContractPolicy it writes, checked after the test against the
+    CRDs in deploy/crds: a field upstream's API server would refuse or prune fails the test.
+    The release flow has no API server, so the objects are recorded where the world makes
+    them (`validate`, `policy_file`) rather than read back from one."""
+    written: list[dict[str, Any]] = []
+    validate, policy_file = ReleaseWorld.validate, ReleaseWorld.policy_file
+
+    def recording_validate(self: ReleaseWorld, *components: Component, **kw: Any) -> Report:
+        written.append(
+            {
+                "apiVersion": "appstudio.redhat.com/v1alpha1",
+                "kind": "Snapshot",
+                "metadata": {"name": f"konflux-e2e-{len(written)}", "namespace": "tenant"},
+                "spec": {
+                    "application": "konflux-e2e",
+                    "components": [c.to_spec() for c in components],
+                },
+            }
+        )
+        return validate(self, *components, **kw)
+
+    def recording_policy_file(self: ReleaseWorld, *args: Any, **kw: Any) -> Any:
+        path = policy_file(self, *args, **kw)
+        resource = yaml.safe_load(path.read_text())
+        # The file has no namespace (ec reads it from disk); the cluster copy lives in managed.
+        written.append(
+            {**resource, "metadata": {**resource.get("metadata", {}), "namespace": "managed"}}
+        )
+        return path
+
+    monkeypatch.setattr(ReleaseWorld, "validate", recording_validate)
+    monkeypatch.setattr(ReleaseWorld, "policy_file", recording_policy_file)
+    yield written
+    problems = []
+    for obj in written:
+        verdict = admit(obj)
+        where = f"{obj['kind']} {obj['metadata']['namespace']}/{obj['metadata'].get('name')}"
+        problems += [f"{where}: {p}" for p in [*verdict.errors, *verdict.warnings]]
+        if verdict.allowed and verdict.obj.get("spec") != obj.get("spec"):
+            problems.append(f"{where}: the API server would change spec (defaulted or pruned)")
+    assert problems == [], "objects upstream's CRDs would refuse or prune:\n" + "\n".join(problems)
