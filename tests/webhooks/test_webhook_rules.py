@@ -3,7 +3,10 @@
 The webhook runs against a kmock Kubernetes API holding Application `app`
 (uid `uid-app`), ComponentGroup `g` (uid `uid-g`), ReleasePlan `plan`
 (releaseGracePeriodDays 3) and Components b -> c -> d (build-nudges-ref) in
-`tenant`. Cases follow upstream's webhook tests, named in each docstring.
+`tenant`. Cases follow upstream's webhook tests, named in each docstring ("upstream: repo
+path 'case'"); a case upstream has no counterpart for says "ours" and why. Read at:
+github:konflux-ci/release-service 75576be, github:konflux-ci/integration-service 2ae2878,
+github:redhat-appstudio/application-service ad51acd (the Application and Component webhooks).
 """
 
 from __future__ import annotations
@@ -71,11 +74,17 @@ def app_obj(name: str, display: str | None = "App") -> dict[str, Any]:
 
 
 def test_application_valid(webhook):
+    """upstream: application-service webhooks/application_webhook.go validateApplication (a
+    DNS-1035 name with a displayName passes); the accepted side of the two cases in
+    application_webhook_test.go."""
     allowed(webhook, "/validate-application", review(app_obj("my-app")))
 
 
 @pytest.mark.parametrize("name", ["My-App", "1app", "app-", "a" * 64, "a.b"])
 def test_application_name_dns1035(webhook, name):
+    """upstream: application-service webhooks/application_webhook_test.go "Should fail with
+    error saying name does not conform to spec" (validation.IsDNS1035Label in
+    application_webhook.go)."""
     denied(
         webhook,
         "/validate-application",
@@ -86,6 +95,8 @@ def test_application_name_dns1035(webhook, name):
 
 
 def test_application_display_name(webhook):
+    """upstream: application-service webhooks/application_webhook_test.go "Should fail with
+    error saying displayName is required field"."""
     denied(webhook, "/validate-application", review(app_obj("a", None)), "spec.displayName")
 
 
@@ -262,11 +273,17 @@ ONE = [{"name": "web", "containerImage": "quay.io/o/web@sha256:" + "a" * 64}]
 
 
 def test_snapshot_valid_and_name_length(webhook):
+    """upstream: integration-service internal/webhook/v1beta2/snapshot_webhook_unit_test.go
+    TestSnapshotCustomValidator_ValidateCreate "should allow Name with exactly 63 characters",
+    "should reject Name longer than 63 characters"."""
     allowed(webhook, "/validate-snapshot", review(snapshot("s" * 63, ONE)))
     denied(webhook, "/validate-snapshot", review(snapshot("s" * 64, ONE)), "63")
 
 
 def test_snapshot_components_immutable(webhook):
+    """upstream: integration-service internal/webhook/v1beta2/snapshot_webhook_unit_test.go
+    TestSnapshotCustomValidator_ValidateUpdate "should reject update with added components";
+    snapshot_webhook_test.go "should allow updates to other fields while preserving components"."""
     old = snapshot("s", ONE)
     api = {"name": "api", "containerImage": "quay.io/o/api@sha256:" + "b" * 64}
     new = snapshot("s", [*ONE, api])
@@ -287,6 +304,10 @@ def test_snapshot_components_immutable(webhook):
     "labels", [None, {"team": "x"}, {"appstudio.openshift.io/application": "old"}]
 )
 def test_snapshot_application_label(webhook, labels):
+    """upstream: integration-service internal/webhook/v1beta2/snapshot_webhook_unit_test.go
+    TestSnapshotCustomDefaulter_Default "should add application label when application label map
+    is nil", "... when labels exist but application label is missing", "should overwrite
+    existing application name"."""
     out = mutated(webhook, "/mutate-snapshot", review(snapshot("s", ONE, labels)))
     assert out["metadata"]["labels"]["appstudio.openshift.io/application"] == "app"
     if labels and "team" in labels:
@@ -401,7 +422,9 @@ def test_its_missing_application_denied(webhook):
 
 def test_its_owner_reference_without_cluster_denies(lonely_webhook):
     """Without a Kubernetes API no ownerReference can be added: the scenario is refused, saying
-    why."""
+    why. ours: upstream's webhook always has a client, so it has no such case; the refusal is
+    upstream's integration-service internal/webhook/v1beta2/integrationtestscenario_webhook.go
+    ValidateCreate "owner reference not set for scenario"."""
     out = mutated(
         lonely_webhook, "/mutate-integrationtestscenario", review(scenario("t", git_spec(URL)))
     )
@@ -426,6 +449,10 @@ def plan(labels: dict[str, str] | None, spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_releaseplan_target(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/releaseplan/webhook_test.go "a
+    ReleasePlan is created with both application and componentGroup", "... with neither
+    application nor componentGroup" ("should be rejected"), "... with only componentGroup"
+    ("should succeed")."""
     allowed(webhook, "/validate-releaseplan", review(plan(None, {"application": "app"})))
     allowed(webhook, "/validate-releaseplan", review(plan(None, {"componentGroup": "g"})))
     denied(webhook, "/validate-releaseplan", review(plan(None, {"target": "m"})), "exactly one")
@@ -438,6 +465,10 @@ def test_releaseplan_target(webhook):
 
 
 def test_releaseplan_auto_release_default(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/releaseplan/webhook_test.go "a
+    ReleasePlan is created without the auto-release label" / "should get the label added with
+    its value set to true"; the second case follows releaseplan/webhook.go Default, which adds
+    the label only when the labels map is nil."""
     out = mutated(webhook, "/mutate-releaseplan", review(plan(None, {"application": "app"})))
     assert out["metadata"]["labels"] == {"release.appstudio.openshift.io/auto-release": "true"}
     out = mutated(webhook, "/mutate-releaseplan", review(plan({"x": "y"}, {"application": "app"})))
@@ -445,6 +476,9 @@ def test_releaseplan_auto_release_default(webhook):
 
 
 def test_releaseplan_author_attribution(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/author/webhook_test.go "should add admin
+    as the value for the author label if attribution is set to true"; sanitizeLabelValue "should
+    convert : to _", "should convert @ to .", "should trim long author values"."""
     labels = {"release.appstudio.openshift.io/standing-attribution": "true"}
     body = review(plan(labels, {"application": "app"}), user="system:serviceaccount:ns:bob@x.io")
     out = mutated(webhook, "/mutate-releaseplan", body)
@@ -459,6 +493,10 @@ def test_releaseplan_author_attribution(webhook):
 
 
 def test_releaseplan_author_removed_without_attribution(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/author/webhook.go handleReleasePlan
+    ("Author label should not exist in any case if attribution is not true");
+    author/webhook_test.go "the Attribution label goes to true to false" / "should allow the
+    change and remove the author label"."""
     labels = {"release.appstudio.openshift.io/author": "mallory"}
     out = mutated(webhook, "/mutate-releaseplan", review(plan(labels, {"application": "app"})))
     assert out["metadata"]["labels"] == {}
@@ -487,6 +525,9 @@ def rpa(labels: dict[str, str] | None, **spec: Any) -> dict[str, Any]:
 
 
 def test_rpa_valid(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/releaseplanadmission/webhook_test.go "a
+    ReleasePlanAdmission is created with only componentGroups" / "should succeed" (and its
+    BeforeEach, which creates one with applications)."""
     allowed(webhook, "/validate-releaseplanadmission", review(rpa(None)))
     allowed(
         webhook,
@@ -510,6 +551,11 @@ def test_rpa_denied(webhook, kw, fragment):
 
 
 def test_rpa_block_releases(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/releaseplanadmission/webhook_test.go
+    "created without the block-releases label" / "should get the label added with its value set
+    to false", "created with an invalid block-releases label value" / "should get rejected until
+    the value is valid", "created with a valid block-releases label value" / "shouldn't be
+    modified"."""
     label = "release.appstudio.openshift.io/block-releases"
     denied(
         webhook, "/validate-releaseplanadmission", review(rpa({label: "maybe"})), "true", "false"
@@ -547,6 +593,10 @@ AUTHOR = "release.appstudio.openshift.io/author"
 
 
 def test_release_lengths(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/release/webhook_test.go ValidateCreate
+    "should return an error when release name / snapshot name / releasePlan name is longer than
+    63 characters", "should not return an error when both release name and snapshot name are
+    within 63 characters"."""
     allowed(webhook, "/validate-release", review(release("r")))
     denied(webhook, "/validate-release", review(release("r" * 64)), "name")
     denied(webhook, "/validate-release", review(release("r", snapshot="s" * 64)), "snapshot")
@@ -554,6 +604,9 @@ def test_release_lengths(webhook):
 
 
 def test_release_spec_and_labels_immutable(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/release/webhook_test.go "should error out
+    when updating the resource", "should not error out when updating other labels";
+    author/webhook_test.go "should not allow the author label to be set to a different value"."""
     old = release("r", {SNAP: "snap", PLAN: "plan", AUTHOR: "alice"})
     denied(
         webhook,
@@ -587,11 +640,18 @@ def test_release_spec_and_labels_immutable(webhook):
 
 
 def test_release_labels_manual(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/release/webhook_test.go "should set
+    snapshot and releasePlan labels from spec fields"; author/webhook_test.go "should add admin
+    as the value for the author label", sanitizeLabelValue "should convert @ to ."."""
     out = mutated(webhook, "/mutate-release", review(release("r"), user="bob@example.com"))
     assert out["metadata"]["labels"] == {SNAP: "snap", PLAN: "plan", AUTHOR: "bob.example.com"}
 
 
 def test_release_labels_automated(webhook):
+    """upstream: release-service api/v1alpha1/webhooks/author/webhook_test.go "should not add
+    the author label if the automated label is present and true"; release/webhook_test.go
+    "should set snapshot and releasePlan labels from spec fields" (release/webhook.go Default
+    sets them from spec, over a wrong value)."""
     labels = {"release.appstudio.openshift.io/automated": "true", SNAP: "wrong"}
     out = mutated(webhook, "/mutate-release", review(release("r", labels), user="system:x"))
     assert out["metadata"]["labels"] == {
@@ -603,7 +663,10 @@ def test_release_labels_automated(webhook):
 
 def test_release_old_without_labels_updatable(webhook):
     """A Release stored before the webhook set its labels still updates (say, its finalizer is
-    removed): nothing is re-set, nothing refused."""
+    removed): nothing is re-set, nothing refused. upstream: release-service
+    api/v1alpha1/webhooks/release/webhook_test.go "should not error out when updating the
+    resource metadata"; ours: the label-less old Release, which upstream's ValidateUpdate allows
+    because it compares the labels ("" == "")."""
     old = release("r")
     old["metadata"]["finalizers"] = ["appstudio.redhat.com/release-finalizer"]
     new = release("r")
