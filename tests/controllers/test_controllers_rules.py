@@ -72,6 +72,11 @@ COMPONENTS = [
 
 
 def test_snapshot_name_uses_start_time_and_suffixes_on_collision():
+    """upstream: integration-service gitops/snapshot_test.go "ensures
+    GenerateSnapshotNameWithTimestamp truncates long prefixes", "... handles suffix for
+    collision avoidance", "... truncates prefix when suffix is provided"; integration-service
+    internal/controller/buildpipeline/buildpipeline_adapter_test.go "ensures snapshot creation
+    handles name collisions with retry and suffix"."""
     assert integration.snapshot_name("a" * 50, AT, []) == "a" * 43 + "-20260501-102030-456"
     taken = ["app-20260501-102030-456", "app-20260501-102030-456-01"]
     assert integration.snapshot_name("app", AT, taken) == "app-20260501-102030-456-02"
@@ -80,11 +85,21 @@ def test_snapshot_name_uses_start_time_and_suffixes_on_collision():
 
 
 def test_image_without_tag_keeps_registry_port():
+    """ours: upstream integration-service tekton/build_pipeline.go
+    GetImagePullSpecFromPipelineRun takes the output image up to its first ":" (strings.Split),
+    which would cut a registry port (reg:5000/ns/repo:tag -> reg); we drop only the tag, on
+    purpose."""
     assert integration.image_without_tag("reg:5000/ns/repo:tag") == "reg:5000/ns/repo"
     assert integration.image_without_tag("reg:5000/ns/repo") == "reg:5000/ns/repo"
 
 
 def test_signed_successful_build_makes_one_snapshot_of_the_application():
+    """upstream: integration-service
+    internal/controller/buildpipeline/buildpipeline_adapter_test.go "ensures the Imagepullspec
+    and ComponentSource from pipelinerun and prepare snapshot can be created", "ensures
+    pipelines as code labels and annotations are propagated to the snapshot", "can annotate the
+    build pipelineRun with the Snapshot name", "Can annotate the build pipelineRun with the
+    CreateSnapshot annotate"."""
     acts = integration.reconcile_build_run(run(), COMPONENTS, [])
     (create,) = acts.creates
     snap = create.body
@@ -137,6 +152,9 @@ def test_failed_signing_is_reported_and_makes_no_snapshot():
 
 
 def test_failed_signing_report_carries_the_signers_reason():
+    """ours: upstream checks only that `chains.tekton.dev/signed` is present (see
+    test_failed_signing_is_reported_and_makes_no_snapshot); naming the signer's reason in the
+    create-snapshot report is our addition."""
     failed = run(signed="failed")
     failed["metadata"]["annotations"][c.CHAINS_FAILURE_ANNOTATION] = "registry down"
     report = report_of(integration.reconcile_build_run(failed, COMPONENTS, []))
@@ -144,12 +162,19 @@ def test_failed_signing_report_carries_the_signers_reason():
 
 
 def test_recorded_build_is_not_snapshotted_twice():
+    """upstream: integration-service
+    internal/controller/buildpipeline/buildpipeline_adapter_test.go "Snapshot already exists" /
+    "ensures snapshot creation is skipped when snapshot already exists"."""
     first = integration.reconcile_build_run(run(), COMPONENTS, []).creates[0].body
     again = integration.reconcile_build_run(run(), COMPONENTS, [first])
     assert not again.creates
 
 
 def test_pull_request_build_does_not_promote_the_component():
+    """upstream: integration-service
+    internal/controller/buildpipeline/buildpipeline_adapter_test.go "build pipelineRun succdeds
+    and is signed" / "Ensure Global Candidate List can be updated ..." (the global candidate
+    list is updated from push builds); a pull-request build leaves the Component alone."""
     acts = integration.reconcile_build_run(run(event="pull_request"), COMPONENTS, [])
     assert all(p.resource.kind != "Component" for p in acts.patches)
 
@@ -180,6 +205,9 @@ def its(name, contexts=None, optional=False):
 
 
 def test_contexts_filter_scenarios():
+    """upstream: integration-service gitops/snapshot_test.go "Filter integration tests for a
+    given Snapshot based on their context" / "Returns only the scenarios matching the context
+    for a given kind of Snapshot" (gitops/snapshot.go IsScenarioApplicableToSnapshotsContext)."""
     assert integration.scenario_applies(its("a"), snapshot())
     assert integration.scenario_applies(its("a", ["push"]), snapshot())
     assert not integration.scenario_applies(its("a", ["pull_request"]), snapshot())
@@ -190,6 +218,10 @@ def test_contexts_filter_scenarios():
 
 
 def test_test_run_carries_snapshot_param_labels_and_owner():
+    """upstream: integration-service tekton/integration_pipeline_test.go "can append labels that
+    comes from Snapshot to IntegrationPipelineRun and make sure that label value matches the
+    snapshot and component names", "can append the scenario Name, optional flag and Namespace to
+    a IntegrationPipelineRun object ..."."""
     body = integration.test_pipelinerun(snapshot(), its("a"), 0)
     assert body["spec"]["params"][0] == {
         "name": "SNAPSHOT",
@@ -222,6 +254,11 @@ def conds(actions):
 
 
 def test_snapshot_creates_one_run_per_applicable_scenario_and_is_in_progress():
+    """upstream: integration-service internal/controller/snapshot/snapshot_adapter.go
+    EnsureIntegrationPipelineRunsExist (one run per required scenario filtered by context,
+    Snapshot marked in progress); integration-service
+    internal/controller/snapshot/snapshot_adapter_test.go "creates Integration PLR for the new
+    ITS and skips for the one that's already InProgress"."""
     acts = integration.reconcile_snapshot(
         snapshot(), [its("a"), its("b", ["pull_request"])], [], {}, [], []
     )
@@ -230,6 +267,9 @@ def test_snapshot_creates_one_run_per_applicable_scenario_and_is_in_progress():
 
 
 def test_test_output_decides_pass_or_fail():
+    """upstream: integration-service helpers/integration_test.go "ensures multiple task
+    pipelinerun outcome when AppStudio Tests succeeded", "... warned", "... failed" (TEST_OUTPUT
+    result decides)."""
     for result, expected in [
         ("SUCCESS", "Passed"),
         ("WARNING", "Passed"),
@@ -244,6 +284,9 @@ def test_test_output_decides_pass_or_fail():
 
 
 def test_failed_pipelinerun_fails_the_scenario():
+    """upstream: integration-service
+    internal/controller/integrationpipeline/integrationpipeline_adapter_test.go "integration
+    pipeline failed"."""
     acts = integration.reconcile_snapshot(
         snapshot(), [its("a")], [done("s1-a", "False")], {}, [], []
     )
@@ -251,6 +294,9 @@ def test_failed_pipelinerun_fails_the_scenario():
 
 
 def test_optional_scenarios_do_not_gate_and_none_required_passes():
+    """upstream: integration-service internal/controller/snapshot/snapshot_adapter_test.go "Mark
+    snapshot as pass when required ITS is not found" (message "No required
+    IntegrationTestScenarios found, skipped testing")."""
     acts = integration.reconcile_snapshot(snapshot(), [its("o", optional=True)], [], {}, [], [])
     cond = conds(acts)["AppStudioTestSucceeded"]
     assert cond["reason"] == "Passed" and "No required" in cond["message"]
@@ -264,6 +310,10 @@ def plan(name="p", auto="true"):
 
 
 def test_passing_push_snapshot_is_auto_released_once_per_plan():
+    """upstream: integration-service internal/controller/snapshot/snapshot_adapter_test.go
+    "ensures Release created successfully"; integration-service release/releaseplan_test.go
+    "ensures the Release can be created for ReleasePlan and is labelled as automated";
+    loader/loader_test.go "release plan without auto-release label is created"."""
     acts = integration.reconcile_snapshot(
         snapshot(), [], [], {}, [plan("p"), plan("q", "false")], []
     )
@@ -276,11 +326,17 @@ def test_passing_push_snapshot_is_auto_released_once_per_plan():
 
 
 def test_pull_request_snapshot_is_not_auto_released():
+    """upstream: integration-service gitops/snapshot.go CanSnapshotBePromoted ("the Snapshot was
+    created for a PaC pull request event"); gitops/snapshot_test.go "ensures the a decision can
+    be made to NOT promote the Snapshot based on its status"."""
     acts = integration.reconcile_snapshot(snapshot(push=False), [], [], {}, [plan()], [])
     assert not acts.creates
 
 
 def test_rerun_label_starts_a_new_attempt():
+    """upstream: integration-service internal/controller/snapshot/snapshot_adapter_test.go
+    "EnsureRerunPipelineRunsExist" / "manual re-run of scenario using static env is trigerred";
+    integration-service gitops/snapshot_test.go "RemoveIntegrationTestRerunLabel tests"."""
     snap = snapshot(**{c.RERUN_LABEL: "a"})
     acts = integration.reconcile_snapshot(
         snap, [its("a")], [done("s1-a")], {"s1-a": output("FAILURE")}, [], []
@@ -290,6 +346,9 @@ def test_rerun_label_starts_a_new_attempt():
 
 
 def test_gc_keeps_released_kept_and_newest():
+    """upstream: integration-service cmd/snapshotgc/snapshotgc_test.go "Test
+    getSnapshotsForRemoval", "Test getSnapshotsForNSReleases", "Test
+    filterSnapshotsWithKeepSnapshotAnnotation"."""
     snaps = [
         {
             "metadata": meta(
@@ -326,6 +385,11 @@ def rpa(name="a", origin="t", apps=("app",), blocked=False, ns="m"):
 
 
 def test_plan_matches_exactly_one_admission():
+    """upstream: release-service loader/loader_test.go "calling GetMatchingReleasePlanAdmission"
+    / "returns a release plan admission", "returns ReleasePlanAdmission from ReleasePlan label
+    even when multiple matching RPAs exist"; release-service controllers/release/adapter_test.go
+    validateProcessingResources "should return invalid and no error if multiple
+    ReleasePlanAdmissions exist", "... if the ReleasePlanAdmission is found to be disabled"."""
     assert release.match_admission(plan(), [rpa()]).admission["metadata"]["name"] == "a"
     assert release.match_admission(plan(), [rpa(origin="x")]).admission is None
     several = release.match_admission(plan(), [rpa("a"), rpa("b")])
@@ -339,6 +403,9 @@ def test_plan_matches_exactly_one_admission():
 
 
 def test_matching_status_on_both_sides():
+    """upstream: release-service controllers/releaseplan/adapter_test.go and
+    controllers/releaseplanadmission/adapter_test.go "When EnsureMatchingInformationIsSet is
+    called". ours: the condition message naming the gates' digest."""
     p = release.reconcile_plan(plan(), [rpa()]).patches[0].patch["status"]
     assert p["releasePlanAdmission"] == {"name": "m/a", "active": True}
     a = release.reconcile_admission(rpa(), [plan()], [rpa()]).patches[0].patch["status"]
@@ -374,6 +441,11 @@ def rconds(actions):
 
 
 def test_valid_release_creates_managed_run_and_rolebinding():
+    """upstream: release-service controllers/release/adapter_test.go EnsureReleaseIsValid
+    "should mark the release as validated if all checks pass"; EnsureManagedPipelineIsProcessed
+    "should create a RoleBinding if all the required resources are present and none exists in
+    the Release Status"; EnsureReleaseExpirationTimeIsAdded; validateAuthor "properly sets the
+    Attribution data in the release status"."""
     acts = release.reconcile_release(ctx(), AT)
     kinds = sorted(x.body["kind"] for x in acts.creates)
     assert kinds == ["PipelineRun", "RoleBinding"]
@@ -389,6 +461,10 @@ def test_valid_release_creates_managed_run_and_rolebinding():
 
 
 def test_validation_failures_are_named():
+    """upstream: release-service controllers/release/adapter_test.go EnsureReleaseIsValid
+    "should mark the release as failed if a validation fails"; validateProcessingResources
+    "should return invalid and no error if any of the resources are not found", "... if the
+    ReleasePlanAdmission is found to be disabled"."""
     cases = {
         "ReleasePlan p not found": ctx(plan=None),
         "EnterpriseContractPolicy ecp not found": ctx(policy=None),
@@ -403,6 +479,9 @@ def test_validation_failures_are_named():
 
 
 def test_manual_release_needs_an_author():
+    """upstream: release-service controllers/release/adapter_test.go validateAuthor "returns
+    invalid and an error if the Release has the automated label and no author" (automated
+    "false", message "no author found for manual release")."""
     c_ = ctx()
     c_.release["metadata"]["labels"] = {}
     assert "no author" in rconds(release.reconcile_release(c_, AT))["Validated"]["message"]
@@ -433,6 +512,10 @@ def test_managed_outcome_decides_released_with_retries():
 
 
 def test_tenant_pipeline_runs_first():
+    """upstream: release-service controllers/release/adapter_test.go
+    EnsureTenantPipelineIsProcessed "should create a pipelineRun and register the processing
+    data if all the required resources are present"; EnsureManagedPipelineIsProcessed "should do
+    nothing if the Release tenant pipeline processing has not yet completed"."""
     p = ctx().plan
     p["spec"]["tenantPipeline"] = {"pipelineRef": {"resolver": "git", "params": []}}
     acts = release.reconcile_release(ctx(plan=p), AT)
@@ -455,6 +538,10 @@ def component(**annotations):
 
 
 def test_new_component_is_onboarded_to_pac():
+    """upstream: build-service internal/controller/component_build_controller_test.go "should
+    successfully submit PR with PaC definitions using GitHub application, without any request
+    (defaults to pac provision)", "should create PaC PR with build pipeline service account".
+    ours: the definitions land in a ConfigMap, not a pull request (docs/controllers.md)."""
     acts = build.reconcile_component(build.BuildWorld(component()))
     kinds = sorted(x.body["kind"] for x in acts.creates)
     assert kinds == ["ConfigMap", "Repository", "ServiceAccount"]
@@ -478,12 +565,17 @@ def test_new_component_is_onboarded_to_pac():
 
 
 def test_component_without_image_waits():
+    """upstream: build-service internal/controller/component_build_controller.go Reconcile:
+    "Waiting for ContainerImage to be set" (no upstream test names it)."""
     comp = component()
     del comp["spec"]["containerImage"]
     assert not build.reconcile_component(build.BuildWorld(comp))
 
 
 def test_unconfigure_removes_definitions_and_repository():
+    """upstream: build-service internal/controller/component_build_controller_test.go "should
+    successfully unconfigure PaC, removal MR not needed", "should successfully submit PR with
+    PaC definitions removal using GitHub application upon unprovision"."""
     world = build.BuildWorld(
         component(**{c.BUILD_REQUEST_ANNOTATION: "unconfigure-pac"}),
         service_account={},
@@ -565,7 +657,8 @@ def statuses_of(acts):
 def test_status_annotation_has_upstream_fields_and_stable_times():
     """pkg/integrationteststatus: every entry has scenario, status and lastUpdateTime (the
     schema's required fields), startTime from InProgress, completionTime when final; times
-    move only when the status or details change (UpdateTestStatusIfChanged)."""
+    move only when the status or details change (UpdateTestStatusIfChanged).
+    upstream: integration-service pkg/integrationteststatus/integration_test_status_test.go."""
     later = datetime(2026, 5, 1, 11, tzinfo=UTC)
     running = {
         **done("s1-a"),
@@ -663,6 +756,9 @@ def test_should_release_false_holds_auto_release():
 
 
 def test_build_should_release_result_lands_on_the_snapshot():
+    """upstream: integration-service tekton/utils_test.go "GetShouldRelease" (the build's
+    SHOULD_RELEASE result); gitops/release_test.go "shouldRelease() CEL function" / "returns
+    false when shouldRelease is false"."""
     built = run()
     built["status"]["results"].append({"name": "SHOULD_RELEASE", "value": "false"})
     snap = integration.reconcile_build_run(built, COMPONENTS, []).creates[0].body
@@ -696,7 +792,10 @@ def test_auto_release_cel_annotation():
 
 def test_snapshot_auto_release_label_false_and_merge_queue_not_released():
     """CanSnapshotBePromoted: the Snapshot's own auto-release label "false" and merge-queue
-    Snapshots are not promoted."""
+    Snapshots are not promoted.
+    upstream: integration-service gitops/snapshot_test.go "does not promote the Snapshot when
+    auto-release label is false even if otherwise eligible", "can determine if the snapshot
+    originated from a merge queue event"."""
     off = snapshot(**{c.AUTO_RELEASE_LABEL: "false"})
     assert not integration.reconcile_snapshot(off, [], [], {}, [plan()], [], AT).creates
     queue = snapshot()
@@ -769,12 +868,21 @@ def test_component_group_build_makes_a_snapshot_per_group():
 
 
 def test_component_group_build_without_group_is_reported():
+    """upstream: integration-service
+    internal/controller/buildpipeline/buildpipeline_adapter_test.go
+    "filterPipelineRunsForComponentGroups is called" / "keeps PipelineRuns whose component label
+    matches a component listed in some ComponentGroup, and skips others". ours: the
+    create-snapshot report saying no ComponentGroup lists the component."""
     acts = integration.reconcile_build_run(versioned_run("nope"), COMPONENTS, [], AT, [group()])
     assert not acts.creates and "no ComponentGroup" in report_of(acts)["message"]
 
 
 def test_component_group_scenarios_and_plans():
-    """ITS and ReleasePlans of a ComponentGroup apply to its Snapshots, not an Application's."""
+    """ITS and ReleasePlans of a ComponentGroup apply to its Snapshots, not an Application's.
+    upstream: integration-service loader/loader_test.go "can fetch required
+    integrationTestScenario for snapshot (ComponentGroup model)", "ensures the ReleasePlan can
+    be gotten for ComponentGroup"; loader/loader_mock_test.go "When calling
+    GetAutoReleasePlansForComponentGroup"."""
     snap = {
         "metadata": meta(
             "s2", labels={c.COMPONENT_LABEL: "api", c.SNAPSHOT_TYPE_LABEL: "component"}, uid="u2"
@@ -797,7 +905,11 @@ def test_component_group_scenarios_and_plans():
 
 def test_release_plans_and_admissions_on_component_groups():
     """ReleasePlanAdmission.MatchesReleasePlan: the plan's group name in applications or
-    componentGroups."""
+    componentGroups.
+    upstream: release-service api/v1alpha1/releaseplanadmission_types_test.go
+    "MatchesReleasePlan method is called" / "should return true when RP ComponentGroup is in RPA
+    ComponentGroups", "... RP ComponentGroup is in RPA Applications (backward compatible)",
+    "should return false when RP ComponentGroup is not in any RPA list"."""
     cg_plan = {"metadata": meta("p"), "spec": {"componentGroup": "cg", "target": "m"}}
     admission = rpa()
     admission["spec"] = {**admission["spec"], "componentGroups": ["cg"]}
@@ -882,6 +994,9 @@ def test_released_progressing_while_running_and_finalizers_released_after():
 
 
 def test_tenant_and_final_runs_as_release_service_makes_them():
+    """upstream: release-service controllers/release/adapter_test.go
+    EnsureTenantPipelineIsProcessed "should create a pipelineRun and register the processing
+    data if all the required resources are present", "EnsureFinalPipelineIsProcessed is called"."""
     p = ctx().plan
     ref = {
         "pipelineRef": {"resolver": "git", "params": []},

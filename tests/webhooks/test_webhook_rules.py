@@ -146,7 +146,8 @@ def test_component_argocd_tracked_gets_no_owner_reference(webhook):
 
 
 def test_component_name(webhook):
-    """TestComponentCreateValidatingWebhook: "component metadata.name is invalid"."""
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentCreateValidatingWebhook: "component metadata.name is invalid"."""
     denied(
         webhook,
         "/validate-component",
@@ -157,7 +158,8 @@ def test_component_name(webhook):
 
 
 def test_component_source_required(webhook):
-    """TestComponentCreateValidatingWebhook: "component needs to have one source specified"."""
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentCreateValidatingWebhook: "component needs to have one source specified"."""
     comp = component("web")
     comp["spec"]["source"] = {"git": {}}
     denied(
@@ -169,7 +171,8 @@ def test_component_source_required(webhook):
 
 
 def test_component_source_url_form(webhook):
-    """TestComponentCreateValidatingWebhook: "valid component with git source, new GitURL field"."""
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentCreateValidatingWebhook: "valid component with git source, new GitURL field"."""
     comp = component("web")
     comp["spec"]["source"] = {"url": "http://link"}
     allowed(webhook, "/validate-component", review(comp))
@@ -177,8 +180,9 @@ def test_component_source_url_form(webhook):
 
 @pytest.mark.parametrize("url", ["badurl", "git@github.com:o/r.git", "github.com/o/r"])
 def test_component_source_must_parse(webhook, url):
-    """TestComponentCreateValidatingWebhook: "component cannot be created due to bad URL",
-    "valid component with invalid git scheme src" (Go's url.ParseRequestURI)."""
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentCreateValidatingWebhook: "component cannot be created due to bad URL", "valid
+    component with invalid git scheme src" (Go's url.ParseRequestURI)."""
     comp = component("web")
     comp["spec"]["source"]["git"]["url"] = url
     denied(webhook, "/validate-component", review(comp), "invalid URI for request", url)
@@ -186,14 +190,16 @@ def test_component_source_must_parse(webhook, url):
 
 @pytest.mark.parametrize("url", ["http://link", "ssh://git@github.com/o/r", "/tmp/r"])
 def test_component_source_absolute_uris_accepted(webhook, url):
-    """Upstream parses with url.ParseRequestURI: any absolute URI or absolute path passes."""
+    """upstream: application-service webhooks/component_webhook.go parses with
+    url.ParseRequestURI: any absolute URI or absolute path passes."""
     comp = component("web")
     comp["spec"]["source"]["git"]["url"] = url
     allowed(webhook, "/validate-component", review(comp))
 
 
 def test_component_git_url_immutable(webhook):
-    """TestComponentUpdateValidatingWebhook: "git src url cannot be changed"."""
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentUpdateValidatingWebhook: "git src url cannot be changed"."""
     old = component("web")
     new = copy.deepcopy(old)
     new["spec"]["source"]["git"]["url"] = "https://github.com/org/elsewhere"
@@ -209,7 +215,8 @@ def test_component_git_url_immutable(webhook):
 
 
 def test_component_application_may_not_exist_yet(webhook):
-    """TestComponentDefaultingWebhook: "application not found" (GitOps applies in any order):
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestComponentDefaultingWebhook: "application not found" (GitOps applies in any order):
     allowed with a warning, and no ownerReference."""
     response = allowed(webhook, "/validate-component", review(component("web", app="ghost")))
     assert any('Application "ghost" does not exist' in w for w in response["warnings"])
@@ -221,7 +228,8 @@ def test_component_application_may_not_exist_yet(webhook):
 
 
 def test_component_nudge_cycle_through_cluster(webhook):
-    """TestValidateBuildNudgesRefGraph: "component references itself", a cycle through stored
+    """upstream: application-service webhooks/component_webhook_unit_test.go
+    TestValidateBuildNudgesRefGraph: "component references itself", a cycle through stored
     Components, and a chain without one."""
     # d (stored, nudges nothing) updated to nudge b: b -> c -> d -> b
     old = component("d", [])
