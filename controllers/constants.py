@@ -20,7 +20,8 @@ DEFAULT_OPERATORS = ("integration", "release", "build")
 
 # --- integration-service ---------------------------------------------------------------------
 TEST_OUTPUT_RESULT = "TEST_OUTPUT"
-PASSING_TEST_RESULTS = frozenset({"SUCCESS", "SKIPPED", "WARNING"})
+# PASSING_TEST_RESULTS lives in konflux.kube.names (re-exported above): the integration gate
+# reads the same set as data.kube.names, so it is defined once.
 
 CONDITION_INTEGRATION_STATUS = "AppStudioIntegrationStatus"
 CONDITION_TEST_SUCCEEDED = "AppStudioTestSucceeded"

@@ -122,6 +122,10 @@ PAC_DEFINITIONS_LABEL = "build.appstudio.openshift.io/pac-definitions"
 BUILD_REPO_ANNOTATION = "build.appstudio.openshift.io/repo"  # on proposed PaC PipelineRuns
 COMMIT_SHA_ANNOTATION = "build.appstudio.redhat.com/commit_sha"
 TARGET_BRANCH_ANNOTATION = "build.appstudio.redhat.com/target_branch"
+# integration-service's test output schema: the TEST_OUTPUT `result` values that pass a
+# scenario. The console reads it from Python, the integration gate from data.kube.names.
+PASSING_TEST_RESULTS = frozenset({"SUCCESS", "SKIPPED", "WARNING"})
+
 PULL_REQUEST_NUMBER_ANNOTATION = "build.appstudio.redhat.com/pull_request_number"
 # image-controller: an ImageRepository names its Component with this label; with the annotation
 # set to "true" the Component's spec.containerImage is set once, and the annotation removed.

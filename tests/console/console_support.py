@@ -1,19 +1,17 @@
 """Helpers for the console tests: an emulated cluster with RBAC and a served console, in a thread.
 
-The browser tests are synchronous (Selenium); the cluster and the console run on an
-event loop in a background thread (`ServedConsole`), and a test changes the cluster
-with `served.call(coroutine_function)`.
+The browser tests are synchronous (Selenium); the cluster and the console run on the
+shared loop-on-a-thread helper (`konflux.testing.LoopThread`, in `ServedConsole`), and a
+test changes the cluster with `served.call(coroutine_function)`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
-from concurrent.futures import Future
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from konflux.kube.resources import CLUSTER_ROLE, CLUSTER_ROLE_BINDING, ROLE, ROL
 from konflux.testing import (
     ApiServerAuth,
     LocalCluster,
+    LoopThread,
     UserInfo,
     dump_entry,  # noqa: F401 - the console tests' vocabulary
     dump_objects,  # noqa: F401
@@ -120,59 +119,61 @@ class ServedConsole:
         self.url = ""
         self.access: ClusterAccess
         self.cluster: LocalCluster
-        self._loop = asyncio.new_event_loop()
-        self._ready: Future[None] = Future()
-        self._stop: asyncio.Event | None = None
-        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._loop: LoopThread | None = None
+        self._stack = AsyncExitStack()  # the cluster, the console's client and its server
 
     def __enter__(self) -> ServedConsole:
-        self._thread.start()
-        self._ready.result(timeout=30)
+        # The one loop-on-a-thread helper; `_start` returns once the console serves, and
+        # any failure before that is re-raised here by `LoopThread.run`.
+        self._loop = LoopThread("served-console")
+        try:
+            self._loop.run(self._start(), timeout=30)
+        except BaseException:
+            self._loop.stop()
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._stop is not None:
-            self._loop.call_soon_threadsafe(self._stop.set)
-        self._thread.join(timeout=30)
-
-    def _run(self) -> None:
-        asyncio.set_event_loop(self._loop)
+        if self._loop is None:
+            return
         try:
-            self._loop.run_until_complete(self._main())
-        except BaseException as exc:  # surfaced to the test through `_ready`
-            if not self._ready.done():
-                self._ready.set_exception(exc)
+            self._loop.run(self._stack.aclose(), timeout=30)
         finally:
-            self._loop.close()
+            self._loop.stop()
 
-    async def _main(self) -> None:
-        self._stop = asyncio.Event()
+    async def _start(self) -> None:
+        try:
+            await self._open()
+        except BaseException:
+            await self._stack.aclose()
+            raise
+
+    async def _open(self) -> None:
+        stack = self._stack
         if self.pki is None:
-            async with LocalCluster() as cluster:
-                await self._serve(cluster, ApiServerAuth.install(cluster.api), cluster.config)
+            cluster = await stack.enter_async_context(LocalCluster())
+            await self._serve(cluster, ApiServerAuth.install(cluster.api), cluster.config)
             return
         # The emulator behind TLS (tests/fixtures/kube_api.py): credentials travel only over
         # TLS, so a console reading with a ServiceAccount token meets RBAC only here.
         from konflux.kube.config import load_config
         from tests.fixtures.kube_api import TlsApiServer, b64, kubeconfig
 
-        async with TlsApiServer(self.pki) as server:
-            auth = ApiServerAuth.install(server.api)
-            admin = secrets.token_urlsafe(16)
-            server.tokens[admin] = "loader"
-            auth.add_token(admin, UserInfo("loader", ("system:masters",)))
+        server = await stack.enter_async_context(TlsApiServer(self.pki))
+        auth = ApiServerAuth.install(server.api)
+        admin = secrets.token_urlsafe(16)
+        server.tokens[admin] = "loader"
+        auth.add_token(admin, UserInfo("loader", ("system:masters",)))
 
-            def kubeconfig_for(token: str) -> Path:
-                cluster = {"server": server.url, "certificate-authority-data": b64(self.pki.ca_pem)}
-                path = self.pki.root / f"kubeconfig-{secrets.token_hex(4)}"
-                return kubeconfig(path, cluster, {"token": token})
+        def kubeconfig_for(token: str) -> Path:
+            cluster = {"server": server.url, "certificate-authority-data": b64(self.pki.ca_pem)}
+            path = self.pki.root / f"kubeconfig-{secrets.token_hex(4)}"
+            return kubeconfig(path, cluster, {"token": token})
 
-            admin_config = load_config(kubeconfig_for(admin))
-            loader = _TlsCluster(KubeClient(admin_config), kubeconfig_for, server)
-            try:
-                await self._serve(loader, auth, admin_config)
-            finally:
-                await loader.client.close()
+        admin_config = load_config(kubeconfig_for(admin))
+        loader = _TlsCluster(KubeClient(admin_config), kubeconfig_for, server)
+        stack.push_async_callback(loader.client.close)
+        await self._serve(loader, auth, admin_config)
 
     async def _serve(self, cluster: Any, auth: ApiServerAuth, config: Any) -> None:
         self.cluster = cluster
@@ -200,15 +201,13 @@ class ServedConsole:
         )
         runner = await start(app, "127.0.0.1", 0)
         self.url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        self._ready.set_result(None)
-        try:
-            await self._stop.wait()
-        finally:
-            await runner.cleanup()
+        self._stack.push_async_callback(runner.cleanup)
 
     def call(self, fn: Callable[[LocalCluster], Awaitable[Any]], timeout: float = 30) -> Any:
         """Run `fn(cluster)` on the cluster's loop and return its result."""
-        return asyncio.run_coroutine_threadsafe(fn(self.cluster), self._loop).result(timeout)
+        if self._loop is None:
+            raise RuntimeError("ServedConsole.call outside its `with` block: nothing is served")
+        return self._loop.run(fn(self.cluster), timeout)
 
 
 READ_EVERYTHING = [

@@ -346,6 +346,26 @@ def test_gates_and_admission_rules_do_not_retype_label_names():
             assert retyped == [], f"{path.relative_to(ROOT)} retypes {retyped}"
 
 
+def test_gates_and_admission_rules_do_not_retype_value_sets():
+    """The sets in kube/names.py (PASSING_TEST_RESULTS, PAC_PUSH_EVENTS, ...) reach Rego as
+    data: no rule file spells all of a set's members on one line (a retyped set)."""
+    sets = {
+        name: value
+        for name, value in names.as_data()["kube"]["names"].items()
+        if isinstance(value, list) and len(value) > 1
+    }
+    assert "PASSING_TEST_RESULTS" in sets and "PAC_PUSH_EVENTS" in sets
+    for directory in ("gates", "admission"):
+        for path in (ROOT / "rego" / directory).rglob("*.rego"):
+            if path.name.endswith("_test.rego"):
+                continue
+            for line in path.read_text().splitlines():
+                if line.lstrip().startswith("#"):
+                    continue
+                retyped = [n for n, v in sets.items() if all(f'"{m}"' in line for m in v)]
+                assert retyped == [], f"{path.relative_to(ROOT)} retypes {retyped}: {line}"
+
+
 def test_every_gate_rule_is_annotated_and_tested():
     from konflux.engine.policy.files import load_paths
     from konflux.engine.rules import rules_of

@@ -64,6 +64,12 @@ test_outcome_from_test_output if {
 	outcome({"run": run("True", ""), "test_outputs": [`{"result": "WARNING"}`]}).status == "TestPassed"
 }
 
+# The passing results are data (kube/names.py PASSING_TEST_RESULTS), not a set typed here.
+test_passing_results_come_from_names_data if {
+	warned := {"run": run("True", ""), "test_outputs": [`{"result": "WARNING"}`]}
+	outcome(warned).status == "TestFail" with data.kube.names.PASSING_TEST_RESULTS as ["SUCCESS"]
+}
+
 test_summary_counts_required_tests if {
 	scenarios := [its("a", []), optional(its("o", [])), its("b", [])]
 	runs := {"a": passed, "o": {"run": run("False", "")}, "b": {"run": run("False", "")}}
