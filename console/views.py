@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from konflux.controllers import constants as c
+from konflux.controllers.gates import Denial
 from konflux.controllers.integration import auto_release_plans, is_push_snapshot
 from konflux.controllers.objects import (
     annotations_of,
@@ -185,12 +186,6 @@ def snapshot_badge(snapshot: Obj) -> Badge:
 
 
 @dataclass(frozen=True)
-class GateDenial:
-    code: str
-    msg: str
-
-
-@dataclass(frozen=True)
 class Promotion:
     """What a page says about a Snapshot's promotion. `state` is where it comes from:
     "decided" (the gates' decision, recorded by the integration controller), "undecided"
@@ -199,7 +194,7 @@ class Promotion:
 
     badge: Badge
     state: str
-    denied: tuple[GateDenial, ...] = ()
+    denied: tuple[Denial, ...] = ()
     release_plans: tuple[str, ...] = ()
     gates: str = ""  # the digest of the gates bundle that decided
 
@@ -241,7 +236,7 @@ def _gates_promotion(raw: Any) -> Promotion:
         raise ValueError('"releasePlans" is not a list of names')
     if promoted == bool(denied):
         raise ValueError("promoted with denials" if promoted else "not promoted, yet no denial")
-    denials = tuple(GateDenial(d["code"], d["msg"]) for d in denied)
+    denials = tuple(Denial(d["code"], d["msg"]) for d in denied)
     if promoted:
         detail = "no ReleasePlan auto-releases it"
         if plans:
