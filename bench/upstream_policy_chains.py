@@ -32,21 +32,12 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from konflux.controllers.buildruns import finished_run
-from konflux.controllers.chains.config import ChainsConfig
-from konflux.controllers.chains.record import record_run
-from konflux.controllers.chains.secrets import key_secrets
-from konflux.controllers.chains.signing import RunSigner, SigningKey
-from konflux.engine.oci import RegistryClient
-from konflux.engine.sigstore import generate_key_pair
-from konflux.testing import LocalRegistry, free_port
-from konflux.testing._simulate import build_of, push_bundles, push_component, trusted_tasks
+from konflux.testing import LocalRegistry, free_port, signed_build
 
 # The upstream release packages the issue names.
 PACKAGES = [
@@ -101,39 +92,6 @@ def environment_data(directory: Path, trusted: dict[str, Any]) -> Path:
     # adds ruleData's `trusted_tasks` to it: without the data source the list is empty.
     (directory / "trusted_tasks.yml").write_text(yaml.safe_dump({"trusted_tasks": trusted}))
     return directory
-
-
-async def signed_build(host: str, fmt: str, tag: str, untrusted: bool = False) -> dict[str, Any]:
-    """One build signed and attested by the signer in `fmt`: its Snapshot, key, trusted data.
-    `untrusted`: the buildah task comes from a bundle outside the trusted data (the control
-    showing the rules read the tasks from the provenance rather than passing vacuously)."""
-    pair = generate_key_pair(b"")
-    key = SigningKey.from_secret(key_secrets("ns", "signing-secrets", pair, b"")[0], "bench")
-    async with RegistryClient() as client:
-        bundles = await push_bundles(client, host)
-        used = bundles
-        if untrusted:
-            other = await push_bundles(client, host, repo="someone/tasks")
-            used = dict(bundles, **{"build-container": other["build-container"]})
-        image, sbom = await push_component(client, host, "api", tag=tag)
-        build = build_of("api", image, sbom, used, f"api-on-push-{tag}", "d" * 40)
-        run, trs = finished_run(build, datetime(2026, 1, 5, tzinfo=UTC), f"uid-{tag}")
-        config = ChainsConfig.from_configmap({"artifacts.pipelinerun.format": fmt})
-        await RunSigner(client, key, config).sign(record_run(run, trs))
-    return {
-        "public_pem": pair.public_pem.decode(),
-        "trusted_tasks": trusted_tasks(bundles),
-        "snapshot": {
-            "application": "app",
-            "components": [
-                {
-                    "name": "api",
-                    "containerImage": f"{image.context}@{image.digest}",
-                    "source": {"git": {"url": build.git_url, "revision": build.commit}},
-                }
-            ],
-        },
-    }
 
 
 def policy_config(policy_repo: Path, data: Path, public_pem: str) -> dict[str, Any]:
@@ -235,12 +193,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, LocalRegistry(Path(tmp), free_port()) as reg:
 
         def run(fmt: str, name: str, untrusted: bool = False) -> dict[str, tuple[str, str]]:
-            build = asyncio.run(signed_build(reg.host, fmt, name, untrusted))
+            build = asyncio.run(signed_build(reg.host, fmt, tag=name, untrusted=untrusted))
             work = Path(tmp) / name
-            data = environment_data(work / "data", build["trusted_tasks"])
-            return outcomes(
-                validate(work, policy_config(repo, data, build["public_pem"]), build["snapshot"])
-            )
+            data = environment_data(work / "data", build.trusted_tasks)
+            config = policy_config(repo, data, build.public_pem.decode())
+            return outcomes(validate(work, config, build.snapshot()))
 
         for i, fmt in enumerate(args.formats or FORMATS[:2]):
             by_format[fmt] = run(fmt, f"b{i}")

@@ -57,6 +57,7 @@ from konflux.testing._registry import LocalRegistry, LocalRegistryError, free_po
 from konflux.testing._release_world import Build as ReleaseBuild
 from konflux.testing._release_world import ReleaseWorld
 from konflux.testing._release_world import codes as report_codes
+from konflux.testing._signed_build import SignedBuild, signed_build
 from konflux.testing._simulate import (
     SCENARIOS,
     SimulationResult,
@@ -100,6 +101,7 @@ __all__ = [
     "Publisher",
     "ReleaseBuild",
     "ReleaseWorld",
+    "SignedBuild",
     "Signer",
     "SimulationResult",
     "TokenFront",
@@ -125,6 +127,7 @@ __all__ = [
     "sbom_document",
     "seed_release",
     "seed_tenant",
+    "signed_build",
     "simulate",
     "simulation_console",
     "small_world",

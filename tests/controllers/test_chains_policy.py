@@ -6,27 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from konflux.cli.main import cli
-from konflux.controllers.buildruns import finished_run
-from konflux.controllers.chains.config import ChainsConfig
-from konflux.controllers.chains.record import record_run
-from konflux.controllers.chains.secrets import key_secrets
-from konflux.controllers.chains.signing import RunSigner, SigningKey
-from konflux.engine.oci import RegistryClient
 from konflux.engine.sigstore import generate_key_pair
-from konflux.testing._simulate import (
-    build_of,
-    push_bundles,
-    push_component,
-    release_policy,
-    trusted_tasks,
-)
+from konflux.testing import signed_build as kit_signed_build
+from konflux.testing._simulate import release_policy
 
 FORMATS = ["slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]
 
@@ -34,46 +22,13 @@ FORMATS = ["slsa/v1", "slsa/v2alpha3", "slsa/v2alpha4"]
 def signed_build(
     host: str, fmt: str, untrusted: bool = False, claim_other: bool = False
 ) -> tuple[dict, str, bytes]:
-    """Build, record and sign one component as the signer does: (Snapshot spec, policy JSON,
-    the signer's public key). `claim_other`: the pipeline's own results name another image
-    (pushed from a laptop) than the one its buildah task built."""
-    pair = generate_key_pair(b"")
-    key = SigningKey.from_secret(key_secrets("ns", "signing-secrets", pair, b"")[0], "test")
-
-    async def work() -> dict:
-        async with RegistryClient() as client:
-            bundles = await push_bundles(client, host)
-            used = bundles
-            if untrusted:
-                other = await push_bundles(client, host, repo="someone/tasks")
-                used = dict(bundles, **{"build-container": other["build-container"]})
-            image, sbom = await push_component(client, host, "api")
-            b = build_of("api", image, sbom, used, "api-on-push-1", "d" * 40)
-            run, trs = finished_run(b, datetime(2026, 1, 5, tzinfo=UTC), "uid-1")
-            if claim_other:
-                image, _ = await push_component(client, host, "api", tag="laptop")
-                for result in run["status"]["results"]:
-                    if result["name"] == "IMAGE_DIGEST":
-                        result["value"] = str(image.digest)
-            record = record_run(run, trs)
-            config = ChainsConfig.from_configmap({"artifacts.pipelinerun.format": fmt})
-            await RunSigner(client, key, config).sign(record)
-            return {
-                "policy": release_policy(pair.public_pem.decode(), trusted_tasks(bundles)),
-                "spec": {
-                    "application": "app",
-                    "components": [
-                        {
-                            "name": "api",
-                            "containerImage": f"{image.context}@{image.digest}",
-                            "source": {"git": {"url": b.git_url, "revision": b.commit}},
-                        }
-                    ],
-                },
-            }
-
-    out = asyncio.run(work())
-    return out["spec"], json.dumps(out["policy"]), pair.public_pem
+    """One component built, recorded and signed as the signer does (konflux.testing's kit):
+    (Snapshot spec, the release policy JSON trusting its tasks, the signer's public key)."""
+    build = asyncio.run(
+        kit_signed_build(host, fmt, tag="v1", untrusted=untrusted, claim_other=claim_other)
+    )
+    policy = release_policy(build.public_pem.decode(), build.trusted_tasks)
+    return build.snapshot(), json.dumps(policy), build.public_pem
 
 
 def validate(tmp_path: Path, spec: dict, policy: str, key: bytes | None = None) -> dict:
